@@ -1,0 +1,26 @@
+"""studiolo: a personal AI art studio."""
+
+from .errors import StudioloError
+from .types import Artwork, Credit, InputRef, Job, LoraSpec, Recipe
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Artwork",
+    "Credit",
+    "InputRef",
+    "Job",
+    "LoraSpec",
+    "Recipe",
+    "StudioloError",
+    "__version__",
+]
+
+
+def __getattr__(name: str):
+    # `Studio` pulls in torch and diffusers; import it only when asked for.
+    if name == "Studio":
+        from .studio import Studio
+
+        return Studio
+    raise AttributeError(name)
