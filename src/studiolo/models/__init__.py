@@ -1,6 +1,21 @@
 """Where weights come from: bundled, a local file or folder, the Hugging Face cache."""
 
-from .refs import ModelSource, resolve_model
+from .hashing import file_sha256, model_hash, short_hash
 from .loading import load_pipeline
+from .lora import apply_loras, lora_metadata, parse_lora_arg
+from .refs import ModelSource, resolve_model
+from .safety import check_weights_file, read_safetensors_metadata
 
-__all__ = ["ModelSource", "load_pipeline", "resolve_model"]
+__all__ = [
+    "ModelSource",
+    "apply_loras",
+    "check_weights_file",
+    "file_sha256",
+    "load_pipeline",
+    "lora_metadata",
+    "model_hash",
+    "parse_lora_arg",
+    "read_safetensors_metadata",
+    "resolve_model",
+    "short_hash",
+]

@@ -1,0 +1,374 @@
+"""The catalog: artworks, recipes, credits, jobs and collections in SQL.
+
+`Catalog(url)` opens (and, if needed, creates or upgrades) a SQLite or
+PostgreSQL database and speaks in the frozen types of `studiolo.types`. Every
+write is one transaction: an artwork lands with its recipe, credits, parents
+and tags, or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, create_engine, delete, event, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.pool import StaticPool
+
+from ..errors import CatalogError, InvalidArgument, UnknownName
+from ..files import check_sha256
+from ..types import Artwork, Credit, Recipe
+from . import migrate
+from ._common import now as _now
+from ._common import text_arg as _text_arg
+from .boards import CollectionTable
+from .jobs import JobTable
+from .schema import (
+    artwork_parents,
+    artworks,
+    collection_items,
+    credits,
+    people,
+    recipes,
+    tags,
+)
+
+MIN_PREFIX = 6
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the web studio read while a job writes; foreign keys are off by
+    # default in SQLite; the busy timeout makes a second writer wait, not fail.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough under WAL, much faster
+    cursor.close()
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database
+    if not database or database == ":memory:":
+        # One shared connection, or every checkout would see a new empty database.
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Catalog(JobTable, CollectionTable):
+    """The SQL side of a studio. `url` is any SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...)."""
+
+    def __init__(self, url: str) -> None:
+        if not isinstance(url, str) or not url:
+            raise InvalidArgument(f"`url` must be a database URL, got {url!r}.")
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            raise InvalidArgument(
+                f"`url` cannot be parsed as a database URL: {url!r}; use e.g. "
+                "sqlite:////path/catalog.sqlite or postgresql+psycopg://user@host/db."
+            ) from None
+        self.url = url
+        try:
+            self.engine = _make_engine(url)
+        except ImportError as exc:
+            raise CatalogError(
+                f"The database driver for {shown} is not installed ({exc}); for PostgreSQL "
+                "run: pip install 'psycopg[binary]'."
+            ) from None
+        try:
+            migrate.upgrade(self.engine, url)
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise CatalogError(f"Cannot open the catalog at {shown}: {exc.orig}") from None
+
+    def __repr__(self) -> str:
+        return f"Catalog({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- people -----------------------------------------------------------------
+    def ensure_person(self, name: str) -> int:
+        """The id of the person with this name, creating the row if needed."""
+        name = _text_arg("name", name)
+        with self.engine.begin() as conn:
+            return self._person_id(conn, name)
+
+    def _person_id(self, conn: Connection, name: str) -> int:
+        query = select(people.c.id).where(people.c.name == name)
+        found = conn.scalar(query)
+        if found is None:
+            # Two processes may add the same new person at once: both SQLite and
+            # PostgreSQL accept ON CONFLICT DO NOTHING, so the loser just reads.
+            dialect = conn.dialect.name
+            make = {"sqlite": sqlite_insert, "postgresql": pg_insert}.get(dialect)
+            values = {"name": name, "created": _now()}
+            if make is None:
+                conn.execute(insert(people).values(**values))
+            else:
+                conn.execute(make(people).values(**values).on_conflict_do_nothing())
+            found = conn.scalar(query)
+        return int(found)
+
+    # -- artworks ---------------------------------------------------------------
+    def add_artwork(
+        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False
+    ) -> None:
+        """Record a stored artwork with its recipe, credits, parents and tags, all or nothing.
+
+        Adding an id that is already recorded changes nothing.
+        """
+        # 1. Check inputs.
+        if artwork.id is None:
+            raise InvalidArgument("`artwork.id` must be set (the sha256 of the stored file).")
+        sha = check_sha256(artwork.id)
+        if not isinstance(ext, str) or not re.fullmatch(r"[a-z0-9]{1,10}", ext):
+            raise InvalidArgument(f"`ext` must be 1-10 lowercase letters or digits, got {ext!r}.")
+        for parent in artwork.parents:
+            check_sha256(parent)
+        clean_tags = sorted({_text_arg("tags", t, max_len=100) for t in tags})
+        created = artwork.created or _now()
+        if created.tzinfo is None:
+            raise InvalidArgument(f"`artwork.created` must be timezone-aware, got {created!r}.")
+        recipe = artwork.recipe
+        # 2. Write everything in one transaction.
+        try:
+            with self.engine.begin() as conn:
+                if self._exists(conn, sha):
+                    return
+                owner_id = self._person_id(conn, artwork.owner) if artwork.owner else None
+                recipe_id = conn.execute(
+                    insert(recipes).values(
+                        json=recipe.to_json(), engine=recipe.engine, model=recipe.model,
+                        model_hash=recipe.model_hash, seed=recipe.seed,
+                    )
+                ).inserted_primary_key[0]
+                conn.execute(
+                    insert(artworks).values(
+                        id=sha, owner_id=owner_id, recipe_id=recipe_id, ext=ext,
+                        width=artwork.width if artwork.width is not None else recipe.width,
+                        height=artwork.height if artwork.height is not None else recipe.height,
+                        title=artwork.title, private=bool(private), created=created,
+                        engine=recipe.engine, prompt=recipe.prompt, mode=recipe.mode,
+                    )
+                )
+                self._insert_children(conn, sha, artwork, clean_tags)
+        except IntegrityError as exc:
+            if self.has_artwork(sha):  # another writer recorded it first: same content, no-op
+                return
+            raise CatalogError(
+                f"Artwork {sha[:12]} could not be stored, nothing was written: {exc.orig}"
+            ) from exc
+
+    def _insert_children(
+        self, conn: Connection, sha: str, artwork: Artwork, clean_tags: list[str]
+    ) -> None:
+        credit_rows = [
+            {"artwork_id": sha, "name": c.name, "kind": c.kind, "role": c.role, "share": c.share,
+                 "evidence": c.evidence, "ref": c.ref, "position": i}
+            for i, c in enumerate(artwork.credits)
+        ]
+        if credit_rows:
+            conn.execute(insert(credits), credit_rows)
+        parent_rows = [
+            {"artwork_id": sha, "parent_id": p, "position": i} for i, p in enumerate(artwork.parents)
+        ]
+        if parent_rows:
+            conn.execute(insert(artwork_parents), parent_rows)
+        if clean_tags:
+            conn.execute(insert(tags), [{"artwork_id": sha, "tag": t} for t in clean_tags])
+
+    @staticmethod
+    def _exists(conn: Connection, sha: str) -> bool:
+        return conn.scalar(select(artworks.c.id).where(artworks.c.id == sha)) is not None
+
+    def has_artwork(self, sha256: str) -> bool:
+        with self.engine.connect() as conn:
+            return self._exists(conn, check_sha256(sha256))
+
+    def resolve_id(self, id_or_prefix: str) -> str:
+        """The full id for a full id or a unique prefix of at least 6 hex digits."""
+        if not isinstance(id_or_prefix, str):
+            raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
+        prefix = id_or_prefix.strip().lower()
+        if not _HEX.fullmatch(prefix) or len(prefix) > 64:
+            raise InvalidArgument(
+                f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
+                f"{id_or_prefix!r}."
+            )
+        if len(prefix) < MIN_PREFIX:
+            raise InvalidArgument(
+                f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
+            )
+        with self.engine.connect() as conn:
+            found = list(
+                conn.scalars(
+                    select(artworks.c.id).where(artworks.c.id.startswith(prefix))
+                    .order_by(artworks.c.id).limit(11)
+                )
+            )
+        if not found:
+            raise UnknownName("artwork", id_or_prefix)
+        if len(found) > 1:
+            shown = ", ".join(found[:10])
+            more = " and more" if len(found) > 10 else ""
+            raise InvalidArgument(
+                f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
+                "give more digits."
+            )
+        return found[0]
+
+    def get_artwork(self, id_or_prefix: str) -> Artwork:
+        sha = self.resolve_id(id_or_prefix)
+        with self.engine.connect() as conn:
+            return self._load(conn, self._artwork_select().where(artworks.c.id == sha))[0]
+
+    def artwork_ext(self, id_or_prefix: str) -> str:
+        sha = self.resolve_id(id_or_prefix)
+        with self.engine.connect() as conn:
+            return str(conn.scalar(select(artworks.c.ext).where(artworks.c.id == sha)))
+
+    def tags_of(self, id_or_prefix: str) -> list[str]:
+        sha = self.resolve_id(id_or_prefix)
+        with self.engine.connect() as conn:
+            query = select(tags.c.tag).where(tags.c.artwork_id == sha).order_by(tags.c.tag)
+            return list(conn.scalars(query))
+
+    def list_artworks(
+        self,
+        *,
+        owner: str | None = None,
+        query: str | None = None,
+        engine: str | None = None,
+        tag: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        newest_first: bool = True,
+    ) -> list[Artwork]:
+        """Artworks, filtered; `query` is a case-insensitive substring of prompt or title."""
+        if not isinstance(limit, int) or limit < 1:
+            raise InvalidArgument(f"`limit` must be a positive integer, got {limit!r}.")
+        if not isinstance(offset, int) or offset < 0:
+            raise InvalidArgument(f"`offset` must be an integer >= 0, got {offset!r}.")
+        order = (artworks.c.created.desc(), artworks.c.id.desc()) if newest_first else (
+            artworks.c.created.asc(), artworks.c.id.asc())
+        stmt = self._filter(self._artwork_select(), owner, query, engine, tag)
+        with self.engine.connect() as conn:
+            return self._load(conn, stmt.order_by(*order).limit(limit).offset(offset))
+
+    def count_artworks(
+        self,
+        *,
+        owner: str | None = None,
+        query: str | None = None,
+        engine: str | None = None,
+        tag: str | None = None,
+    ) -> int:
+        stmt = self._filter(select(func.count()).select_from(artworks), owner, query, engine, tag)
+        with self.engine.connect() as conn:
+            return int(conn.scalar(stmt) or 0)
+
+    @staticmethod
+    def _filter(
+        stmt: Select[Any], owner: str | None, query: str | None, engine: str | None,
+        tag: str | None,
+    ) -> Select[Any]:
+        if owner is not None:
+            owner_ids = select(people.c.id).where(people.c.name == owner)
+            stmt = stmt.where(artworks.c.owner_id.in_(owner_ids))
+        if query:
+            # lower() + LIKE is the same on SQLite and PostgreSQL; autoescape makes
+            # '%' and '_' in the query literal characters.
+            needle = query.lower()
+            stmt = stmt.where(
+                or_(
+                    func.lower(artworks.c.prompt).contains(needle, autoescape=True),
+                    func.lower(artworks.c.title).contains(needle, autoescape=True),
+                )
+            )
+        if engine is not None:
+            stmt = stmt.where(artworks.c.engine == engine)
+        if tag is not None:
+            tagged = select(tags.c.artwork_id).where(tags.c.tag == tag)
+            stmt = stmt.where(artworks.c.id.in_(tagged))
+        return stmt
+
+    @staticmethod
+    def _artwork_select() -> Select[Any]:
+        return select(
+            artworks.c.id, artworks.c.width, artworks.c.height, artworks.c.title,
+            artworks.c.created, recipes.c.json, people.c.name.label("owner"),
+        ).select_from(
+            artworks.join(recipes, artworks.c.recipe_id == recipes.c.id).outerjoin(
+                people, artworks.c.owner_id == people.c.id
+            )
+        )
+
+    @staticmethod
+    def _load(conn: Connection, stmt: Select[Any]) -> list[Artwork]:
+        rows = conn.execute(stmt).all()
+        ids = [r.id for r in rows]
+        if not ids:
+            return []
+        by_credit: dict[str, list[Credit]] = {i: [] for i in ids}
+        credit_rows = conn.execute(
+            select(credits).where(credits.c.artwork_id.in_(ids)).order_by(credits.c.position)
+        )
+        for c in credit_rows:
+            by_credit[c.artwork_id].append(
+                Credit(name=c.name, kind=c.kind, role=c.role, share=c.share,
+                       evidence=c.evidence, ref=c.ref)
+            )
+        by_parent: dict[str, list[str]] = {i: [] for i in ids}
+        parent_rows = conn.execute(
+            select(artwork_parents).where(artwork_parents.c.artwork_id.in_(ids))
+            .order_by(artwork_parents.c.position)
+        )
+        for p in parent_rows:
+            by_parent[p.artwork_id].append(p.parent_id)
+        return [
+            Artwork(
+                recipe=Recipe.from_json(r.json), id=r.id, credits=tuple(by_credit[r.id]),
+                owner=r.owner, created=r.created, parents=tuple(by_parent[r.id]),
+                width=r.width, height=r.height, title=r.title,
+            )
+            for r in rows
+        ]
+
+    def delete_artwork(self, id_or_prefix: str) -> str:
+        """Remove an artwork's record (not its file) and return its full id."""
+        sha = self.resolve_id(id_or_prefix)
+        with self.engine.begin() as conn:
+            recipe_id = conn.scalar(select(artworks.c.recipe_id).where(artworks.c.id == sha))
+            # Explicit deletes rather than ON DELETE CASCADE alone, so a SQLite
+            # connection opened without foreign_keys=ON cannot leave orphans.
+            for table in (tags, credits, artwork_parents, collection_items):
+                conn.execute(delete(table).where(table.c.artwork_id == sha))
+            conn.execute(delete(artworks).where(artworks.c.id == sha))
+            conn.execute(delete(recipes).where(recipes.c.id == recipe_id))
+        return sha
+
+
+def open_catalog(settings: Any) -> Catalog:
+    """The catalog for these settings (`settings.database_url`)."""
+    return Catalog(settings.database_url)
+
+
+__all__ = ["Catalog", "open_catalog"]

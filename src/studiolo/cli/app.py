@@ -1,0 +1,146 @@
+"""The click group and the options every command shares."""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import InvalidArgument
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Ctx:
+    """What the group passes to its commands: where the studio lives. The Studio
+    itself (torch, diffusers, the catalog) is built only when a command needs it."""
+
+    def __init__(self, home: str | None, device: str | None, person: str | None) -> None:
+        self.home, self.device, self.person = home, device, person
+        self._studio: Any = None
+
+    @property
+    def studio(self) -> Any:
+        if self._studio is None:
+            from ..settings import Settings
+            from ..studio import Studio
+
+            settings = Settings.from_env(self.home, device=self.device, person=self.person)
+            self._studio = Studio(settings=settings)
+        return self._studio
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="studiolo")
+@click.option(
+    "--home",
+    envvar="STUDIOLO_HOME",
+    type=click.Path(file_okay=False),
+    help="Studio folder: catalog, files, keys. [env STUDIOLO_HOME; default ~/.studiolo]",
+)
+@click.option("--device", help="cpu, cuda, cuda:1 or mps. [default: the best available]")
+@click.option("--as", "person", help="Whose studio work this is (credited as the author).")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, device: str | None, person: str | None) -> None:
+    """studiolo: a personal AI art studio.
+
+    Make images from words or pictures, keep every artwork with its recipe in
+    a catalog, and see who and what made each one.
+
+    \b
+    Examples:
+      studiolo generate "a lighthouse at dusk" --model ./sd-turbo --steps 1 --cfg 0
+      studiolo img2img photo.jpg "an oil painting" --model ./sd15 --strength 0.6
+      studiolo ls
+      studiolo show 3f2a9c
+    """
+    ctx.obj = Ctx(home, device, person)
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `--json`: print machine-readable output instead of text."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def artwork_dict(artwork: Any) -> dict[str, Any]:
+    return {
+        "id": artwork.id,
+        "path": str(artwork.path) if artwork.path else None,
+        "width": artwork.width,
+        "height": artwork.height,
+        "owner": artwork.owner,
+        "created": artwork.created.isoformat() if artwork.created else None,
+        "parents": list(artwork.parents),
+        "recipe": artwork.recipe.to_dict(),
+        "credits": [c.__dict__ for c in artwork.credits],
+    }
+
+
+def report_artworks(artworks: Sequence[Any], as_json: bool, out: str | None = None) -> None:
+    """Print what was made (and copy it to `out` when asked)."""
+    copies: list[Path | None] = [None] * len(artworks)
+    if out:
+        folder = Path(out).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, artwork in enumerate(artworks):
+            target = folder / f"{artwork.id[:12]}-{artwork.recipe.seed}.png"
+            shutil.copyfile(artwork.path, target)
+            copies[i] = target
+    if as_json:
+        emit_json([{**artwork_dict(a), "copy": str(c) if c else None} for a, c in zip(artworks, copies)])
+        return
+    for artwork, copy in zip(artworks, copies):
+        where = copy or artwork.path
+        click.echo(
+            f"{artwork.id[:12]}  {artwork.width}x{artwork.height}  seed {artwork.recipe.seed}  {where}"
+        )
+
+
+def parse_size(value: str | None) -> tuple[int, int] | None:
+    if not value:
+        return None
+    try:
+        w, h = value.lower().split("x")
+        return int(w), int(h)
+    except ValueError:
+        raise InvalidArgument(f"`--size` must look like 512x768, got {value!r}.") from None
+
+
+def parse_options(values: Sequence[str]) -> dict[str, Any]:
+    """`--option key=value` pairs; values are read as JSON when they parse, else kept as text."""
+    options: dict[str, Any] = {}
+    for item in values:
+        if "=" not in item:
+            raise InvalidArgument(f"`--option` must look like key=value, got {item!r}.")
+        key, raw = item.split("=", 1)
+        try:
+            options[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key.strip()] = raw
+    return options
+
+
+def register_commands() -> None:
+    from . import catalog_cmds, create  # noqa: F401  (they attach themselves to `cli`)
+
+
+@functools.cache
+def _registered() -> bool:
+    register_commands()
+    return True
+
+
+_registered()

@@ -1,0 +1,71 @@
+"""Rich progress bars fed by the engines' plain-dict progress events."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+STAGE_LABELS = {
+    "load": "Loading model",
+    "understand": "Reading the prompt",
+    "compose": "Composing",
+    "paint": "Painting",
+    "denoise": "Denoising",
+    "decode": "Decoding",
+    "stylize": "Stylising",
+    "upscale": "Upscaling",
+    "store": "Storing",
+}
+
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bars(enabled: bool = True) -> Iterator[Any]:
+    """Yield a progress callback that draws one bar per stage, with step count and ETA."""
+    if not enabled or not sys.stderr.isatty() and not _force():
+        yield lambda event: None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bars:
+        tasks: dict[str, Any] = {}
+
+        def callback(event: dict[str, Any]) -> None:
+            stage = str(event.get("stage", "work"))
+            total = event.get("total") or None
+            label = STAGE_LABELS.get(stage, stage.capitalize())
+            if event.get("message"):
+                label = f"{label}: {event['message']}"
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(label, total=total)
+            bars.update(tasks[stage], completed=event.get("step", 0), total=total, description=label)
+
+        yield callback
+
+
+def _force() -> bool:
+    import os
+
+    return os.environ.get("STUDIOLO_PROGRESS") == "1"

@@ -1,0 +1,352 @@
+"""The Studio: the one object both faces (CLI, web) build.
+
+It holds the settings, the catalog, the file store, the plugins and the job
+runner as explicit fields, and offers one path for making artworks:
+`Studio.run(recipe, images)`, which `generate`, `img2img`, `inpaint` and the
+other verbs fill in. Data flows one way: face -> Studio -> engine ->
+provenance -> catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .engines.base import ProgressCallback, Request, no_progress
+from .errors import InvalidArgument
+from .settings import Settings
+from .types import Artwork, InputRef, LoraSpec, Recipe
+
+ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
+
+# Engines tried, in order, when `generate` is asked for no engine in particular.
+DEFAULT_TXT2IMG_ENGINES = ("diffusion", "painter")
+
+
+def random_seed() -> int:
+    return random.SystemRandom().randrange(0, 2**32)
+
+
+class Studio:
+    """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
+
+    def __init__(
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        load_entry_points: bool = True,
+    ) -> None:
+        from .catalog import open_catalog
+        from .files import BlobStore
+        from .jobs.local import LocalRunner
+        from .plugins import EngineRegistry, make_plugin_manager
+
+        self.settings = settings or Settings.from_env(home)
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        self.files = BlobStore(self.settings.files_dir)
+        self.catalog = open_catalog(self.settings)
+        self.plugins = make_plugin_manager(load_entry_points=load_entry_points)
+        self.engines = EngineRegistry(self.plugins)
+        self.jobs = LocalRunner(self.catalog)
+
+    # -- making -------------------------------------------------------------
+    def run(
+        self,
+        recipe: Recipe,
+        images: Mapping[str, Any] | None = None,
+        *,
+        batch_size: int = 1,
+        parents: Sequence[str] = (),
+        progress: ProgressCallback = no_progress,
+        device: str | None = None,
+        store: bool = True,
+        person: str | None = None,
+    ) -> list[Artwork]:
+        """Make artworks from a recipe and input images (by role), store and return them.
+
+        Input images are read safely, kept in the file store by content hash
+        and named in the recipe, so the recipe alone can make the image again.
+        """
+        engine = self.engines.get(recipe.engine)
+        if recipe.mode not in engine.capabilities:
+            raise InvalidArgument(
+                f"Engine {recipe.engine!r} cannot do {recipe.mode!r}; it can do "
+                f"{', '.join(sorted(engine.capabilities))}."
+            )
+        opened, refs, blobs = self._read_inputs(images or {})
+        recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
+        request = Request(
+            recipe=recipe,
+            images=opened,
+            batch_size=batch_size,
+            device=device or self.settings.device,
+        )
+        made = engine.run(request, progress)
+        if not store:
+            return made
+        # Inputs are kept only once something was made from them.
+        for data in blobs:
+            self.files.put(data, "png")
+        progress({"stage": "store", "step": 0, "total": len(made)})
+        stored = [
+            self.store(a, parents=parents, person=person or self.settings.person) for a in made
+        ]
+        progress({"stage": "store", "step": len(stored), "total": len(stored)})
+        return stored
+
+    def _read_inputs(
+        self, images: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], list[InputRef], list[bytes]]:
+        """Open each input safely; return the images, their refs and their PNG bytes."""
+        from .imageio import encode_png, open_image, sha256_bytes
+
+        opened: dict[str, Any] = {}
+        refs: list[InputRef] = []
+        blobs: list[bytes] = []
+        for role, source in images.items():
+            if source is None:
+                continue
+            mode = "L" if role == "mask" else "RGB"
+            if hasattr(source, "save") and hasattr(source, "size"):  # a PIL image
+                image = source.convert(mode) if source.mode != mode else source
+            else:
+                image = open_image(source, mode=mode)
+            data = encode_png(image)
+            opened[role] = image
+            refs.append(InputRef(role=role, sha256=sha256_bytes(data)))
+            blobs.append(data)
+        return opened, refs, blobs
+
+    def store(
+        self, artwork: Artwork, *, parents: Sequence[str] = (), person: str | None = None
+    ) -> Artwork:
+        """Encode an engine's artwork as a PNG with its recipe, store file and record, return it."""
+        from .imageio import encode_png
+        from .provenance.credits import basic_credits
+        from .provenance.infotext import recipe_to_infotext
+
+        if artwork.image is None:
+            raise InvalidArgument("Artwork has no image to store.")
+        person = person or self.settings.person
+        image = artwork.image
+        data = encode_png(image, {"parameters": recipe_to_infotext(artwork.recipe)})
+        sha, path = self.files.put(data, "png")
+        credits = artwork.credits or basic_credits(artwork.recipe, person)
+        stored = artwork.replace(
+            id=sha,
+            path=path,
+            owner=person,
+            credits=tuple(credits),
+            parents=tuple(parents) or artwork.parents,
+            created=artwork.created or datetime.now(timezone.utc),
+            width=image.width,
+            height=image.height,
+        )
+        try:
+            self.catalog.add_artwork(stored, ext="png")
+        except BaseException:
+            # The row did not land: do not leave a file nobody points at, unless
+            # an older record already owns the same content.
+            if not self.catalog.has_artwork(sha):
+                self.files.delete(sha)
+            raise
+        return stored
+
+    # -- verbs ----------------------------------------------------------------
+    def generate(
+        self,
+        prompt: str,
+        *,
+        engine: str | None = None,
+        model: str | None = None,
+        negative_prompt: str = "",
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        width: int = 512,
+        height: int = 512,
+        sampler: str | None = None,
+        loras: Sequence[LoraSpec | str] = (),
+        batch_size: int = 1,
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressCallback = no_progress,
+        device: str | None = None,
+    ) -> list[Artwork]:
+        """Text to image. With no engine named: diffusion when a model is given, else the painter."""
+        engine_id = engine or self.default_txt2img_engine(model)
+        recipe = self._recipe(
+            engine_id, "txt2img", prompt, negative_prompt, seed, steps, guidance, width,
+            height, sampler, model, loras, None, options,
+        )
+        return self.run(recipe, batch_size=batch_size, progress=progress, device=device)
+
+    def img2img(
+        self,
+        image: Any,
+        prompt: str,
+        *,
+        strength: float = 0.75,
+        model: str | None = None,
+        engine: str = "diffusion",
+        negative_prompt: str = "",
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        sampler: str | None = None,
+        loras: Sequence[LoraSpec | str] = (),
+        batch_size: int = 1,
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressCallback = no_progress,
+        device: str | None = None,
+    ) -> list[Artwork]:
+        """Image to image: the picture is re-imagined with `strength` in (0, 1]."""
+        opened, _ = self._peek_size(image)
+        recipe = self._recipe(
+            engine, "img2img", prompt, negative_prompt, seed, steps, guidance, opened[0],
+            opened[1], sampler, model, loras, strength, options,
+        )
+        return self.run(
+            recipe, {"init": image}, batch_size=batch_size, progress=progress, device=device,
+            parents=self._parents_of(image),
+        )
+
+    def inpaint(
+        self,
+        image: Any,
+        mask: Any,
+        prompt: str,
+        *,
+        strength: float = 1.0,
+        model: str | None = None,
+        engine: str = "diffusion",
+        negative_prompt: str = "",
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        sampler: str | None = None,
+        loras: Sequence[LoraSpec | str] = (),
+        batch_size: int = 1,
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressCallback = no_progress,
+        device: str | None = None,
+    ) -> list[Artwork]:
+        """Repaint the white part of `mask`."""
+        size, _ = self._peek_size(image)
+        recipe = self._recipe(
+            engine, "inpaint", prompt, negative_prompt, seed, steps, guidance, size[0], size[1],
+            sampler, model, loras, strength, options,
+        )
+        return self.run(
+            recipe, {"init": image, "mask": mask}, batch_size=batch_size, progress=progress,
+            device=device, parents=self._parents_of(image),
+        )
+
+    def outpaint(
+        self,
+        image: Any,
+        prompt: str,
+        *,
+        left: int = 0,
+        right: int = 0,
+        top: int = 0,
+        bottom: int = 0,
+        model: str | None = None,
+        engine: str = "diffusion",
+        options: Mapping[str, Any] | None = None,
+        progress: ProgressCallback = no_progress,
+        **kwargs: Any,
+    ) -> list[Artwork]:
+        """Extend the picture by the given margins (pixels, multiples of 8) and paint them."""
+        size, _ = self._peek_size(image)
+        opts = dict(options or {})
+        opts["outpaint"] = {"left": left, "right": right, "top": top, "bottom": bottom}
+        recipe = self._recipe(
+            engine, "outpaint", prompt, kwargs.pop("negative_prompt", ""), kwargs.pop("seed", None),
+            kwargs.pop("steps", None), kwargs.pop("guidance", None), size[0] + left + right,
+            size[1] + top + bottom, kwargs.pop("sampler", None), model, kwargs.pop("loras", ()),
+            kwargs.pop("strength", 1.0), opts,
+        )
+        return self.run(
+            recipe, {"init": image}, progress=progress, parents=self._parents_of(image), **kwargs
+        )
+
+    def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:
+        """Make an artwork again from its stored recipe and input images."""
+        original = self.get(artwork_id)
+        images = {ref.role: self.files.path(ref.sha256) for ref in original.recipe.inputs}
+        return self.run(original.recipe, images, progress=progress, parents=original.parents)
+
+    # -- reading ------------------------------------------------------------
+    def get(self, id_or_prefix: str) -> Artwork:
+        artwork = self.catalog.get_artwork(id_or_prefix)
+        return artwork.replace(path=self.files.path(artwork.id))
+
+    def list(self, **filters: Any) -> list[Artwork]:
+        return [a.replace(path=self.files.path(a.id)) for a in self.catalog.list_artworks(**filters)]
+
+    def import_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
+        """Read recipes from images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
+        from .provenance.importers import read_recipe
+
+        return [read_recipe(Path(p)) for p in paths]
+
+    def default_txt2img_engine(self, model: str | None) -> str:
+        if model:
+            return "diffusion"
+        for engine_id in DEFAULT_TXT2IMG_ENGINES[1:]:
+            if engine_id in self.engines:
+                return engine_id
+        return "diffusion"
+
+    # -- helpers ------------------------------------------------------------
+    def _recipe(
+        self, engine: str, mode: str, prompt: str, negative: str, seed: int | None,
+        steps: int | None, guidance: float | None, width: int, height: int,
+        sampler: str | None, model: str | None, loras: Sequence[LoraSpec | str],
+        strength: float | None, options: Mapping[str, Any] | None,
+    ) -> Recipe:
+        from .models.lora import parse_lora_arg
+
+        specs = tuple(lo if isinstance(lo, LoraSpec) else parse_lora_arg(lo) for lo in loras)
+        defaults = {"steps": 20, "guidance": 7.0}
+        return Recipe(
+            engine=engine,
+            mode=mode,
+            prompt=prompt,
+            negative_prompt=negative or "",
+            seed=random_seed() if seed is None else seed,
+            steps=defaults["steps"] if steps is None else steps,
+            guidance=defaults["guidance"] if guidance is None else guidance,
+            width=width,
+            height=height,
+            sampler=sampler,
+            model=model,
+            loras=specs,
+            strength=strength,
+            options=dict(options or {}),
+        )
+
+    def _peek_size(self, image: Any) -> tuple[tuple[int, int], Any]:
+        from .imageio import open_image
+
+        if hasattr(image, "size") and hasattr(image, "save"):
+            return image.size, image
+        opened = open_image(image)
+        return opened.size, opened
+
+    def _parents_of(self, image: Any) -> tuple[str, ...]:
+        """An input that is itself a stored artwork becomes a parent (credit flows through edits)."""
+        if not isinstance(image, (str, os.PathLike)):
+            return ()
+        from .imageio import sha256_bytes
+
+        path = Path(image)
+        if not path.is_file():
+            return ()
+        sha = sha256_bytes(path.read_bytes())
+        return (sha,) if self.catalog.has_artwork(sha) else ()
