@@ -13,7 +13,13 @@ from .errors import UnknownName
 
 # Built-in features are plugins too (the llm/datasette habit): the core has no
 # special path for them.
-DEFAULT_PLUGINS: tuple[str, ...] = ("studiolo.engines.diffusion",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "studiolo.engines.diffusion",
+    "studiolo.engines.painter",
+    "studiolo.engines.style_transfer",
+    "studiolo.engines.portrait",
+    "studiolo.engines.upscale",
+)
 
 
 def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
