@@ -1,11 +1,17 @@
-"""Write a tiny SD 1.x diffusers folder as an original LDM-layout single-file checkpoint.
+"""Write a tiny diffusers folder as an original LDM-layout single-file checkpoint.
 
 The inverse of diffusers' own single-file conversion
 (`diffusers/loaders/single_file_utils.py`: `convert_ldm_unet_checkpoint`,
-`convert_ldm_vae_checkpoint`, `convert_ldm_clip_checkpoint`), so tests can make
-the kind of file A1111 and Civitai share without downloading one:
-UNet under `model.diffusion_model.*`, VAE under `first_stage_model.*`, the CLIP
-text encoder under `cond_stage_model.transformer.text_model.*`.
+`convert_ldm_vae_checkpoint`, `convert_ldm_clip_checkpoint`,
+`convert_open_clip_checkpoint`), so tests can make the kind of file A1111 and
+Civitai share without downloading one. UNet under `model.diffusion_model.*`
+(SDXL's added embedding as `label_emb.0.*`), VAE under `first_stage_model.*`, and
+the text encoders where each family keeps them:
+
+- SD 1.x: OpenAI CLIP under `cond_stage_model.transformer.text_model.*`;
+- SD 2.x: OpenCLIP under `cond_stage_model.model.*` (fused q/k/v `in_proj`);
+- SDXL: CLIP under `conditioner.embedders.0.transformer.text_model.*` and
+  OpenCLIP (with its projection) under `conditioner.embedders.1.model.*`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ _UNET_FIXED = {
     "conv_in": "input_blocks.0.0",
     "conv_norm_out": "out.0",
     "conv_out": "out.2",
+    "add_embedding.linear_1": "label_emb.0.0",  # SDXL's text_time embedding
+    "add_embedding.linear_2": "label_emb.0.2",
 }
 _VAE_FIXED = {
     "encoder.conv_in": "encoder.conv_in",
@@ -131,17 +139,102 @@ def clip_to_ldm(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def diffusers_to_single_file(folder: Path, target: Path) -> Path:
-    """Write the SD 1.x diffusers `folder` as one LDM-layout safetensors file at `target`."""
+_OPEN_CLIP_LAYER = (
+    ("self_attn.out_proj.", "attn.out_proj."),
+    ("layer_norm1.", "ln_1."),
+    ("layer_norm2.", "ln_2."),
+    ("mlp.fc1.", "mlp.c_fc."),
+    ("mlp.fc2.", "mlp.c_proj."),
+)
+
+
+def open_clip_to_ldm(state: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """transformers CLIPTextModel(WithProjection) state dict -> OpenCLIP keys under `prefix`."""
+    out, qkv = {}, {}
+    for key, value in state.items():
+        key = key.removeprefix("text_model.")
+        if key == "text_projection.weight":
+            out[prefix + "text_projection"] = value.T.contiguous()  # OpenCLIP multiplies x @ P
+        elif key == "embeddings.token_embedding.weight":
+            out[prefix + "token_embedding.weight"] = value
+        elif key == "embeddings.position_embedding.weight":
+            out[prefix + "positional_embedding"] = value
+        elif key.startswith("final_layer_norm."):
+            out[prefix + "ln_final." + key.rsplit(".", 1)[1]] = value
+        elif key.startswith("encoder.layers."):
+            index, rest = key.removeprefix("encoder.layers.").split(".", 1)
+            block = f"{prefix}transformer.resblocks.{index}."
+            if rest.startswith("self_attn.") and rest.split(".")[1] in ("q_proj", "k_proj", "v_proj"):
+                _, proj, leaf = rest.split(".")
+                qkv.setdefault((block, leaf), {})[proj] = value
+                continue
+            for new, old in _OPEN_CLIP_LAYER:
+                if rest.startswith(new):
+                    rest = old + rest[len(new):]
+                    break
+            else:
+                raise KeyError(f"unexpected text encoder key {key}")
+            out[block + rest] = value
+        elif key != "embeddings.position_ids":
+            raise KeyError(f"unexpected text encoder key {key}")
+    for (block, leaf), parts in qkv.items():  # OpenCLIP fuses q, k and v into one projection
+        fused = torch.cat([parts["q_proj"], parts["k_proj"], parts["v_proj"]])
+        out[f"{block}attn.in_proj_{leaf}"] = fused
+    return out
+
+
+def _load(folder: Path, name: str) -> dict[str, torch.Tensor]:
+    file = "model.safetensors" if name.startswith("text_encoder") else "diffusion_pytorch_model.safetensors"
+    return load_file(folder / name / file)
+
+
+def diffusers_to_single_file(folder: Path, target: Path, family: str | None = None) -> Path:
+    """Write diffusers `folder` as one LDM-layout safetensors file at `target`.
+
+    `family` ("sd1", "sd2" or "sdxl") says where the text encoders go; by
+    default SDXL when the folder has a second text encoder, else SD 1.x.
+    """
     folder = Path(folder)
+    family = family or ("sdxl" if (folder / "text_encoder_2").is_dir() else "sd1")
     unet_config = json.loads((folder / "unet" / "config.json").read_text())
     vae_config = json.loads((folder / "vae" / "config.json").read_text())
     weights = {}
-    weights.update(unet_to_ldm(load_file(folder / "unet" / "diffusion_pytorch_model.safetensors"),
-                               unet_config["layers_per_block"]))
-    weights.update(vae_to_ldm(load_file(folder / "vae" / "diffusion_pytorch_model.safetensors"),
-                              len(vae_config["down_block_types"])))
-    weights.update(clip_to_ldm(load_file(folder / "text_encoder" / "model.safetensors")))
+    weights.update(unet_to_ldm(_load(folder, "unet"), unet_config["layers_per_block"]))
+    weights.update(vae_to_ldm(_load(folder, "vae"), len(vae_config["down_block_types"])))
+    text = _load(folder, "text_encoder")
+    if family == "sd1":
+        weights.update(clip_to_ldm(text))
+    elif family == "sd2":
+        weights.update(open_clip_to_ldm(text, "cond_stage_model.model."))
+    elif family == "sdxl":
+        weights.update({k.replace("cond_stage_model.", "conditioner.embedders.0.", 1): v
+                        for k, v in clip_to_ldm(text).items()})
+        weights.update(open_clip_to_ldm(_load(folder, "text_encoder_2"), "conditioner.embedders.1.model."))
+    else:
+        raise ValueError(f"`family` must be 'sd1', 'sd2' or 'sdxl', got {family!r}")
     weights = {k: v.contiguous() for k, v in weights.items()}
-    save_file(weights, str(target), metadata={"modelspec.architecture": "stable-diffusion-v1"})
+    arch = {"sd1": "stable-diffusion-v1", "sd2": "stable-diffusion-v2-512", "sdxl": "stable-diffusion-xl-v1-base"}
+    save_file(weights, str(target), metadata={"modelspec.architecture": arch[family]})
     return Path(target)
+
+
+def fake_hub_snapshot(cache: Path, repo_id: str, folder: Path) -> Path:
+    """Lay `folder` out in the Hugging Face cache `cache` as `repo_id`, as huggingface_hub does."""
+    import hashlib
+    import os
+
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    commit = hashlib.sha1(repo_id.encode()).hexdigest()
+    snapshot = repo / "snapshots" / commit
+    for f in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        data = f.read_bytes()
+        blob = repo / "blobs" / hashlib.sha256(data).hexdigest()
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        blob.write_bytes(data)
+        link = snapshot / f.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        if not link.exists():
+            link.symlink_to(os.path.relpath(blob, link.parent))
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    return snapshot

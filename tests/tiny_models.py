@@ -53,8 +53,12 @@ def tiny_vae():
     )
 
 
-def tiny_sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict:
-    """Components of a tiny SD 1.x pipeline (random weights, seeded)."""
+def tiny_sd_components(seed: int = 0, unet_in_channels: int = 4, sd2: bool = False) -> dict:
+    """Components of a tiny SD 1.x pipeline (random weights, seeded).
+
+    `sd2`: SD 2.x's differences instead: linear projections into the attention
+    blocks, attention upcast to float32, and a v-prediction scheduler.
+    """
     from diffusers import DDIMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTokenizer
 
@@ -70,6 +74,7 @@ def tiny_sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict:
         cross_attention_dim=32,
         attention_head_dim=8,
         norm_num_groups=32,
+        **({"use_linear_projection": True, "upcast_attention": True} if sd2 else {}),
     )
     torch.manual_seed(seed + 1)
     vae = tiny_vae()
@@ -83,6 +88,7 @@ def tiny_sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict:
         clip_sample=False,
         set_alpha_to_one=False,
         steps_offset=1,
+        prediction_type="v_prediction" if sd2 else "epsilon",
     )
     return {
         "unet": unet,
@@ -95,8 +101,12 @@ def tiny_sd_components(seed: int = 0, unet_in_channels: int = 4) -> dict:
     }
 
 
-def tiny_sdxl_components(seed: int = 0) -> dict:
-    """Components of a tiny SDXL pipeline (two text encoders, text_time conditioning)."""
+def tiny_sdxl_components(seed: int = 0, width_2: int = 32) -> dict:
+    """Components of a tiny SDXL pipeline (two text encoders, text_time conditioning).
+
+    `width_2` is the second text encoder's width; a single-file checkpoint needs it to
+    differ from the first one's (32), as in the real SDXL, to tell the two apart.
+    """
     from diffusers import EulerDiscreteScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
@@ -115,7 +125,7 @@ def tiny_sdxl_components(seed: int = 0) -> dict:
         addition_time_embed_dim=8,
         transformer_layers_per_block=(1, 2),
         projection_class_embeddings_input_dim=80,  # 6 * 8 + 32
-        cross_attention_dim=64,  # 32 + 32 from the two encoders
+        cross_attention_dim=32 + width_2,  # both encoders' hidden states, concatenated
         norm_num_groups=1,
     )
     torch.manual_seed(seed + 1)
@@ -123,7 +133,7 @@ def tiny_sdxl_components(seed: int = 0) -> dict:
     torch.manual_seed(seed + 2)
     text_encoder = CLIPTextModel(_text_config(projection_dim=32))
     torch.manual_seed(seed + 3)
-    text_encoder_2 = CLIPTextModelWithProjection(_text_config(projection_dim=32))
+    text_encoder_2 = CLIPTextModelWithProjection(_text_config(projection_dim=32, hidden_size=width_2))
     tokenizer = CLIPTokenizer.from_pretrained(TOKENIZER_DIR)
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085,
@@ -143,20 +153,20 @@ def tiny_sdxl_components(seed: int = 0) -> dict:
     }
 
 
-def save_tiny_sd(folder: Path, seed: int = 0, inpainting: bool = False) -> Path:
-    """Save a tiny SD 1.x model as a diffusers folder and return the folder."""
+def save_tiny_sd(folder: Path, seed: int = 0, inpainting: bool = False, sd2: bool = False) -> Path:
+    """Save a tiny SD 1.x (or SD 2.x-style, v-prediction) model as a diffusers folder."""
     from diffusers import StableDiffusionPipeline
 
-    components = tiny_sd_components(seed, unet_in_channels=9 if inpainting else 4)
+    components = tiny_sd_components(seed, unet_in_channels=9 if inpainting else 4, sd2=sd2)
     pipe = StableDiffusionPipeline(**components, requires_safety_checker=False)
     pipe.save_pretrained(folder, safe_serialization=True)
     return Path(folder)
 
 
-def save_tiny_sdxl(folder: Path, seed: int = 0) -> Path:
+def save_tiny_sdxl(folder: Path, seed: int = 0, width_2: int = 32) -> Path:
     """Save a tiny SDXL model as a diffusers folder and return the folder."""
     from diffusers import StableDiffusionXLPipeline
 
-    pipe = StableDiffusionXLPipeline(**tiny_sdxl_components(seed))
+    pipe = StableDiffusionXLPipeline(**tiny_sdxl_components(seed, width_2=width_2))
     pipe.save_pretrained(folder, safe_serialization=True)
     return Path(folder)

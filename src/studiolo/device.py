@@ -258,15 +258,19 @@ def optimize_pipeline(
     if tiny_vae is not None:
         if not isinstance(tiny_vae, torch.nn.Module):
             tiny_vae = _load_tiny_vae(tiny_vae)
-        if tiny_vae.dtype != torch.float32:
-            tiny_vae = tiny_vae.to(torch.float32)
+        if tiny_vae.dtype != pipe.vae.dtype:  # the dtype the pipeline hands its decoder
+            tiny_vae = tiny_vae.to(pipe.vae.dtype)
         pipe.register_modules(vae=tiny_vae)
         notes.append("tiny VAE (TAESD) decode")
     pipe.to(device)
-    run_unet_in(pipe.unet, torch.bfloat16 if bf16 else torch.float32)
-    if channels_last:
-        pipe.unet.to(memory_format=torch.channels_last)
-        pipe.vae.to(memory_format=torch.channels_last)
+    if on_cpu or bf16:
+        # On CUDA/MPS the UNet keeps the dtype it was loaded in (float16) unless bf16 is asked.
+        run_unet_in(pipe.unet, torch.bfloat16 if bf16 else torch.float32)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    for module in (pipe.unet, pipe.vae):
+        weight = next((p for p in module.parameters() if p.ndim == 4), None)
+        if weight is not None and not weight.is_contiguous(memory_format=layout):
+            module.to(memory_format=layout)  # also undoes an earlier channels_last
     if vae_tiling:
         if hasattr(pipe.vae, "enable_tiling"):
             pipe.vae.enable_tiling()
@@ -281,7 +285,7 @@ def optimize_pipeline(
 
     return SpeedSettings(
         device=device,
-        unet_dtype="bfloat16" if bf16 else "float32",
+        unet_dtype=str(pipe.unet.dtype).removeprefix("torch."),
         channels_last=channels_last,
         tiny_vae=tiny_vae is not None,
         vae_tiling=vae_tiling,

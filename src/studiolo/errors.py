@@ -65,3 +65,7 @@ class CatalogError(StudioloError):
 
 class JobFailed(StudioloError):
     """A job ended with an error; the message carries the job's error text."""
+
+
+class ConsentRefused(StudioloError):
+    """A request or a training image uses work whose owner did not consent (names the policy)."""

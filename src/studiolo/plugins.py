@@ -19,6 +19,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.engines.style_transfer",
     "studiolo.engines.portrait",
     "studiolo.engines.upscale",
+    "studiolo.engines.journey",
 )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from .engines.base import ProgressCallback, Request, no_progress
 from .errors import InvalidArgument
 from .settings import Settings
+from .studio_offline import OfflineVerbs
 from .types import Artwork, InputRef, LoraSpec, Recipe
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
@@ -31,7 +32,7 @@ def random_seed() -> int:
     return random.SystemRandom().randrange(0, 2**32)
 
 
-class Studio:
+class Studio(OfflineVerbs):
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
 
     def __init__(
@@ -142,7 +143,7 @@ class Studio:
             path=path,
             owner=person,
             credits=tuple(credits),
-            parents=tuple(parents) or artwork.parents,
+            parents=tuple(parents) or self._known(artwork.parents),
             created=artwork.created or datetime.now(timezone.utc),
             width=image.width,
             height=image.height,
@@ -338,6 +339,9 @@ class Studio:
             return image.size, image
         opened = open_image(image)
         return opened.size, opened
+
+    def _known(self, ids: Sequence[str]) -> tuple[str, ...]:
+        return tuple(i for i in ids if self.catalog.has_artwork(i))
 
     def _parents_of(self, image: Any) -> tuple[str, ...]:
         """An input that is itself a stored artwork becomes a parent (credit flows through edits)."""

@@ -127,6 +127,7 @@ CREDIT_ROLES = (
     "editor",
     "curator",
     "tool",
+    "influence",
 )
 
 

@@ -134,7 +134,7 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 
 def register_commands() -> None:
-    from . import catalog_cmds, create  # noqa: F401  (they attach themselves to `cli`)
+    from . import catalog_cmds, create, demo, offline  # noqa: F401  (they attach themselves to `cli`)
 
 
 @functools.cache

