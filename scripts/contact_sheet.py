@@ -1,6 +1,6 @@
-"""Paint 12 prompts with the offline painter and lay them out as docs/painter-contact-sheet.png.
+"""Paint 12 prompts with the offline painter and lay them out as docs/painter-contact-sheet.jpg.
 
-Usage: python scripts/contact_sheet.py [--size 320] [--out docs/painter-contact-sheet.png]
+Usage: python scripts/contact_sheet.py [--size 320] [--out docs/painter-contact-sheet.jpg]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default="docs/painter-contact-sheet.png")
+    parser.add_argument("--out", default="docs/painter-contact-sheet.jpg")
     args = parser.parse_args()
     engine, s, label = PainterEngine(), args.size, 22
     sheet = Image.new("RGB", (s * 4, (s + label) * 3), "white")

@@ -290,3 +290,16 @@ def test_cli_verify_unreadable_files(studio_home, tmp_path, capsys):
     code, _, err = run(capsys, "verify", str(tmp_path / "missing.png"))
     assert code == 3 and "does not exist" in err
     assert not (studio_home / "catalog.sqlite").exists()  # verify made no studio
+
+
+def test_cli_keys_shows_and_replaces_the_signing_key(studio_home, tmp_path, capsys):
+    code, out, err = run(capsys, "keys", "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["source"] == "generated" and shown["alg"] == "es256"
+    other = signing_identity(Settings(home=tmp_path / "mine", database_url="sqlite://", person="ana"))
+    code, out, _ = run(capsys, "keys", "--use", str(other.key_path), str(other.chain_path))
+    assert code == 0 and "your own" in out
+    assert signing_identity(Settings.from_env()).key_pem == other.key_pem
+    code, _, err = run(capsys, "keys", "--use", str(other.key_path), str(tmp_path / "none.pem"))
+    assert code == 1 and "does not exist" in err

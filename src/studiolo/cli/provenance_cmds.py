@@ -55,3 +55,31 @@ def _has_studio(settings: Settings) -> bool:
     if not settings.database_url.startswith(prefix):
         return True  # a database server: the studio is there
     return Path(settings.database_url[len(prefix):]).exists()
+
+
+@cli.command()
+@click.option("--use", "use", nargs=2, metavar="KEY CHAIN",
+              help="Sign with your own key from now on: a PEM private key and its PEM chain "
+                   "(signing certificate first).")
+@json_option
+@pass_ctx
+def keys(ctx: Ctx, use: tuple[str, str] | None, as_json: bool) -> None:
+    """Show the key that signs this studio's artworks, or replace it with your own.
+
+    The studio makes its own key on first use (a local root and a signing
+    certificate under STUDIOLO_HOME/keys); artworks signed with it verify as
+    "a key of this studio" here and as an untrusted signer elsewhere. A key
+    from a CA on the C2PA trust list makes them verify everywhere.
+    """
+    from ..provenance.keys import install_identity, signing_identity
+
+    settings = Settings.from_env(ctx.home, person=ctx.person)
+    ident = install_identity(settings, *use) if use else signing_identity(settings)
+    info = {"subject": ident.subject, "issuer": ident.issuer, "alg": ident.alg,
+            "source": ident.source, "key": str(ident.key_path), "chain": str(ident.chain_path)}
+    if as_json:
+        emit_json(info)
+        return
+    made = "made by this studio" if ident.source == "generated" else "your own"
+    click.echo(f"Signing as {ident.subject} (issued by {ident.issuer}, {ident.alg}), {made}.")
+    click.echo(f"key    {ident.key_path}\nchain  {ident.chain_path}")

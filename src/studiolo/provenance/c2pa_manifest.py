@@ -143,9 +143,10 @@ def sign_png(
     from; `ingredients` are (role, image bytes, title) of init, style and
     reference images. With no parents, the first init image is the parent (an
     img2img from a photo is an edit of that photo); with parents, pass no init
-    image (it is the parent already). `training_mining` and `include_prompt` default to the studio's
-    settings. When the prompt is private, `png_bytes` must not carry it either
-    (write its infotext from `private_recipe(recipe)`); this is checked.
+    image (the parent is it). `training_mining` and `include_prompt` default
+    to the studio's settings. When the prompt is private, `png_bytes` must not
+    carry it either (write its infotext from `private_recipe(recipe)`); this
+    is checked.
     """
     import c2pa
 
@@ -167,7 +168,8 @@ def sign_png(
                 f"{INGREDIENT_ROLES} (a blend numbers its styles: style2, ...), got {item!r:.120}."
             )
     for i, item in enumerate(parents):
-        if not (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[1], bytes)):
+        if not (isinstance(item, tuple | list) and len(item) == 2 and isinstance(item[0], str)
+                and item[0] and isinstance(item[1], bytes) and item[1]):
             raise InvalidArgument(
                 f"`parents[{i}]` must be (artwork id, file bytes), got {item!r:.120}."
             )

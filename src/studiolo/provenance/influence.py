@@ -89,17 +89,20 @@ def _name_keys() -> tuple[tuple[str, str, str | None, str], ...]:
 def name_influences(prompt: str, optout_names: Iterable[str] = ()) -> tuple[Credit, ...]:
     """Influences named in a prompt: collection artists and titles, and opted-out names."""
     text = normalise(prompt or "")
-    found: dict[str, Credit] = {}
+    found: dict[str, tuple[int, Credit]] = {}
     for name in optout_names:
         key = normalise(name)
         if contains(text, key) and name not in found:
-            found[name] = Credit(name=name, kind="artist", role="influence",
-                                 evidence=f"the prompt names {name!r} (in the opt-out registry)")
+            found[name] = (f" {text} ".find(f" {key} "), Credit(
+                name=name, kind="artist", role="influence",
+                evidence=f"the prompt names {name!r} (in the opt-out registry)"))
     for key, artist, style_id, what in _name_keys():
         if artist not in found and contains(text, key):
-            found[artist] = Credit(name=artist, kind="artist", role="influence", ref=style_id,
-                                   evidence=f"the prompt names {what} ({key!r})")
-    return tuple(found.values())
+            found[artist] = (f" {text} ".find(f" {key} "), Credit(
+                name=artist, kind="artist", role="influence", ref=style_id,
+                evidence=f"the prompt names {what} ({key!r})"))
+    # In the order the prompt names them.
+    return tuple(c for _, c in sorted(found.values(), key=lambda pc: pc[0]))
 
 
 # -- resemblance ------------------------------------------------------------------
