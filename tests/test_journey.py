@@ -24,7 +24,7 @@ from studiolo.styles import style_image
 from studiolo.types import Recipe
 
 PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
-SMALL = dict(steps=2, width=32, height=32, seed=7)
+SMALL = {"steps": 2, "width": 32, "height": 32, "seed": 7}
 CALM, STORMY = "a calm sea", "a stormy sea at night"
 needs_explore = pytest.mark.skipif(not hasattr(Studio, "explore"),
                                    reason="Studio.explore (studio_journeys.JourneyVerbs) not mixed in")
@@ -82,12 +82,15 @@ def test_slerp_keeps_the_norm_of_gaussian_noise_and_the_ends():
 def test_lerp_embeddings_pads_the_shorter_prompt_and_keeps_the_ends():
     short = {"prompt_embeds": torch.ones(1, 77, 8), "negative_prompt_embeds": torch.zeros(1, 77, 8)}
     long = {"prompt_embeds": torch.full((1, 154, 8), 3.0), "negative_prompt_embeds": torch.zeros(1, 154, 8)}
-    pad = {"prompt_embeds": torch.full((1, 77, 8), -1.0), "negative_prompt_embeds": torch.full((1, 77, 8), -1.0)}
+    pad = {"prompt_embeds": torch.full((1, 77, 8), -1.0),
+           "negative_prompt_embeds": torch.full((1, 77, 8), -1.0)}
+    short["pooled_prompt_embeds"], long["pooled_prompt_embeds"] = torch.ones(1, 8), torch.zeros(1, 8)
     assert lerp_embeddings(short, long, 0.0, pad)["prompt_embeds"] is short["prompt_embeds"]
     mid = lerp_embeddings(short, long, 0.5, pad)
     assert mid["prompt_embeds"].shape == (1, 154, 8)
     assert torch.allclose(mid["prompt_embeds"][:, :77], torch.full((1, 77, 8), 2.0))
     assert torch.allclose(mid["prompt_embeds"][:, 77:], torch.full((1, 77, 8), 1.0))  # (-1+3)/2
+    assert torch.allclose(mid["pooled_prompt_embeds"], torch.full((1, 8), 0.5))  # SDXL's pooled
     assert not mid["negative_prompt_embeds"].any()  # zeros (SDXL's empty negative) pad with zeros
 
 
@@ -132,9 +135,10 @@ def test_a_stored_frame_recipe_makes_that_frame_again(engine, seed_journey):
 
 
 def test_sdxl_prompt_journey_blends_pooled_embeddings_too(tiny_sdxl):
-    frames = journey(JourneyEngine(), tiny_sdxl, kind="prompts", a=CALM, b=STORMY, frames=3,
-                     recipe={"width": 64, "height": 64})
-    assert [f.image.size for f in frames] == [(64, 64)] * 3
+    sdxl = JourneyEngine()
+    frames = journey(sdxl, tiny_sdxl, kind="prompts", a=CALM, b=STORMY, frames=3)
+    assert [f.image.size for f in frames] == [(32, 32)] * 3
+    assert np.array_equal(px(frames[2]), px(plain(sdxl, tiny_sdxl, STORMY)))
     assert dist(frames[1], frames[0]) > 0.5 and dist(frames[1], frames[2]) > 0.5
 
 
@@ -182,16 +186,16 @@ def test_style_journey_to_a_style_image(engine, content):
 @pytest.mark.parametrize(
     "spec, recipe, words",
     [
-        (dict(kind="prompts", a="x", b="y", frames=1), {}, "`frames` has to be between 2 and 240 but is 1"),
-        (dict(kind="prompts", a="x", b="y", frames=241), {}, "but is 241"),
-        (dict(kind="prompts", a="x", b="y", frames=3, index=3), {}, "`index` has to be between 0 and 2"),
-        (dict(kind="prompts", a="a sea", b="a sea"), {}, "`a` and `b` are the same ('a sea')"),
-        (dict(kind="seeds", a=4, b=4), {}, "are the same (4)"),
-        (dict(kind="seeds", a="four", b=5), {}, "`a` of a seeds journey has to be a seed"),
-        (dict(kind="prompts", a="  ", b="y"), {}, "has to be a non-empty prompt"),
-        (dict(kind="prompts", a="x", b="y"), {"model": None}, "pass --model PATH, or make an offline style"),
-        (dict(kind="waves", a="x", b="y"), {}, "Option `journey.kind`"),
-        (dict(kind="prompts", a="x", b="y"), {"width": 30}, "divisible by 8 but are 32 and 30"),
+        ({"kind": "prompts", "a": "x", "b": "y", "frames": 1}, {}, "`frames` has to be between 2 and 240 but is 1"),
+        ({"kind": "prompts", "a": "x", "b": "y", "frames": 241}, {}, "but is 241"),
+        ({"kind": "prompts", "a": "x", "b": "y", "frames": 3, "index": 3}, {}, "`index` has to be between 0 and 2"),
+        ({"kind": "prompts", "a": "a sea", "b": "a sea"}, {}, "`a` and `b` are the same ('a sea')"),
+        ({"kind": "seeds", "a": 4, "b": 4}, {}, "are the same (4)"),
+        ({"kind": "seeds", "a": "four", "b": 5}, {}, "`a` of a seeds journey has to be a seed"),
+        ({"kind": "prompts", "a": "  ", "b": "y"}, {}, "has to be a non-empty prompt"),
+        ({"kind": "prompts", "a": "x", "b": "y"}, {"model": None}, "pass --model PATH, or make an offline style"),
+        ({"kind": "waves", "a": "x", "b": "y"}, {}, "Option `journey.kind`"),
+        ({"kind": "prompts", "a": "x", "b": "y"}, {"width": 30}, "divisible by 8 but are 32 and 30"),
     ],
 )
 def test_bad_journeys_are_refused_before_any_work(engine, spec, recipe, words):
@@ -240,7 +244,7 @@ def test_gif_mp4_and_contact_sheet_read_back_with_every_frame(tmp_path):
     mp4 = journeys.write_mp4(frames, tmp_path / "sub" / "j.mp4", fps=10)
     with imageio.get_reader(mp4) as reader:
         assert reader.get_meta_data()["fps"] == 10
-        read = list(reader)
+        read = [frame for frame in reader]  # list() asks len(), which is inf here
     assert len(read) == 5 and read[0].shape == (32, 42, 3)  # odd sides padded to even
     assert np.abs(read[4][:31, :41].astype(int) - np.asarray(frames[4], dtype=int)).mean() < 8
     sheet = journeys.contact_sheet(frames, tmp_path / "c.png", thumb=64, margin=4)

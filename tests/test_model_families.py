@@ -57,6 +57,10 @@ def with_scheduler(folder, target, **changes):
     config = json.loads(path.read_text())
     config.update(changes)
     path.write_text(json.dumps(config))
+    if "_class_name" in changes:  # diffusers reads the class from model_index.json
+        index = json.loads((target / "model_index.json").read_text())
+        index["scheduler"] = ["diffusers", changes["_class_name"]]
+        (target / "model_index.json").write_text(json.dumps(index))
     return target
 
 
@@ -170,9 +174,9 @@ def test_a_record_from_another_device_kind_is_ignored(tiny_sd):
 def test_image_size_decides_vae_tiling(tiny_sd, monkeypatch):
     from studiolo import device
 
-    engine = DiffusionEngine()
-    [small] = run(engine, tiny_sd)
+    [small] = run(DiffusionEngine(), tiny_sd)
     monkeypatch.setattr(device, "TILING_MIN_PIXELS", 48 * 48)  # 64x64 now counts as large
+    engine = DiffusionEngine()
     [large] = run(engine, tiny_sd)
     [pipe] = engine._pipelines.values()
     assert not small.recipe.options["speed"]["vae_tiling"]

@@ -297,7 +297,8 @@ def test_cli_keys_shows_and_replaces_the_signing_key(studio_home, tmp_path, caps
     assert code == 0, err
     shown = json.loads(out)
     assert shown["source"] == "generated" and shown["alg"] == "es256"
-    other = signing_identity(Settings(home=tmp_path / "mine", database_url="sqlite://", person="ana"))
+    mine = Settings(home=tmp_path / "mine", database_url="sqlite://", person="ana")
+    other = signing_identity(mine)
     code, out, _ = run(capsys, "keys", "--use", str(other.key_path), str(other.chain_path))
     assert code == 0 and "your own" in out
     assert signing_identity(Settings.from_env()).key_pem == other.key_pem

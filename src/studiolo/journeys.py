@@ -44,7 +44,9 @@ def _check_frames(images: Sequence[Image.Image]) -> list[Image.Image]:
 
 def check_fps(fps: float) -> float:
     if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0 < fps <= MAX_FPS:
-        raise InvalidArgument(f"`fps` has to be a number above 0 and at most {MAX_FPS:g} but is {fps!r}.")
+        raise InvalidArgument(
+            f"`fps` has to be a number above 0 and at most {MAX_FPS:g} but is {fps!r}."
+        )
     return float(fps)
 
 
@@ -91,7 +93,8 @@ def write_mp4(images: Sequence[Image.Image], path: str | os.PathLike[str], *,
         for frame in frames:
             pixels = np.asarray(frame)
             if even != (width, height):
-                pixels = np.pad(pixels, ((0, even[1] - height), (0, even[0] - width), (0, 0)), mode="edge")
+                pad = ((0, even[1] - height), (0, even[0] - width), (0, 0))
+                pixels = np.pad(pixels, pad, mode="edge")
             writer.send(np.ascontiguousarray(pixels))
     finally:
         writer.close()
@@ -181,10 +184,13 @@ def write_journey(frames: Sequence[Any], folder: str | os.PathLike[str], *,
     journey = dict(frames[0].recipe.options.get("journey") or {})
     journey.pop("index", None)
     journey.pop("t", None)
+    listed = []
+    for artwork in frames:
+        place = artwork.recipe.options.get("journey") or {}
+        listed.append({"id": artwork.id, "path": str(artwork.path) if artwork.path else None,
+                       "index": place.get("index"), "t": place.get("t")})
     record = {"id": journey_id(frames), "journey": journey, "fps": fps, "bounce": bounce_back,
-              "frames": [{"id": a.id, "path": str(a.path) if a.path else None,
-                          **{k: (a.recipe.options.get("journey") or {}).get(k) for k in ("index", "t")}}
-                         for a in frames]}
+              "frames": listed}
     paths["json"] = target / "journey.json"
     paths["json"].write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
     return paths

@@ -19,6 +19,7 @@ from typing import Any
 from .engines.base import ProgressCallback, Request, no_progress
 from .errors import InvalidArgument
 from .settings import Settings
+from .studio_journeys import JourneyVerbs
 from .studio_offline import OfflineVerbs
 from .types import Artwork, InputRef, LoraSpec, Recipe
 
@@ -32,7 +33,7 @@ def random_seed() -> int:
     return random.SystemRandom().randrange(0, 2**32)
 
 
-class Studio(OfflineVerbs):
+class Studio(OfflineVerbs, JourneyVerbs):
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
 
     def __init__(
@@ -79,6 +80,13 @@ class Studio(OfflineVerbs):
                 f"Engine {recipe.engine!r} cannot do {recipe.mode!r}; it can do "
                 f"{', '.join(sorted(engine.capabilities))}."
             )
+        from .provenance.collect import credits_from_source
+        from .provenance.consent import check_request
+
+        # Consent first (raises ConsentRefused under the "refuse" policy), then what a
+        # style image says of its own makers, read before re-encoding strips it.
+        influences = check_request(recipe, self.catalog, self.settings)
+        style_credits = credits_from_source((images or {}).get("style"))
         opened, refs, blobs = self._read_inputs(images or {})
         recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
         request = Request(
@@ -95,7 +103,9 @@ class Studio(OfflineVerbs):
             self.files.put(data, "png")
         progress({"stage": "store", "step": 0, "total": len(made)})
         stored = [
-            self.store(a, parents=parents, person=person or self.settings.person) for a in made
+            self.store(a, parents=parents, person=person or self.settings.person,
+                       influences=influences, style_credits=style_credits)
+            for a in made
         ]
         progress({"stage": "store", "step": len(stored), "total": len(stored)})
         return stored
@@ -124,36 +134,56 @@ class Studio(OfflineVerbs):
         return opened, refs, blobs
 
     def store(
-        self, artwork: Artwork, *, parents: Sequence[str] = (), person: str | None = None
+        self,
+        artwork: Artwork,
+        *,
+        parents: Sequence[str] = (),
+        person: str | None = None,
+        influences: Sequence[Any] = (),
+        style_credits: Sequence[Any] | None = None,
+        include_prompt: bool | None = None,
+        training_mining: str | None = None,
     ) -> Artwork:
-        """Encode an engine's artwork as a PNG with its recipe, store file and record, return it."""
-        from .imageio import encode_png
-        from .provenance.credits import basic_credits
-        from .provenance.infotext import recipe_to_infotext
+        """Store an engine's artwork: ledger, watermark, recipe chunk, C2PA signature, record.
+
+        `include_prompt` / `training_mining` override the studio's settings for this artwork.
+        """
+        from .catalog.marks import add_mark
+        from .provenance.pipeline import prepare
 
         if artwork.image is None:
             raise InvalidArgument("Artwork has no image to store.")
         person = person or self.settings.person
-        image = artwork.image
-        data = encode_png(image, {"parameters": recipe_to_infotext(artwork.recipe)})
-        sha, path = self.files.put(data, "png")
-        credits = artwork.credits or basic_credits(artwork.recipe, person)
+        parent_ids = tuple(parents) or self._known(artwork.parents)
+        prepared = prepare(
+            artwork, person=person, parents=parent_ids, catalog=self.catalog, files=self.files,
+            settings=self.settings, influences=influences, style_credits=style_credits,
+            include_prompt=include_prompt, training_mining=training_mining,
+        )
+        sha, path = self.files.put(prepared.data, "png")
+        image = prepared.image
         stored = artwork.replace(
             id=sha,
             path=path,
             owner=person,
-            credits=tuple(credits),
-            parents=tuple(parents) or self._known(artwork.parents),
+            credits=prepared.credits,
+            parents=parent_ids,
             created=artwork.created or datetime.now(timezone.utc),
             width=image.width,
             height=image.height,
+            image=prepared.image,
         )
+        existed = self.catalog.has_artwork(sha)
         try:
             self.catalog.add_artwork(stored, ext="png")
+            if prepared.mark is not None and not existed:
+                add_mark(self.catalog, prepared.mark, sha)
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless
             # an older record already owns the same content.
-            if not self.catalog.has_artwork(sha):
+            if not existed:
+                if self.catalog.has_artwork(sha):
+                    self.catalog.delete_artwork(sha)
                 self.files.delete(sha)
             raise
         return stored

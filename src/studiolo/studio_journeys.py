@@ -75,7 +75,8 @@ class JourneyVerbs:
             images["init"] = image
             for i, role in enumerate(("style_a", "style_b")):
                 if _is_image(ends[i]):
-                    images[role] = Path(ends[i]).expanduser() if isinstance(ends[i], str) else ends[i]
+                    end = ends[i]
+                    images[role] = Path(end).expanduser() if isinstance(end, str) else end
                     ends[i] = {"input": role}
                 else:
                     ends[i] = str(ends[i])

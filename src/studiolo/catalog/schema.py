@@ -193,3 +193,30 @@ tags = Table(
     Column("tag", String(100), primary_key=True),
     Index("ix_tags_tag", "tag"),
 )
+
+OPTOUT_KINDS = ("artist", "style")
+
+# The opt-out registry (catalog/consent.py); `key` is the name lower-cased,
+# without accents or punctuation, so one owner is one row however spelled.
+optouts = Table(
+    "optouts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(20), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created", UTCDateTime, nullable=False),
+    CheckConstraint("kind IN ('artist', 'style')", name="kind"),
+)
+
+# Watermark marks (catalog/marks.py): the short id hidden in an artwork's pixels
+# (provenance/watermark.py), which finds its record once the metadata is gone.
+marks = Table(
+    "marks",
+    metadata,
+    Column("mark", BigInteger, primary_key=True, autoincrement=False),
+    Column("artwork_sha", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           nullable=False),
+    Index("ix_marks_artwork_sha", "artwork_sha"),
+)

@@ -27,6 +27,7 @@ from . import migrate
 from ._common import now as _now
 from ._common import text_arg as _text_arg
 from .boards import CollectionTable
+from .consent import OptOutTable
 from .jobs import JobTable
 from .schema import (
     artwork_parents,
@@ -71,7 +72,7 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-class Catalog(JobTable, CollectionTable):
+class Catalog(JobTable, CollectionTable, OptOutTable):
     """The SQL side of a studio. `url` is any SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...)."""
 
     def __init__(self, url: str) -> None:

@@ -134,7 +134,9 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 
 def register_commands() -> None:
-    from . import catalog_cmds, create, demo, offline  # noqa: F401  (they attach themselves to `cli`)
+    from . import (  # noqa: F401  (they attach themselves to `cli`)
+        catalog_cmds, create, credit_cmds, demo, explore, offline, provenance_cmds,
+    )
 
 
 @functools.cache

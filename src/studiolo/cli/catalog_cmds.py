@@ -13,6 +13,22 @@ from .app import Ctx, artwork_dict, cli, emit_json, json_option, pass_ctx
 console = Console()
 
 
+def describe(recipe: Any) -> str:
+    """The prompt, or for prompt-less work what was done ("style: The Kiss", "upscale 2x")."""
+    if recipe.prompt:
+        return recipe.prompt
+    options = recipe.options or {}
+    if recipe.mode == "upscale":
+        return f"upscale {options.get('scale', '')}x".replace(" x", "")
+    names = [s.get("title") or s.get("name") or s.get("input") for s in options.get("styles") or []
+             if isinstance(s, dict)]
+    if options.get("style"):
+        names.append(options["style"])
+    if not names and recipe.mode == "portrait":
+        names.append("style image")
+    return f"{recipe.mode}: {' + '.join(str(n) for n in names)}" if names else recipe.mode
+
+
 @cli.command("ls")
 @click.option("--search", "-q", "query", help="Only artworks whose prompt or title contains this.")
 @click.option("--engine", help="Only artworks made by this engine.")
@@ -32,7 +48,8 @@ def ls_cmd(ctx: Ctx, query: str | None, engine: str | None, limit: int, offset: 
     table = Table("id", "made", "engine", "size", "seed", "prompt", box=None)
     for a in artworks:
         made = a.created.strftime("%Y-%m-%d %H:%M") if a.created else ""
-        prompt = a.recipe.prompt if len(a.recipe.prompt) < 60 else a.recipe.prompt[:57] + "..."
+        prompt = describe(a.recipe)
+        prompt = prompt if len(prompt) < 60 else prompt[:57] + "..."
         table.add_row(a.id[:12], made, a.recipe.engine, f"{a.width}x{a.height}",
                       str(a.recipe.seed), prompt)
     console.print(table)

@@ -20,6 +20,9 @@ Frame i of N has t = i / (N - 1). Frame 0 is exactly what a plain generation
 with A makes and the last frame exactly what B makes: the ends use their own
 embeddings and noise, untouched by the interpolation. Noise is drawn on the
 CPU from a seeded generator, so a journey gives the same pixels everywhere.
+A sampler that adds fresh noise at each step (Euler a, DPM++ SDE) draws it
+from the nearer end's seed, so a seeds journey with one of those jumps once,
+at t = 0.5; the deterministic samplers (DDIM, Euler, DPM++ 2M) glide.
 Each frame's recipe records the journey and its index, so a stored frame can
 be made again on its own (`options.journey.index` set: only that frame).
 """
@@ -28,12 +31,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InvalidArgument
 from ..hookspecs import hookimpl
-from ..types import Artwork, Credit, Recipe
+from ..types import Artwork, Recipe
 from .base import ProgressCallback, Request, no_progress
 
 MIN_FRAMES, MAX_FRAMES = 2, 240
@@ -170,7 +172,9 @@ class JourneyEngine:
     def check_inputs(self, request: Request) -> JourneyOptions:
         recipe = request.recipe
         if recipe.mode != "explore":
-            raise InvalidArgument(f"`mode` has to be 'explore' for a journey but is {recipe.mode!r}.")
+            raise InvalidArgument(
+                f"`mode` has to be 'explore' for a journey but is {recipe.mode!r}."
+            )
         options = parse_journey_options(recipe.options)
         spec = options.journey
         if isinstance(spec.frames, bool) or not MIN_FRAMES <= spec.frames <= MAX_FRAMES:
@@ -179,7 +183,8 @@ class JourneyEngine:
             )
         if spec.index is not None and not 0 <= spec.index < spec.frames:
             raise InvalidArgument(
-                f"`index` has to be between 0 and {spec.frames - 1} (frames - 1) but is {spec.index}."
+                f"`index` has to be between 0 and {spec.frames - 1} (frames - 1) but is "
+                f"{spec.index}."
             )
         if request.batch_size != 1:
             raise InvalidArgument(
@@ -189,16 +194,20 @@ class JourneyEngine:
         if spec.kind == "seeds":
             for name, value in (("a", spec.a), ("b", spec.b)):
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise InvalidArgument(f"`{name}` of a seeds journey has to be a seed but is {value!r}.")
+                    raise InvalidArgument(
+                        f"`{name}` of a seeds journey has to be a seed but is {value!r}."
+                    )
         elif spec.kind == "prompts":
             for name, value in (("a", spec.a), ("b", spec.b)):
                 if not isinstance(value, str) or not value.strip():
                     raise InvalidArgument(
-                        f"`{name}` of a prompts journey has to be a non-empty prompt but is {value!r}."
+                        f"`{name}` of a prompts journey has to be a non-empty prompt but is "
+                        f"{value!r}."
                     )
         if spec.a == spec.b:
             raise InvalidArgument(
-                f"`a` and `b` are the same ({spec.a!r}): a {spec.kind} journey needs two different ends."
+                f"`a` and `b` are the same ({spec.a!r}): a {spec.kind} journey needs two "
+                "different ends."
             )
         if spec.kind != "styles" and not recipe.model:
             raise InvalidArgument(
@@ -325,7 +334,9 @@ def parse_journey_options(values: dict[str, Any]) -> JourneyOptions:
         return JourneyOptions.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = ".".join(str(p) for p in error["loc"] if not str(p).startswith(("int", "str", "StyleInput")))
+        # Union members show up in the location ("journey.a.int"): leave them out.
+        parts = [str(p) for p in error["loc"]]
+        name = ".".join(p for p in parts if not p.startswith(("int", "str", "StyleInput")))
         message = error["msg"].removeprefix("Value error, ")
         raise InvalidArgument(f"Option `{name}` {message[0].lower()}{message[1:]}; got "
                               f"{error.get('input')!r}.") from None

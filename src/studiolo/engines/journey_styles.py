@@ -39,7 +39,9 @@ def resolve_end(request: Request, end: Any, name: str) -> BuiltinStyle | Any:
                                   f"{type(image).__name__}.")
         return image.convert("RGB")
     if not isinstance(end, str):
-        raise InvalidArgument(f"`{name}` of a styles journey has to be a style name or image but is {end!r}.")
+        raise InvalidArgument(
+            f"`{name}` of a styles journey has to be a style name or image but is {end!r}."
+        )
     return get_style(end)
 
 
@@ -51,7 +53,9 @@ def run_style_journey(request: Request, options: Any, indices: list[int],
     # 1. Check inputs.
     content = request.images.get("init")
     if content is None:
-        raise InvalidArgument("A styles journey needs the content image as images['init'] (--image PHOTO).")
+        raise InvalidArgument(
+            "A styles journey needs the content image as images['init'] (--image PHOTO)."
+        )
     style_a, style_b = resolve_end(request, spec.a, "a"), resolve_end(request, spec.b, "b")
     if _same(style_a, style_b):
         raise InvalidArgument(
@@ -61,7 +65,8 @@ def run_style_journey(request: Request, options: Any, indices: list[int],
     # The journey is recorded with the styles' ids, which stay put when names change.
     ends = [s.id if isinstance(s, BuiltinStyle) else e
             for s, e in ((style_a, spec.a), (style_b, spec.b))]
-    options = options.model_copy(update={"journey": spec.model_copy(update={"a": ends[0], "b": ends[1]})})
+    spec = spec.model_copy(update={"a": ends[0], "b": ends[1]})
+    options = options.model_copy(update={"journey": spec})
     magenta = all(isinstance(s, BuiltinStyle) and s.kind == "magenta" for s in (style_a, style_b))
     tiles = {"tile": settings.tile, "overlap": settings.overlap, "work_side": settings.work_side}
     if not magenta:  # the bottlenecks, once (an image style costs a network run)

@@ -10,6 +10,7 @@ the image), then hands them all to `build_credits`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from ..errors import StudioloError
@@ -69,6 +70,18 @@ def credits_from_image(data: bytes) -> tuple[Credit, ...]:
     return tuple(_manifest_credits(data) or _infotext_credits(data))
 
 
+def credits_from_source(source: Any) -> tuple[Credit, ...]:
+    """`credits_from_image` of a path or bytes as the person gave it (a PIL image carries none)."""
+    if isinstance(source, bytes | bytearray):
+        return credits_from_image(bytes(source))
+    if isinstance(source, str | Path):
+        try:
+            return credits_from_image(Path(source).expanduser().read_bytes())
+        except OSError:
+            return ()
+    return ()
+
+
 def studio_credits(
     artwork: Artwork,
     *,
@@ -78,11 +91,14 @@ def studio_credits(
     files: Any = None,
     settings: Any = None,
     extra_influences: Sequence[Credit] = (),
+    style_credits: Sequence[Credit] | None = None,
     similarity: bool = True,
 ) -> tuple[Credit, ...]:
     """The ledger of an artwork about to be stored (engine credits, files, catalog, influences).
 
     `extra_influences`: credits from `consent.check_request` under policy "credit".
+    `style_credits`: what the style image carried as given (`credits_from_source`; the
+    file store keeps a re-encoded copy without metadata); None: read the stored copy.
     `similarity`: also compare the image with the reference paintings (costs a style
     embedding, ~0.1 s, plus loading the style model once per process).
     """
@@ -93,9 +109,10 @@ def studio_credits(
             parent_credits.append(catalog.get_artwork(parent).credits)
         except (StudioloError, AttributeError):
             continue  # a parent that is not in this catalog carries nothing in
-    style_credits: tuple[Credit, ...] = ()
     sha = recipe.input("style")
-    if sha and files is not None:
+    if style_credits is not None or not sha or files is None:
+        style_credits = tuple(style_credits or ())
+    else:
         try:
             style_credits = credits_from_image(files.path(sha).read_bytes())
         except (OSError, StudioloError):
