@@ -179,3 +179,46 @@ def test_cli_optout_and_credits(tmp_path):
     assert abs(sum(c["share"] for c in data["credits"]) - 1) < 1e-9
     out = runner.invoke(cli, ["--home", home, "credits", stored.id[:12]])
     assert "Made by Ana with m." in out.output and "prompt_author" in out.output
+
+
+def _photo() -> Image.Image:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return Image.fromarray(rng.integers(0, 256, (64, 80, 3), dtype=np.uint8))
+
+
+def test_studio_refuses_an_opted_out_style_and_stores_nothing(tmp_path):
+    from studiolo.studio import Studio
+
+    studio = Studio(tmp_path / "studio")
+    studio.catalog.add_optout("Vincent van Gogh")
+    with pytest.raises(ConsentRefused, match="Vincent van Gogh"):
+        studio.stylize(_photo(), "The Starry Night", work_side=64)
+    assert studio.list() == []
+    assert not any(p.is_file() for p in studio.files.root.rglob("*.png"))
+
+
+def test_studio_credit_policy_stores_with_the_artist_credited(tmp_path):
+    from studiolo.studio import Studio
+
+    studio = Studio(settings=Settings.from_env(tmp_path / "studio", consent_policy="credit"))
+    studio.catalog.add_optout("Vincent van Gogh", note="estate asked")
+    [art] = studio.stylize(_photo(), "The Starry Night", work_side=64)
+    names = {c.name: c for c in studio.catalog.get_artwork(art.id).credits}
+    assert "Vincent van Gogh" in names and names["Vincent van Gogh"].share > 0
+    assert abs(sum(c.share for c in names.values()) - 1) < 1e-9
+
+
+def test_privacy_mode_keeps_the_prompt_out_of_the_file(tmp_path):
+    from studiolo.studio import Studio
+
+    prompt = "a secret lighthouse called Ardnamurchan"
+    private = Studio(settings=Settings.from_env(tmp_path / "private", prompt_in_file=False))
+    [art] = private.paint(prompt, width=128, height=96, seed=3)
+    data = art.path.read_bytes()
+    assert b"Ardnamurchan" not in data and b"ardnamurchan" not in data.lower()
+    assert private.catalog.get_artwork(art.id).recipe.prompt == prompt  # kept in the catalog
+    public = Studio(tmp_path / "public")
+    [shown] = public.paint(prompt, width=128, height=96, seed=3)
+    assert b"Ardnamurchan" in shown.path.read_bytes()

@@ -21,6 +21,12 @@ def _home(studio_home):
 
 
 @pytest.fixture(scope="module")
+def engine():
+    """One engine for the tests that need no fresh one (loading is the slow part)."""
+    return DiffusionEngine()
+
+
+@pytest.fixture(scope="module")
 def tiny_sd2(tmp_path_factory):
     from tiny_models import save_tiny_sd
 
@@ -67,10 +73,9 @@ def with_scheduler(folder, target, **changes):
 # -- SD 2.x: v-prediction ----------------------------------------------------------------
 
 
-def test_sd2_v_prediction_is_used_and_kept_by_named_samplers(tiny_sd2, tmp_path):
-    engine = DiffusionEngine()
+def test_sd2_v_prediction_is_used_and_kept_by_named_samplers(engine, tiny_sd2, tmp_path):
     [v] = run(engine, tiny_sd2)
-    [pipe] = engine._pipelines.values()
+    [pipe] = engine._pipelines.values()  # one loaded model at a time
     assert pipe.scheduler.config.prediction_type == "v_prediction" and pixels(v).std() > 0
     [euler_a] = run(engine, tiny_sd2, sampler="Euler a")
     assert pipe.scheduler.config.prediction_type == "v_prediction"
@@ -84,8 +89,8 @@ def test_sd2_v_prediction_is_used_and_kept_by_named_samplers(tiny_sd2, tmp_path)
 # -- SDXL: txt2img, img2img, inpaint, outpaint; Turbo-style ------------------------------
 
 
-def test_sdxl_inpaint_keeps_the_unmasked_half(tiny_sdxl):
-    engine, init = DiffusionEngine(), picture()
+def test_sdxl_inpaint_keeps_the_unmasked_half(engine, tiny_sdxl):
+    init = picture()
     mask = Image.new("L", (64, 64), 0)
     mask.paste(255, (0, 0, 32, 64))
     [art] = run(engine, tiny_sdxl, "inpaint", {"init": init, "mask": mask}, options={"mask_blur": 2})
@@ -96,18 +101,17 @@ def test_sdxl_inpaint_keeps_the_unmasked_half(tiny_sdxl):
     assert grown.image.size == (80, 64)
 
 
-def test_turbo_style_one_step_without_guidance(tiny_sdxl, tmp_path):
+def test_turbo_style_one_step_without_guidance(engine, tiny_sdxl, tmp_path):
     turbo = with_scheduler(tiny_sdxl, tmp_path / "turbo", timestep_spacing="trailing")
     events = []
     recipe = Recipe(engine="diffusion", prompt="a bowl", steps=1, guidance=0.0, width=64, height=64,
                     seed=1, model=str(turbo))
-    [art] = DiffusionEngine().run(Request(recipe), events.append)
+    [art] = engine.run(Request(recipe), events.append)
     assert [(e["step"], e["total"]) for e in events] == [(1, 1)]
     assert art.recipe.guidance == 0.0 and pixels(art).std() > 0
 
 
-def test_lcm_model_and_lcm_sampler(tiny_sd, tmp_path):
-    engine = DiffusionEngine()
+def test_lcm_model_and_lcm_sampler(engine, tiny_sd, tmp_path):
     lcm_model = with_scheduler(tiny_sd, tmp_path / "lcm", _class_name="LCMScheduler")
     [own] = run(engine, lcm_model, guidance=1.0)
     assert own.recipe.sampler == "LCM"  # the model's own scheduler, by its A1111 name
@@ -162,8 +166,7 @@ def test_speed_settings_are_recorded_and_a_rerun_uses_them(tiny_sd):
         assert again.recipe.options["speed"] == art.recipe.options["speed"]
 
 
-def test_a_record_from_another_device_kind_is_ignored(tiny_sd):
-    engine = DiffusionEngine()
+def test_a_record_from_another_device_kind_is_ignored(engine, tiny_sd):
     [plain] = run(engine, tiny_sd)
     record = dict(plain.recipe.options["speed"], device="cuda", unet_dtype="float16", vae_tiling=True)
     [art] = run(engine, tiny_sd, options={"speed": record})

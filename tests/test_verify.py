@@ -5,11 +5,8 @@ from __future__ import annotations
 import io
 import json
 import struct
-import sys
-import types
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import c2pa
 import numpy as np
@@ -21,7 +18,6 @@ from studiolo.cli import main
 from studiolo.errors import ImageError
 from studiolo.imageio import encode_jpeg, encode_png, open_image, read_text_chunks
 from studiolo.provenance.c2pa_manifest import private_recipe, sign_png
-from studiolo.provenance.credits import basic_credits
 from studiolo.provenance.infotext import recipe_to_infotext
 from studiolo.provenance.keys import signing_identity
 from studiolo.provenance.verify import verify_bytes, verify_file
@@ -192,31 +188,8 @@ def test_not_an_image_and_truncated_files_raise_clear_errors(settings, tmp_path)
 
 
 # -- with a studio: catalog, watermark, the store prototype ------------------------
-class SigningStudio(Studio):
-    """The integration proposed for Studio.store, prototyped: every stored artwork is signed."""
-
-    def store(self, artwork, *, parents=(), person=None, include_prompt=None, training_mining=None):
-        person = person or self.settings.person
-        include = self.settings.prompt_in_file if include_prompt is None else include_prompt
-        shown = artwork.recipe if include else private_recipe(artwork.recipe)
-        known = tuple(p for p in artwork.parents if self.catalog.has_artwork(p))
-        parent_ids = tuple(parents) or known
-        credits = artwork.credits or basic_credits(artwork.recipe, person)
-        png = encode_png(artwork.image, {"parameters": recipe_to_infotext(shown)})
-        data = sign_png(png, recipe=artwork.recipe, credits=credits, person=person,
-                        parents=[(p, self.files.read(p)) for p in parent_ids],
-                        training_mining=training_mining, include_prompt=include,
-                        settings=self.settings)
-        sha, path = self.files.put(data, "png")
-        stored = artwork.replace(id=sha, path=path, owner=person, credits=tuple(credits),
-                                 parents=parent_ids, created=datetime.now(UTC),
-                                 width=artwork.image.width, height=artwork.image.height)
-        self.catalog.add_artwork(stored, ext="png")
-        return stored
-
-
 def test_stored_artworks_verify_with_their_lineage(studio_home):
-    studio = SigningStudio(load_entry_points=False)
+    studio = Studio(load_entry_points=False)
     first = studio.store(Artwork(recipe=RECIPE, image=picture(1)))
     edit = RECIPE.replace(mode="img2img", strength=0.5)
     second = studio.store(Artwork(recipe=edit, image=picture(2)), parents=[first.id])
@@ -228,24 +201,51 @@ def test_stored_artworks_verify_with_their_lineage(studio_home):
     assert [a["action"] for a in report.actions] == ["c2pa.opened", "c2pa.edited"]
 
 
-def test_watermark_fallback_names_the_artwork(studio_home, monkeypatch):
-    """Wiring only: the watermark reader and catalog lookup are the watermark module's; here
-    they are stood in by functions that answer as those will, so the fallback path is exercised."""
-    studio = SigningStudio(load_entry_points=False)
-    stored = studio.store(Artwork(recipe=RECIPE, image=picture(3)))
-    seen: list[tuple[int, int]] = []
-    watermark = types.ModuleType("studiolo.provenance.watermark")
-    watermark.read_mark = lambda image: seen.append(image.size) or 0xBEEF  # type: ignore[attr-defined]
-    marks = types.ModuleType("studiolo.catalog.marks")
-    marks.find_by_mark = lambda catalog, mark: stored.id if mark == 0xBEEF else None  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "studiolo.provenance.watermark", watermark)
-    monkeypatch.setitem(sys.modules, "studiolo.catalog.marks", marks)
-    stripped = encode_png(open_image(stored.path))
-    report = verify_bytes(stripped, catalog=studio.catalog, settings=studio.settings)
-    assert report.status == "none" and seen == [(64, 48)]
-    assert report.watermark == {"mark": 0xBEEF, "artwork": stored.id}
+def scene(seed: int, size: tuple[int, int] = (320, 256)) -> Image.Image:
+    """A picture with smooth areas and texture, big enough to carry a watermark."""
+    w, h = size
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / max(w, h)
+    base = np.stack([120 + 90 * np.sin(6 * x + seed), 110 + 80 * np.cos(5 * y),
+                     140 + 60 * np.sin(4 * (x + y))], axis=-1)
+    noisy = base + rng.normal(0, 12, base.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def test_watermark_fallback_names_the_artwork(studio_home):
+    """Metadata stripped by a JPEG re-encode: the real mark in the pixels still finds the record."""
+    studio = Studio(load_entry_points=False)
+    recipe = RECIPE.replace(width=320, height=256)
+    stored = studio.store(Artwork(recipe=recipe, image=scene(3)))
+    buf = io.BytesIO()
+    open_image(stored.path).save(buf, "JPEG", quality=85)
+    report = verify_bytes(buf.getvalue(), catalog=studio.catalog, settings=studio.settings)
+    assert report.status == "none"
+    assert report.watermark is not None and report.watermark["artwork"] == stored.id
     intact = verify_file(stored.path, catalog=studio.catalog, settings=studio.settings)
-    assert intact.watermark is None and seen == [(64, 48)]
+    assert intact.status == "intact" and intact.watermark is None
+    # an unmarked picture of the same size names nobody
+    plain = verify_bytes(encode_png(scene(4)), catalog=studio.catalog, settings=studio.settings)
+    assert plain.watermark is None or plain.watermark["artwork"] is None
+
+
+def test_marks_follow_pixels_and_reruns_keep_the_first_record(studio_home):
+    from studiolo.catalog.marks import find_by_mark, marks_of
+
+    studio = Studio(load_entry_points=False)
+    recipe = RECIPE.replace(width=320, height=256)
+    first = studio.store(Artwork(recipe=recipe, image=scene(5)))
+    rerun = studio.store(Artwork(recipe=recipe, image=scene(5)))  # same recipe, same pixels
+    other = studio.store(Artwork(recipe=recipe, image=scene(6)))  # same recipe, new pixels
+    assert len({first.id, rerun.id, other.id}) == 3
+    [mark] = marks_of(studio.catalog, first.id)
+    assert marks_of(studio.catalog, rerun.id) == []  # its mark names the identical first
+    [other_mark] = marks_of(studio.catalog, other.id)
+    assert other_mark != mark
+    with Image.open(first.path) as a, Image.open(rerun.path) as b:
+        assert a.tobytes() == b.tobytes()
+    studio.catalog.delete_artwork(other.id)
+    assert find_by_mark(studio.catalog, other_mark) is None
 
 
 # -- the command ----------------------------------------------------------------

@@ -148,7 +148,7 @@ class Studio(OfflineVerbs, JourneyVerbs):
 
         `include_prompt` / `training_mining` override the studio's settings for this artwork.
         """
-        from .catalog.marks import add_mark
+        from .catalog.marks import add_mark, find_by_mark
         from .provenance.pipeline import prepare
 
         if artwork.image is None:
@@ -176,7 +176,11 @@ class Studio(OfflineVerbs, JourneyVerbs):
         existed = self.catalog.has_artwork(sha)
         try:
             self.catalog.add_artwork(stored, ext="png")
-            if prepared.mark is not None and not existed:
+            # The mark is fixed by recipe, person and pixels, so a rerun that
+            # makes the same pixels carries the same mark: it keeps naming the
+            # first record, whose recipe is the same.
+            if (prepared.mark is not None and not existed
+                    and find_by_mark(self.catalog, prepared.mark) is None):
                 add_mark(self.catalog, prepared.mark, sha)
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless

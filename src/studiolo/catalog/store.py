@@ -34,6 +34,7 @@ from .schema import (
     artworks,
     collection_items,
     credits,
+    marks,
     people,
     recipes,
     tags,
@@ -362,6 +363,7 @@ class Catalog(JobTable, CollectionTable, OptOutTable):
             # connection opened without foreign_keys=ON cannot leave orphans.
             for table in (tags, credits, artwork_parents, collection_items):
                 conn.execute(delete(table).where(table.c.artwork_id == sha))
+            conn.execute(delete(marks).where(marks.c.artwork_sha == sha))
             conn.execute(delete(artworks).where(artworks.c.id == sha))
             conn.execute(delete(recipes).where(recipes.c.id == recipe_id))
         return sha

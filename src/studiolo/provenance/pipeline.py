@@ -53,11 +53,18 @@ def mark_secret(settings: Any) -> bytes:
     return path.read_bytes()
 
 
-def mark_for(recipe: Recipe, person: str, settings: Any) -> int:
-    """A 48-bit mark, never 0, fixed by the recipe and the person."""
+def mark_for(recipe: Recipe, person: str, settings: Any, pixels: bytes = b"") -> int:
+    """A 48-bit mark, never 0, fixed by the recipe, the person and the unmarked pixels.
+
+    Two different images never share a mark by sharing a recipe (an engine that
+    is not deterministic, an edited input), and the same pixels from the same
+    recipe get the same mark, so reruns stay pixel-identical.
+    """
     from .watermark import MARK_BITS
 
-    message = json.dumps([recipe.to_dict(), person], sort_keys=True, default=str).encode()
+    digest_of_pixels = hashlib.sha256(pixels).hexdigest()
+    message = json.dumps([recipe.to_dict(), person, digest_of_pixels], sort_keys=True,
+                         default=str).encode()
     digest = hmac.new(mark_secret(settings), message, hashlib.sha256).digest()
     return int.from_bytes(digest[: MARK_BITS // 8], "big") or 1
 
@@ -120,7 +127,7 @@ def prepare(
     )
     image, mark = artwork.image, None
     if can_carry_mark(image):
-        mark = mark_for(recipe, person, settings)
+        mark = mark_for(recipe, person, settings, image.tobytes())
         image = embed_mark(image, mark)
     include = settings.prompt_in_file if include_prompt is None else include_prompt
     shown = recipe if include else scrub_prompt(recipe)

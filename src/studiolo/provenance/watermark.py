@@ -218,7 +218,15 @@ def _templates() -> tuple[np.ndarray, np.ndarray]:
 
 
 _SYNC_FOLDED, _READER = _templates()
-_SYNC_SPECTRUM = np.conj(np.fft.fft2(_SYNC_FOLDED - _SYNC_FOLDED.mean()))
+
+
+def _sync_spectrum(size: int) -> np.ndarray:
+    tile = _upsample_tile(_SYNC, size, size).astype(np.float64)
+    return np.conj(np.fft.fft2(tile - tile.mean()))
+
+
+# Searching folds at two samples per cell (fast); reading at four (finer offsets).
+_SPECTRA = {_WORK: _sync_spectrum(_WORK), _FOLD: _sync_spectrum(_FOLD)}
 
 
 def _period_candidates(r: np.ndarray, lo: float, hi: float, axis: int, n: int = 6) -> list[float]:
@@ -249,21 +257,23 @@ def _period_candidates(r: np.ndarray, lo: float, hi: float, axis: int, n: int = 
     return found
 
 
-def _fold(r: np.ndarray, period_x: float, period_y: float) -> np.ndarray:
-    """The residual resampled so one tile is _FOLD samples, summed onto one tile."""
-    h, w = r.shape
-    new_w, new_h = round(w * _FOLD / period_x), round(h * _FOLD / period_y)
-    scaled = cv2.resize(r, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    rows, cols = np.arange(new_h) % _FOLD, np.arange(new_w) % _FOLD
-    index = (rows[:, None] * _FOLD + cols[None, :]).ravel()
-    folded = np.bincount(index, weights=scaled.ravel(), minlength=_FOLD * _FOLD)
-    counts = np.bincount(index, minlength=_FOLD * _FOLD)
-    return (folded / np.maximum(counts, 1)).reshape(_FOLD, _FOLD)
+def _fold(r: np.ndarray, period_x: float, period_y: float, size: int = _WORK) -> np.ndarray:
+    """The residual resampled so one tile is `size` samples, summed onto one tile."""
+    # fx, fy rather than an output size: OpenCV then maps with the exact scale, not
+    # the one rounded to whole output pixels (which would be 0.5% off at this size).
+    scaled = cv2.resize(r, None, fx=size / period_x, fy=size / period_y,
+                        interpolation=cv2.INTER_LINEAR)
+    new_h, new_w = scaled.shape
+    rows, cols = np.arange(new_h) % size, np.arange(new_w) % size
+    index = (rows[:, None] * size + cols[None, :]).ravel()
+    folded = np.bincount(index, weights=scaled.ravel(), minlength=size * size)
+    counts = np.bincount(index, minlength=size * size)
+    return (folded / np.maximum(counts, 1)).reshape(size, size)
 
 
 def _sync(folded: np.ndarray) -> tuple[float, int, int]:
     """Confidence (peak in standard deviations) and the tile's offset (dy, dx)."""
-    corr = np.real(np.fft.ifft2(np.fft.fft2(folded) * _SYNC_SPECTRUM))
+    corr = np.real(np.fft.ifft2(np.fft.fft2(folded) * _SPECTRA[folded.shape[0]]))
     dy, dx = np.unravel_index(int(np.argmax(corr)), corr.shape)
     std = float(corr.std())
     return (float(corr[dy, dx] - corr.mean()) / std if std > 0 else 0.0), int(dy), int(dx)
@@ -272,6 +282,29 @@ def _sync(folded: np.ndarray) -> tuple[float, int, int]:
 def _soft_bits(folded: np.ndarray, dy: int, dx: int) -> np.ndarray:
     aligned = np.roll(folded, (-dy, -dx), axis=(0, 1))
     return (_READER @ aligned.ravel())[1:]
+
+
+def _refine(r: np.ndarray, px: float, py: float, keep: int = 3) -> list[tuple[float, float, float]]:
+    """The periods near (px, py) with the highest sync peaks, best first: a scan of +-2%
+    in the common scale (a resize keeps the aspect), then small steps on each axis."""
+    scan = [(_sync(_fold(r, px * f, py * f))[0], px * f, py * f)
+            for f in 1 + 0.0025 * np.arange(-8, 9)]
+    found = []
+    for best in sorted(scan, reverse=True)[:keep]:
+        for step in (0.0015, 0.0008):
+            _, qx, qy = best
+            for fx, fy in ((1 - step, 1), (1 + step, 1), (1, 1 - step), (1, 1 + step)):
+                best = max(best, (_sync(_fold(r, qx * fx, qy * fy))[0], qx * fx, qy * fy))
+        found.append(best)
+    return found
+
+
+def _read_at(r: np.ndarray, px: float, py: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Confidence, decoded word bits and soft channel bits for one tile period."""
+    folded = _fold(r, px, py, _FOLD)
+    confidence, dy, dx = _sync(folded)
+    soft = _soft_bits(folded, dy, dx)
+    return confidence, convcode.decode(soft), soft
 
 
 def read_mark_detail(image: Image.Image) -> MarkReading:
@@ -293,33 +326,27 @@ def read_mark_detail(image: Image.Image) -> MarkReading:
     # 2. Candidate periods from the autocorrelation; a uniform scale is the likely case.
     xs, ys = _period_candidates(r, lo, hi, axis=1), _period_candidates(r, lo, hi, axis=0)
     pairs = {(px, py) for px in xs[:3] for py in ys[:3]} | {(p, p) for p in xs + ys}
-    best = (-1.0, 0.0, 0.0)
-    for px, py in pairs:
-        confidence = _sync(_fold(r, px, py))[0]
-        if confidence > best[0]:
-            best = (confidence, px, py)
-    if best[0] < 0:
+    tried = sorted(((_sync(_fold(r, px, py))[0], px, py) for px, py in pairs), reverse=True)
+    if not tried:
         return nothing
-    # 3. Refine the period around the best candidate by the sync peak.
-    _, px, py = best
-    for step in (0.004, 0.002):
-        for fx, fy in ((1 - step, 1 - step), (1 + step, 1 + step), (1 - step, 1), (1 + step, 1),
-                       (1, 1 - step), (1, 1 + step)):
-            confidence = _sync(_fold(r, px * fx, py * fy))[0]
-            if confidence > best[0]:
-                best = (confidence, px * fx, py * fy)
-        _, px, py = best
-    # 4. Read the bits at the sync offset; trust them only with a clear peak and a good check.
-    folded = _fold(r, px, py)
-    confidence, dy, dx = _sync(folded)
-    soft = _soft_bits(folded, dy, dx)
-    bits = convcode.decode(soft)
-    mark, check_ok = _decode_word(bits)
-    trusted = check_ok and confidence >= MIN_CONFIDENCE
+    # 3. Refine the best two by the sync peak; read the strongest few; stop at one that checks.
+    readings = []
+    for _, px, py in tried[:2]:
+        for _, qx, qy in _refine(r, px, py):
+            confidence, bits, soft = _read_at(r, qx, qy)
+            mark, check_ok = _decode_word(bits)
+            trusted = check_ok and confidence >= MIN_CONFIDENCE
+            readings.append((trusted, confidence, mark, check_ok, bits, soft, qx, qy))
+            if trusted:
+                break
+        if readings[-1][0]:
+            break
+    # 4. Trust a mark only with a clear sync peak and a good check.
+    trusted, confidence, mark, check_ok, bits, soft, px, py = max(readings, key=lambda x: x[:2])
     return MarkReading(
         mark if trusted else None, tuple(int(b) for b in bits),
         tuple(int(v > 0) for v in soft), confidence, check_ok,
-        (px / shrink, py / shrink),
+        (float(px / shrink), float(py / shrink)),
     )
 
 
