@@ -167,3 +167,19 @@ def test_demo_makes_three_stored_artworks(studio_home, tmp_path, capsys):
     upscaled = stored[report["steps"][2]["id"]]
     assert upscaled.parents == (report["steps"][0]["id"],)
     assert (upscaled.width, upscaled.height) == (1024, 768)
+
+
+def test_private_prompt_and_training_choice_per_command(studio_home, capsys):
+    from studiolo.provenance.verify import verify_file
+
+    prompt = "a hidden cove called Zanzibarish at dawn"
+    private = made(capsys, "--private-prompt", "--training-mining", "allowed",
+                   "paint", prompt, "-W", "128", "-H", "96")
+    assert b"Zanzibarish" not in Path(private["path"]).read_bytes()
+    report = verify_file(Path(private["path"]))
+    assert set(report.training_mining.values()) == {"allowed"}
+    shown = made(capsys, "paint", prompt, "-W", "128", "-H", "96")
+    assert b"Zanzibarish" in Path(shown["path"]).read_bytes()
+    assert set(verify_file(Path(shown["path"])).training_mining.values()) == {"notAllowed"}
+    # the catalog keeps the prompt either way
+    assert Studio().get(private["id"]).recipe.prompt == prompt

@@ -20,7 +20,7 @@ from studiolo.imageio import encode_jpeg, encode_png, open_image, read_text_chun
 from studiolo.provenance.c2pa_manifest import private_recipe, sign_png
 from studiolo.provenance.infotext import recipe_to_infotext
 from studiolo.provenance.keys import signing_identity
-from studiolo.provenance.verify import verify_bytes, verify_file
+from studiolo.provenance.verify import summary_lines, verify_bytes, verify_file
 from studiolo.settings import Settings
 from studiolo.studio import Studio
 from studiolo.types import Artwork, Credit, Recipe
@@ -222,6 +222,7 @@ def test_watermark_fallback_names_the_artwork(studio_home):
     report = verify_bytes(buf.getvalue(), catalog=studio.catalog, settings=studio.settings)
     assert report.status == "none"
     assert report.watermark is not None and report.watermark["artwork"] == stored.id
+    assert any(line.startswith("Its record: ") for line in summary_lines(report))
     intact = verify_file(stored.path, catalog=studio.catalog, settings=studio.settings)
     assert intact.status == "intact" and intact.watermark is None
     # an unmarked picture of the same size names nobody

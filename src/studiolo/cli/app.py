@@ -21,8 +21,10 @@ class Ctx:
     """What the group passes to its commands: where the studio lives. The Studio
     itself (torch, diffusers, the catalog) is built only when a command needs it."""
 
-    def __init__(self, home: str | None, device: str | None, person: str | None) -> None:
+    def __init__(self, home: str | None, device: str | None, person: str | None,
+                 prompt_in_file: bool | None = None, training_mining: str | None = None) -> None:
         self.home, self.device, self.person = home, device, person
+        self.prompt_in_file, self.training_mining = prompt_in_file, training_mining
         self._studio: Any = None
 
     @property
@@ -31,7 +33,9 @@ class Ctx:
             from ..settings import Settings
             from ..studio import Studio
 
-            settings = Settings.from_env(self.home, device=self.device, person=self.person)
+            settings = Settings.from_env(
+                self.home, device=self.device, person=self.person,
+                prompt_in_file=self.prompt_in_file, training_mining=self.training_mining)
             self._studio = Studio(settings=settings)
         return self._studio
 
@@ -49,8 +53,15 @@ pass_ctx = click.make_pass_decorator(Ctx)
 )
 @click.option("--device", help="cpu, cuda, cuda:1 or mps. [default: the best available]")
 @click.option("--as", "person", help="Whose studio work this is (credited as the author).")
+@click.option("--prompt-in-file/--private-prompt", "prompt_in_file", default=None,
+              help="Write the prompt into the files this command makes, or keep it out (it "
+                   "stays in the catalog). [env STUDIOLO_PROMPT_IN_FILE; default: written]")
+@click.option("--training-mining", type=click.Choice(["allowed", "notAllowed", "constrained"]),
+              help="What the signed credentials say about AI training on these files. "
+                   "[env STUDIOLO_TRAINING_MINING; default notAllowed]")
 @click.pass_context
-def cli(ctx: click.Context, home: str | None, device: str | None, person: str | None) -> None:
+def cli(ctx: click.Context, home: str | None, device: str | None, person: str | None,
+        prompt_in_file: bool | None, training_mining: str | None) -> None:
     """studiolo: a personal AI art studio.
 
     Make images from words or pictures, keep every artwork with its recipe in
@@ -63,7 +74,7 @@ def cli(ctx: click.Context, home: str | None, device: str | None, person: str | 
       studiolo ls
       studiolo show 3f2a9c
     """
-    ctx.obj = Ctx(home, device, person)
+    ctx.obj = Ctx(home, device, person, prompt_in_file, training_mining)
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:

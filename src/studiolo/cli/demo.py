@@ -94,4 +94,6 @@ def demo(ctx: Ctx, out: str, as_json: bool) -> None:
         emit_json({"home": str(studio.settings.home), "seconds": round(total, 1), "steps": steps})
         return
     say(f"\nDone in {total:.0f} s. All three are in the catalog: `studiolo ls`, then "
-        "`studiolo show ID` for a recipe and its credits.")
+        "`studiolo show ID` for a recipe, `studiolo credits ID` for who made it. Each file "
+        "carries signed content credentials and an invisible watermark: try "
+        f"`studiolo verify {(steps[-1]['copy'] or steps[-1]['path']) if steps else 'FILE'}`.")

@@ -251,7 +251,14 @@ def _watermark(data: bytes, catalog: Any, label: str) -> dict[str, Any] | None:
             find_by_mark = None
         if find_by_mark is not None:
             artwork = find_by_mark(catalog, mark)
-    return {"mark": mark, "artwork": artwork}
+    found: dict[str, Any] = {"mark": mark, "artwork": artwork}
+    if artwork is not None:
+        from .ledger import credit_sentence
+
+        record = catalog.get_artwork(artwork)
+        found["sentence"] = credit_sentence(record.credits, record.recipe)
+        found["created"] = record.created.isoformat() if record.created else None
+    return found
 
 
 # -- words ----------------------------------------------------------------------
@@ -295,7 +302,10 @@ def summary_lines(report: VerifyReport) -> list[str]:
         text = f"Recipe: {r.get('engine')} {r.get('mode')}, seed {r.get('seed')}"
         if r.get("model"):
             text += f", model {r['model']}"
-        text += f', prompt "{prompt}"' if prompt else ", prompt kept private"
+        if prompt:
+            text += f', prompt "{prompt}"'
+        elif report.prompt_in_file is False:
+            text += ", prompt kept private"
         lines.append(text + ".")
     if report.training_mining:
         uses = sorted(set(report.training_mining.values()))
@@ -315,6 +325,8 @@ def summary_lines(report: VerifyReport) -> list[str]:
         mark = report.watermark["mark"]
         lines.append(f"The watermark points to artwork {target} in this studio." if target else
                      f"The watermark reads {mark}, which no artwork in this studio carries.")
+        if target and report.watermark.get("sentence"):
+            lines.append(f"Its record: {report.watermark['sentence']}")
     if report.catalog_artwork:
         lines.append(f"This exact file is artwork {report.catalog_artwork[:12]} in this studio.")
     if report.status == "none" and len(lines) == 1:
