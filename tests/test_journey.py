@@ -17,7 +17,8 @@ from studiolo import journeys
 from studiolo.cli import main
 from studiolo.engines.base import Request
 from studiolo.engines.journey import JourneyEngine, lerp_embeddings, slerp
-from studiolo.engines.style_transfer import StyleTransferEngine, stylize
+from studiolo.engines.style_engine import StyleTransferEngine
+from studiolo.engines.style_transfer import stylize
 from studiolo.errors import InvalidArgument, UnknownName
 from studiolo.studio import Studio
 from studiolo.styles import style_image

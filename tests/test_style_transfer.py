@@ -9,9 +9,10 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo.engines import style_tiles
+from studiolo.engines import style_engine, style_tiles
 from studiolo.engines import style_transfer as st
 from studiolo.engines.base import Request
+from studiolo.engines.style_engine import StyleTransferEngine
 from studiolo.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
 from studiolo.types import Recipe
 
@@ -220,7 +221,7 @@ def _request(content, **options):
 
 
 def test_engine_credits_the_painting(content):
-    engine = st.StyleTransferEngine()
+    engine = StyleTransferEngine()
     req = Request(
         recipe=Recipe(engine="style", mode="stylize",
                       options={"styles": [{"name": "The Starry Night", "weight": 3},
@@ -244,7 +245,7 @@ def test_engine_default_style_input_and_background_mask(content):
     mask.paste(255, (0, 0, 80, 128))
     req = Request(recipe=Recipe(engine="style", options={"mask_mode": "background"}),
                   images={"init": content, "style": st.style_image("The Kiss"), "mask": mask})
-    [art] = st.StyleTransferEngine().run(req)
+    [art] = StyleTransferEngine().run(req)
     out = _f(art.image)
     assert np.abs(out[:, :80] - _f(content)[:, :80]).max() <= 1  # the subject is untouched
 
@@ -262,17 +263,17 @@ def test_engine_default_style_input_and_background_mask(content):
 def test_engine_bad_requests(content, options, images, message):
     req = Request(recipe=Recipe(engine="style", options=options), images={"init": content, **images})
     with pytest.raises(InvalidArgument, match=message):
-        st.StyleTransferEngine().run(req)
+        StyleTransferEngine().run(req)
 
 
 def test_engine_needs_content():
     req = Request(recipe=Recipe(engine="style", options={"styles": [{"name": "The Kiss"}]}))
     with pytest.raises(InvalidArgument, match=r"content image as images\['init'\]"):
-        st.StyleTransferEngine().run(req)
+        StyleTransferEngine().run(req)
 
 
 def test_registers_through_the_hook():
     found = []
-    st.register_engines(found.append)
-    assert [type(e) for e in found] == [st.StyleTransferEngine]
+    style_engine.register_engines(found.append)
+    assert [type(e) for e in found] == [StyleTransferEngine]
     assert found[0].id == "style" and found[0].capabilities == frozenset({"stylize"})

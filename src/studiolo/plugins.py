@@ -16,7 +16,7 @@ from .errors import UnknownName
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.engines.diffusion",
     "studiolo.engines.painter",
-    "studiolo.engines.style_transfer",
+    "studiolo.engines.style_engine",
     "studiolo.engines.portrait",
     "studiolo.engines.upscale",
     "studiolo.engines.journey",

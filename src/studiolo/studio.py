@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,7 @@ class Studio(OfflineVerbs, JourneyVerbs):
             owner=person,
             credits=prepared.credits,
             parents=parent_ids,
-            created=artwork.created or datetime.now(timezone.utc),
+            created=artwork.created or datetime.now(UTC),
             width=image.width,
             height=image.height,
             image=prepared.image,

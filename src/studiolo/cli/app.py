@@ -146,7 +146,13 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 def register_commands() -> None:
     from . import (  # noqa: F401  (they attach themselves to `cli`)
-        catalog_cmds, create, credit_cmds, demo, explore, offline, provenance_cmds,
+        catalog_cmds,
+        create,
+        credit_cmds,
+        demo,
+        explore,
+        offline,
+        provenance_cmds,
     )
 
 

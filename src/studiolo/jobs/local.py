@@ -7,6 +7,7 @@ follow it. The CLI runs in the foreground and needs no job row.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -62,10 +63,9 @@ class LocalRunner:
     def wait(self, job_id: str, timeout: float | None = None) -> Job:
         future = self._futures.get(job_id)
         if future is not None:
-            try:
+            # A failed job's error is recorded on its row; the row is the answer.
+            with contextlib.suppress(Exception):
                 future.result(timeout)
-            except Exception:
-                pass
         return self.catalog.get_job(job_id)
 
     def shutdown(self) -> None:
