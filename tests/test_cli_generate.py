@@ -68,3 +68,23 @@ def test_generate_with_a_local_model_then_show(kind, tiny_sd, single_file, studi
     assert made["id"] in shown and "a lighthouse at dusk" in shown
     assert "Steps: 2" in shown and "Seed: 42" in shown and f"Model hash: {model_hash[:10]}" in shown
     assert "Credits" in shown
+
+
+def test_single_file_with_config_folder_and_without(tiny_sd, tmp_path, monkeypatch, studio_home,
+                                                     capsys):
+    """No base repo in the cache: one sentence naming the pull command; `--config` fixes it."""
+    from single_file_util import diffusers_to_single_file
+
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    model = diffusers_to_single_file(tiny_sd, tmp_path / "solo.safetensors")
+    args = ["generate", "a lighthouse at dusk", "--model", str(model), "--steps", "2",
+            "--width", "64", "--height", "64", "--seed", "1", "--json"]
+    from studiolo.cli import main
+
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert "studiolo models pull stable-diffusion-v1-5" in err and "Traceback" not in err
+    [made] = json.loads(invoke(*args, "--config", str(tiny_sd)))
+    assert made["recipe"]["options"]["config"] == str(tiny_sd)
+    with Image.open(made["path"]) as image:
+        assert image.size == (64, 64)

@@ -22,6 +22,7 @@ def generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--sampler", help="Scheduler by name: Euler, 'Euler a', 'DPM++ 2M Karras', UniPC, LCM, ... (see `studiolo samplers`)."),
         click.option("--lora", "loras", multiple=True, metavar="FILE[:WEIGHT]", help="Apply a LoRA (diffusers or kohya/AUTOMATIC1111 format). Repeatable."),
         click.option("--batch", "batch_size", type=int, default=1, show_default=True, help="Images to make, with seeds seed, seed+1, ..."),
+        click.option("--config", "model_config", type=click.Path(), help="For a single-file .safetensors checkpoint: a diffusers folder (or cached repo id) of its family that gives the configs. [default: the cached base repo]"),
         click.option("--tiny-vae", is_flag=True, default=None, help="Decode with a tiny autoencoder (TAESD) when it is in the local cache: much faster on a CPU."),
         click.option("--option", "extra", multiple=True, metavar="KEY=VALUE", help="Engine option (value read as JSON when it parses). Repeatable."),
         click.option("--out", "-o", type=click.Path(file_okay=False), help="Also copy the results into this folder."),
@@ -40,6 +41,9 @@ def _options(extra: tuple[str, ...], tiny_vae: bool | None) -> dict[str, Any]:
 
 
 def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | None, **kwargs: Any) -> None:
+    config = kwargs.pop("model_config", None)
+    if config:
+        kwargs["options"] = {**(kwargs.get("options") or {}), "config": config}
     with progress_bars(not as_json) as progress:
         artworks = call(progress=progress, **kwargs)
     report_artworks(artworks, as_json, out)

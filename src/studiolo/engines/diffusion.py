@@ -61,6 +61,9 @@ class DiffusionOptions(BaseModel):
     outpaint: OutpaintSides = Field(default_factory=OutpaintSides)
     mask_blur: int = Field(4, ge=0, le=64, description="feather of the mask edge, pixels")
     device: str | None = Field(None, description="cpu, cuda, mps or auto")
+    config: str | None = Field(
+        None, description="diffusers folder or cached repo id giving a single-file checkpoint "
+                          "its configs [default: the cached base repo of its family]")
 
 
 class DiffusionEngine:
@@ -262,14 +265,14 @@ class DiffusionEngine:
         source = resolve_model(ref, settings)
         dtype = load_dtype(device)
         wanted = speed_request(options, device)
-        key = (str(source.path), str(dtype), wanted["bf16"])
+        key = (str(source.path), str(dtype), wanted["bf16"], options.config)
         if key not in self._pipelines:
             self._pipelines.clear()
             self._own_schedulers.clear()
             self._full_vaes.clear()
             self._speed.clear()
             self._loras.clear()
-            pipe = load_pipeline(source, dtype=dtype)
+            pipe = load_pipeline(source, dtype=dtype, config=options.config)
             self._pipelines[key] = pipe
             self._own_schedulers[key] = (type(pipe.scheduler), dict(pipe.scheduler.config))
             self._full_vaes[key] = pipe.vae
