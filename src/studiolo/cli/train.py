@@ -1,0 +1,24 @@
+"""`studiolo train`: the group that the trainers' commands attach to
+(`train_lora.py`: `train lora`, `train_generator.py`: `train generator`)."""
+
+from __future__ import annotations
+
+import click
+
+from .app import CONTEXT, cli
+
+
+@cli.group(context_settings=CONTEXT)
+def train() -> None:
+    """Teach the studio your own face, subjects or style from a folder of your pictures.
+
+    \b
+    Examples:
+      studiolo train lora ./my-photos --model ./sd15 --trigger ohwx --steps 400
+      studiolo train generator ./my-art --name my-art --minutes 20
+
+    Every image passes the consent checks first: files marked noai, or whose
+    content credentials say `c2pa.training-mining: notAllowed`, are skipped
+    with a warning, as are unreadable ones. Training shows progress, and can
+    be stopped with Ctrl-C and resumed from its last checkpoint with --resume.
+    """
