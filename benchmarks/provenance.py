@@ -58,7 +58,7 @@ def timed(fn):
 
 def plain_store(studio, artwork) -> None:
     """Storing without provenance: infotext chunk, PNG, file store, catalog row."""
-    from studiolo.imageio import encode_png
+    from studiolo.imagemeta import encode_png
     from studiolo.provenance.infotext import recipe_to_infotext
 
     png = encode_png(artwork.image, {"parameters": recipe_to_infotext(artwork.recipe)})
@@ -71,7 +71,7 @@ def plain_store(studio, artwork) -> None:
 
 def parts(studio, artwork) -> dict[str, float]:
     """The three provenance parts of `prepare`, each timed alone."""
-    from studiolo.imageio import encode_png
+    from studiolo.imagemeta import encode_png
     from studiolo.provenance.c2pa_manifest import sign_png
     from studiolo.provenance.collect import studio_credits
     from studiolo.provenance.infotext import recipe_to_infotext

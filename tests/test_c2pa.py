@@ -18,7 +18,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
 from studiolo.errors import InvalidArgument
-from studiolo.imageio import encode_jpeg, encode_png, read_text_chunks, sha256_bytes
+from studiolo.imageio import sha256_bytes
+from studiolo.imagemeta import encode_jpeg, encode_png, read_text_chunks
 from studiolo.provenance.c2pa_manifest import (
     CREATED_SOURCE,
     EDITED_SOURCE,

@@ -11,7 +11,7 @@ from PIL import Image
 
 from studiolo.catalog import Catalog
 from studiolo.errors import ConsentRefused, ImageError, InvalidArgument, UnknownName
-from studiolo.imageio import encode_png
+from studiolo.imagemeta import encode_png
 from studiolo.provenance.consent import (
     check_request,
     require_training_allowed,

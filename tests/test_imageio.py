@@ -11,17 +11,14 @@ import pytest
 from PIL import Image
 
 from studiolo.errors import ImageError, InvalidArgument
-from studiolo.imageio import (
-    DEFAULT_MAX_PIXELS,
+from studiolo.imageio import DEFAULT_MAX_PIXELS, open_image, open_mask, sha256_bytes
+from studiolo.imagemeta import (
     decode_user_comment,
     encode_jpeg,
     encode_png,
     encode_webp,
     image_info,
-    open_image,
-    open_mask,
     read_text_chunks,
-    sha256_bytes,
 )
 
 

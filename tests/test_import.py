@@ -10,7 +10,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from studiolo.errors import ImageError, MetadataError
-from studiolo.imageio import encode_jpeg, encode_png, encode_webp
+from studiolo.imagemeta import encode_jpeg, encode_png, encode_webp
 from studiolo.provenance.importers import ImportedRecipe, read_recipe
 from studiolo.provenance.infotext import recipe_to_infotext
 from studiolo.types import InputRef, LoraSpec, Recipe

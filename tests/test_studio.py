@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from studiolo.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
-from studiolo.imageio import read_text_chunks
+from studiolo.imagemeta import read_text_chunks
 from studiolo.provenance.infotext import infotext_to_recipe
 from studiolo.studio import Studio
 

@@ -16,7 +16,8 @@ from PIL import Image
 import studiolo.cli.provenance_cmds  # noqa: F401  (attaches `verify` to the group)
 from studiolo.cli import main
 from studiolo.errors import ImageError
-from studiolo.imageio import encode_jpeg, encode_png, open_image, read_text_chunks
+from studiolo.imageio import open_image
+from studiolo.imagemeta import encode_jpeg, encode_png, read_text_chunks
 from studiolo.provenance.c2pa_manifest import private_recipe, sign_png
 from studiolo.provenance.infotext import recipe_to_infotext
 from studiolo.provenance.keys import signing_identity

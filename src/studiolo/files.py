@@ -104,8 +104,15 @@ class BlobStore:
                 return safe_join(self.root, f"{sha256[:2]}/{name}")
         return None
 
-    def path(self, sha256: str) -> Path:
-        """Where the blob lives, whatever its extension; `CatalogError` if it is not stored."""
+    def path(self, sha256: str, ext: str | None = None) -> Path:
+        """Where the blob lives, whatever its extension; `CatalogError` if it is not stored.
+
+        `ext` (the catalog keeps it) saves listing the blob's folder: one stat instead.
+        """
+        if ext is not None:
+            exact = safe_join(self.root, f"{check_sha256(sha256)[:2]}/{sha256[2:]}.{_check_ext(ext)}")
+            if exact.is_file():
+                return exact
         found = self._find(sha256)
         if found is None:
             raise CatalogError(

@@ -20,6 +20,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.engines.portrait",
     "studiolo.engines.upscale",
     "studiolo.engines.journey",
+    "studiolo.engines.generator",
 )
 
 

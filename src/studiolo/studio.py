@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,12 @@ from typing import Any
 from .engines.base import ProgressCallback, Request, no_progress
 from .errors import InvalidArgument
 from .settings import Settings
+from .studio_curate import CurateVerbs
+from .studio_edits import EditVerbs
+from .studio_generator import GeneratorVerbs
 from .studio_journeys import JourneyVerbs
 from .studio_offline import OfflineVerbs
+from .studio_taste import TASTE_NOTE, TasteVerbs, check_taste_arguments
 from .types import Artwork, InputRef, LoraSpec, Recipe
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
@@ -33,7 +37,7 @@ def random_seed() -> int:
     return random.SystemRandom().randrange(0, 2**32)
 
 
-class Studio(OfflineVerbs, JourneyVerbs):
+class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs, TasteVerbs):
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
 
     def __init__(
@@ -68,12 +72,18 @@ class Studio(OfflineVerbs, JourneyVerbs):
         device: str | None = None,
         store: bool = True,
         person: str | None = None,
+        select: Callable[[list[Artwork]], list[Artwork]] | None = None,
     ) -> list[Artwork]:
         """Make artworks from a recipe and input images (by role), store and return them.
 
         Input images are read safely, kept in the file store by content hash
         and named in the recipe, so the recipe alone can make the image again.
+        `select` picks which of the made artworks are stored (taste steering).
         """
+        # The "taste" note records how a recipe was chosen; no engine reads it.
+        note = recipe.options.get(TASTE_NOTE)
+        if note is not None:
+            recipe = recipe.replace(options={k: v for k, v in recipe.options.items() if k != TASTE_NOTE})
         engine = self.engines.get(recipe.engine)
         if recipe.mode not in engine.capabilities:
             raise InvalidArgument(
@@ -96,6 +106,11 @@ class Studio(OfflineVerbs, JourneyVerbs):
             device=device or self.settings.device,
         )
         made = engine.run(request, progress)
+        if note is not None:
+            made = [a.replace(recipe=a.recipe.replace(options={**a.recipe.options, TASTE_NOTE: note}))
+                    for a in made]
+        if select is not None:
+            made = select(made)
         if not store:
             return made
         # Inputs are kept only once something was made from them.
@@ -114,7 +129,8 @@ class Studio(OfflineVerbs, JourneyVerbs):
         self, images: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[InputRef], list[bytes]]:
         """Open each input safely; return the images, their refs and their PNG bytes."""
-        from .imageio import encode_png, open_image, sha256_bytes
+        from .imageio import open_image, sha256_bytes
+        from .imagemeta import encode_png
 
         opened: dict[str, Any] = {}
         refs: list[InputRef] = []
@@ -211,104 +227,26 @@ class Studio(OfflineVerbs, JourneyVerbs):
         options: Mapping[str, Any] | None = None,
         progress: ProgressCallback = no_progress,
         device: str | None = None,
+        taste: Any = None,
+        candidates: int | None = None,
+        taste_search: bool | Mapping[str, Any] | None = None,
     ) -> list[Artwork]:
-        """Text to image. With no engine named: diffusion when a model is given, else the painter."""
+        """Text to image. With no engine named: diffusion when a model is given, else the painter.
+
+        `taste` (a taste profile's name): make `candidates` (default 8) and keep the
+        `batch_size` it rates highest; the painter also searches its options first
+        (`taste_search`), other engines suggest style words (see `studio_taste`).
+        """
+        check_taste_arguments(taste, candidates, taste_search)
         engine_id = engine or self.default_txt2img_engine(model)
         recipe = self._recipe(
             engine_id, "txt2img", prompt, negative_prompt, seed, steps, guidance, width,
             height, sampler, model, loras, None, options,
         )
+        if taste is not None:
+            return self._steered(recipe, taste, candidates=candidates, keep=batch_size,
+                                 search=taste_search, progress=progress, device=device)
         return self.run(recipe, batch_size=batch_size, progress=progress, device=device)
-
-    def img2img(
-        self,
-        image: Any,
-        prompt: str,
-        *,
-        strength: float = 0.75,
-        model: str | None = None,
-        engine: str = "diffusion",
-        negative_prompt: str = "",
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        loras: Sequence[LoraSpec | str] = (),
-        batch_size: int = 1,
-        options: Mapping[str, Any] | None = None,
-        progress: ProgressCallback = no_progress,
-        device: str | None = None,
-    ) -> list[Artwork]:
-        """Image to image: the picture is re-imagined with `strength` in (0, 1]."""
-        opened, _ = self._peek_size(image)
-        recipe = self._recipe(
-            engine, "img2img", prompt, negative_prompt, seed, steps, guidance, opened[0],
-            opened[1], sampler, model, loras, strength, options,
-        )
-        return self.run(
-            recipe, {"init": image}, batch_size=batch_size, progress=progress, device=device,
-            parents=self._parents_of(image),
-        )
-
-    def inpaint(
-        self,
-        image: Any,
-        mask: Any,
-        prompt: str,
-        *,
-        strength: float = 1.0,
-        model: str | None = None,
-        engine: str = "diffusion",
-        negative_prompt: str = "",
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        sampler: str | None = None,
-        loras: Sequence[LoraSpec | str] = (),
-        batch_size: int = 1,
-        options: Mapping[str, Any] | None = None,
-        progress: ProgressCallback = no_progress,
-        device: str | None = None,
-    ) -> list[Artwork]:
-        """Repaint the white part of `mask`."""
-        size, _ = self._peek_size(image)
-        recipe = self._recipe(
-            engine, "inpaint", prompt, negative_prompt, seed, steps, guidance, size[0], size[1],
-            sampler, model, loras, strength, options,
-        )
-        return self.run(
-            recipe, {"init": image, "mask": mask}, batch_size=batch_size, progress=progress,
-            device=device, parents=self._parents_of(image),
-        )
-
-    def outpaint(
-        self,
-        image: Any,
-        prompt: str,
-        *,
-        left: int = 0,
-        right: int = 0,
-        top: int = 0,
-        bottom: int = 0,
-        model: str | None = None,
-        engine: str = "diffusion",
-        options: Mapping[str, Any] | None = None,
-        progress: ProgressCallback = no_progress,
-        **kwargs: Any,
-    ) -> list[Artwork]:
-        """Extend the picture by the given margins (pixels, multiples of 8) and paint them."""
-        size, _ = self._peek_size(image)
-        opts = dict(options or {})
-        opts["outpaint"] = {"left": left, "right": right, "top": top, "bottom": bottom}
-        recipe = self._recipe(
-            engine, "outpaint", prompt, kwargs.pop("negative_prompt", ""), kwargs.pop("seed", None),
-            kwargs.pop("steps", None), kwargs.pop("guidance", None), size[0] + left + right,
-            size[1] + top + bottom, kwargs.pop("sampler", None), model, kwargs.pop("loras", ()),
-            kwargs.pop("strength", 1.0), opts,
-        )
-        return self.run(
-            recipe, {"init": image}, progress=progress, parents=self._parents_of(image), **kwargs
-        )
 
     def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:
         """Make an artwork again from its stored recipe and input images."""
@@ -365,14 +303,6 @@ class Studio(OfflineVerbs, JourneyVerbs):
             strength=strength,
             options=dict(options or {}),
         )
-
-    def _peek_size(self, image: Any) -> tuple[tuple[int, int], Any]:
-        from .imageio import open_image
-
-        if hasattr(image, "size") and hasattr(image, "save"):
-            return image.size, image
-        opened = open_image(image)
-        return opened.size, opened
 
     def _known(self, ids: Sequence[str]) -> tuple[str, ...]:
         return tuple(i for i in ids if self.catalog.has_artwork(i))

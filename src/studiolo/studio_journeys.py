@@ -16,7 +16,7 @@ from .engines.base import ProgressCallback, no_progress
 from .errors import InvalidArgument
 from .types import Artwork, LoraSpec, Recipe
 
-KINDS = ("prompts", "seeds", "styles")
+KINDS = ("prompts", "seeds", "styles", "generator")
 
 
 def _is_image(style: Any) -> bool:
@@ -62,6 +62,8 @@ class JourneyVerbs:
         kind "seeds": A and B are seeds for `prompt`.
         kind "styles": A and B are built-in style names or style images (paths or
         pictures), applied to the content `image`; no model needed.
+        kind "generator": A and B are seeds of the personal generator named `model`
+        (`studiolo train generator`); its latents are slerped.
         `options`: {"diffusion": {...}} (clip_skip, tiny_vae, ...) or {"style": {...}}
         (strength, preserve_colors, style_size, work_side). `index` makes one frame only.
         """
@@ -87,6 +89,9 @@ class JourneyVerbs:
         if kind == "styles":
             recipe = Recipe(engine="journey", mode="explore", seed=0, steps=1, guidance=0.0,
                             options=opts)
+        elif kind == "generator":
+            recipe = Recipe(engine="journey", mode="explore", model=model, seed=a, steps=1,
+                            guidance=0.0, options=opts)
         else:
             start = a if kind == "prompts" else prompt
             recipe = self._recipe(

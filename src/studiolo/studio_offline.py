@@ -39,6 +39,7 @@ class OfflineVerbs:
     run: Any
     _recipe: Any
     _parents_of: Any
+    _steered: Any
 
     def paint(
         self,
@@ -52,8 +53,20 @@ class OfflineVerbs:
         height: int = 512,
         batch_size: int = 1,
         progress: ProgressCallback = no_progress,
+        taste: Any = None,
+        candidates: int | None = None,
+        taste_search: bool | Mapping[str, Any] | None = None,
     ) -> list[Artwork]:
-        """The offline painter: a painting of `prompt` with no model download."""
+        """The offline painter: a painting of `prompt` with no model download.
+
+        `taste` (a taste profile's name): search the painter's options toward it
+        (unless `taste_search` is False; a dict sets the search's rounds,
+        population, work_side), paint `candidates` (default 8) with seeds seed,
+        seed+1, ... and keep the `batch_size` it rates highest.
+        """
+        from .studio_taste import check_taste_arguments
+
+        check_taste_arguments(taste, candidates, taste_search)
         options: dict[str, Any] = {"no_style": no_style} if no_style else {}
         if style is not None:
             options["style"] = style
@@ -61,6 +74,9 @@ class OfflineVerbs:
             options["strength"] = strength
         recipe = self._recipe("painter", "txt2img", prompt, "", seed, 1, 0.0, width, height,
                               None, None, (), None, options)
+        if taste is not None:
+            return self._steered(recipe, taste, candidates=candidates, keep=batch_size,
+                                 search=taste_search, progress=progress)
         return self.run(recipe, batch_size=batch_size, progress=progress)
 
     def stylize(

@@ -108,12 +108,14 @@ artworks = Table(
     # Copied from the recipe so listing and search need no JSON parsing.
     Column("prompt", Text, nullable=False, default=""),
     Column("mode", String(40), nullable=False),
-    # Substring search ("contains") cannot use a b-tree index; a trigram index
-    # would be PostgreSQL-only, so prompt search scans (fine at personal scale).
+    # Search in prompt and title has a text index of each backend's own kind, made by
+    # migration 0007 and not described here: SQLite's FTS5 table `artwork_text` (rowid =
+    # recipe_id, hence the unique index below), PostgreSQL's pg_trgm GIN indexes
+    # ix_artworks_prompt_trgm and ix_artworks_title_trgm. See catalog/search.py.
     Index("ix_artworks_created", "created"),
     Index("ix_artworks_owner_id_created", "owner_id", "created"),
     Index("ix_artworks_engine", "engine"),
-    Index("ix_artworks_recipe_id", "recipe_id"),
+    Index("ix_artworks_recipe_id", "recipe_id", unique=True),
 )
 
 credits = Table(
@@ -219,4 +221,117 @@ marks = Table(
     Column("artwork_sha", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
            nullable=False),
     Index("ix_marks_artwork_sha", "artwork_sha"),
+)
+
+RATING_KINDS = ("pair", "like", "stars")
+
+# A person's ratings (catalog/ratings.py), what taste/ learns from. "pair": `artwork_id`
+# won over `other_id` (value 1); "like": value 1 (like) or -1 (dislike); "stars": 1-5.
+ratings = Table(
+    "ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("artwork_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("other_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE")),
+    Column("value", Integer, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    CheckConstraint(
+        "(kind = 'pair' AND other_id IS NOT NULL AND value = 1) OR "
+        "(kind = 'like' AND other_id IS NULL AND value IN (-1, 1)) OR "
+        "(kind = 'stars' AND other_id IS NULL AND value BETWEEN 1 AND 5)",
+        name="kind_value",
+    ),
+    Index("ix_ratings_person_id_created", "person_id", "created"),
+    Index("ix_ratings_artwork_id", "artwork_id"),
+    Index("ix_ratings_other_id", "other_id"),
+)
+
+# Fitted taste profiles (taste/profile.py): each save of (person, name) is a new version;
+# `model` is the fitted model as JSON text.
+taste_profiles = Table(
+    "taste_profiles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("embedder", String(200), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("n_pairs", Integer, nullable=False),
+    Column("accuracy", Float),
+    Column("created", UTCDateTime, nullable=False),
+    UniqueConstraint("person_id", "name", "version"),
+)
+
+USER_ROLES = ("owner", "member")
+
+# Accounts of the web studio (catalog/accounts.py): a person who can log in, with an
+# argon2 password hash. The owner made the studio; members are people they added.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('owner', 'member')", name="role"),
+)
+
+# Logged-in browsers: only the sha256 of the cookie's token is kept, so a copy of the
+# database logs nobody in; `csrf` is the session's token for forms and API writes.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+    Index("ix_sessions_expires", "expires"),
+)
+
+# Exhibitions (catalog/exhibitions.py, made by studiolo/curate): works chosen by a theme,
+# hung in ordered rooms. `share_token` is random, the key of a public link.
+exhibitions = Table(
+    "exhibitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("owner_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("theme", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("is_public", Boolean, nullable=False, default=False),
+    Column("share_token", String(64), nullable=False, unique=True),
+    Index("ix_exhibitions_owner_id_created", "owner_id", "created"),
+)
+
+exhibition_rooms = Table(
+    "exhibition_rooms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("exhibition_id", Integer, ForeignKey("exhibitions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    # The visual tour's path length and a random order's, as measured when hung.
+    Column("tour_length", Float),
+    Column("random_length", Float),
+    UniqueConstraint("exhibition_id", "position"),
+)
+
+exhibition_items = Table(
+    "exhibition_items",
+    metadata,
+    Column("room_id", Integer, ForeignKey("exhibition_rooms.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("artwork_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("score", Float, nullable=False),
+    Index("ix_exhibition_items_artwork_id", "artwork_id"),
 )

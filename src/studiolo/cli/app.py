@@ -150,9 +150,14 @@ def register_commands() -> None:
         create,
         credit_cmds,
         demo,
+        exhibit_cmds,
         explore,
         offline,
         provenance_cmds,
+        serve,
+        taste_cmds,
+        train_generator,
+        train_lora,
     )
 
 

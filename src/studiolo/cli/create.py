@@ -9,6 +9,7 @@ import click
 
 from .app import Ctx, cli, json_option, parse_options, parse_size, pass_ctx, report_artworks
 from .progress import err_console, progress_bars
+from .steering import report_taste, taste_options, taste_warnings
 
 
 def generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,13 +41,14 @@ def _options(extra: tuple[str, ...], tiny_vae: bool | None) -> dict[str, Any]:
     return options
 
 
-def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | None, **kwargs: Any) -> None:
+def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | None, **kwargs: Any) -> list[Any]:
     config = kwargs.pop("model_config", None)
     if config:
         kwargs["options"] = {**(kwargs.get("options") or {}), "config": config}
     with progress_bars(not as_json) as progress:
         artworks = call(progress=progress, **kwargs)
     report_artworks(artworks, as_json, out)
+    return artworks
 
 
 @cli.command()
@@ -55,6 +57,7 @@ def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | No
 @click.option("--width", "-W", type=int, default=512, show_default=True)
 @click.option("--height", "-H", type=int, default=512, show_default=True)
 @click.option("--size", help="WIDTHxHEIGHT, e.g. 768x512 (overrides --width/--height).")
+@taste_options
 @generation_options
 @pass_ctx
 def generate(ctx: Ctx, prompt: str, engine: str | None, width: int, height: int, size: str | None,
@@ -65,6 +68,11 @@ def generate(ctx: Ctx, prompt: str, engine: str | None, width: int, height: int,
     AUTOMATIC1111 prompt weighting works: (word:1.3), (word), [word], and
     <lora:name:0.8> tags. Without --model and with no diffusion model at
     hand, the offline painter makes the picture instead (with a notice).
+
+    With --taste NAME, --candidates pictures are made (seeds seed, seed+1, ...)
+    and only the --batch your taste profile rates highest are kept; the
+    painter first searches its options toward the taste, and a diffusion
+    model gets style words your taste suggests (printed, not applied).
     """
     width, height = parse_size(size) or (width, height)
     studio = ctx.studio
@@ -75,8 +83,11 @@ def generate(ctx: Ctx, prompt: str, engine: str | None, width: int, height: int,
                 f"[yellow]No --model given: using the offline {engine} engine. "
                 "Name a model with --model to use Stable Diffusion.[/yellow]"
             )
-    _make(ctx, studio.generate, as_json, out, prompt=prompt, engine=engine, width=width,
-          height=height, options=_options(extra, tiny_vae), **kwargs)
+    with taste_warnings():
+        artworks = _make(ctx, studio.generate, as_json, out, prompt=prompt, engine=engine, width=width,
+                         height=height, options=_options(extra, tiny_vae), **kwargs)
+    if not as_json:
+        report_taste(artworks)
 
 
 @cli.command()
@@ -120,7 +131,7 @@ def outpaint(ctx: Ctx, image: str, prompt: str, pad: int, left: int, right: int,
              bottom: int, extra: tuple[str, ...], tiny_vae: bool | None, as_json: bool,
              out: str | None, **kwargs: Any) -> None:
     """Extend IMAGE beyond its borders and paint the new margins following PROMPT."""
-    sides = {k: (v or pad) for k, v in dict(left=left, right=right, top=top, bottom=bottom).items()}
+    sides = {k: (v or pad) for k, v in {"left": left, "right": right, "top": top, "bottom": bottom}.items()}
     _make(ctx, ctx.studio.outpaint, as_json, out, image=image, prompt=prompt,
           options=_options(extra, tiny_vae), **sides, **kwargs)
 

@@ -1,4 +1,5 @@
-"""`studiolo explore`: a latent journey between two prompts, two seeds or two styles."""
+"""`studiolo explore`: a latent journey between two prompts, two seeds, two styles or two seeds
+of a personal generator."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ from .progress import progress_bars
 
 
 def _kind(ends: tuple[str, ...], seeds: tuple[int, int] | None, styles: tuple[str, str] | None,
-          image: str | None, model: str | None) -> tuple[str, Any, Any, str]:
+          image: str | None, model: str | None,
+          generator: str | None = None) -> tuple[str, Any, Any, str]:
     """(kind, a, b, prompt) from the arguments, or a one-sentence error saying what to give."""
+    if generator:
+        if ends or styles or image or model:
+            raise InvalidArgument(
+                "`--generator` walks between two seeds of a trained generator: give only "
+                "--seeds A B with it (no prompts, --styles, --image or --model)."
+            )
+        if not seeds:
+            raise InvalidArgument("`--generator` needs the two ends as --seeds A B.")
+        return "generator", seeds[0], seeds[1], ""
     if styles:
         if ends or seeds:
             raise InvalidArgument(
@@ -50,6 +61,7 @@ def _kind(ends: tuple[str, ...], seeds: tuple[int, int] | None, styles: tuple[st
 @cli.command()
 @click.argument("ends", nargs=-1, metavar="[A] [B]")
 @click.option("--seeds", nargs=2, type=int, metavar="A B", help="Journey between two seeds of one PROMPT.")
+@click.option("--generator", "-g", metavar="NAME", help="Journey between --seeds A B of a generator trained with `studiolo train generator`.")
 @click.option("--styles", nargs=2, metavar="A B", help="Journey between two styles (built-in names or image files) over --image.")
 @click.option("--image", "-i", type=click.Path(dir_okay=False), help="The picture a style journey paints.")
 @click.option("--frames", "-f", type=int, default=8, show_default=True, help="Frames, 2 to 240 (first = A, last = B).")
@@ -73,8 +85,8 @@ def _kind(ends: tuple[str, ...], seeds: tuple[int, int] | None, styles: tuple[st
 @json_option
 @pass_ctx
 def explore(ctx: Ctx, ends: tuple[str, ...], seeds: tuple[int, int] | None,
-            styles: tuple[str, str] | None, image: str | None, frames: int, fps: float,
-            bounce: bool, model: str | None, width: int, height: int, size: str | None,
+            generator: str | None, styles: tuple[str, str] | None, image: str | None,
+            frames: int, fps: float, bounce: bool, model: str | None, width: int, height: int, size: str | None,
             tiny_vae: bool | None, strength: float, preserve_colors: bool,
             extra: tuple[str, ...], out: str | None, as_json: bool, **kwargs: Any) -> None:
     """Walk from A to B in --frames pictures: a GIF, an MP4 and a contact sheet.
@@ -86,18 +98,24 @@ def explore(ctx: Ctx, ends: tuple[str, ...], seeds: tuple[int, int] | None,
       studiolo explore "a calm sea" --seeds 1 2 --model ./sd15
     Two styles over a photo, offline (the style vectors are blended):
       studiolo explore --styles "The Starry Night" "The Great Wave off Kanagawa" --image photo.jpg
+    Two seeds of your own generator, offline (its latents are blended on a sphere):
+      studiolo explore --generator my-art --seeds 1 2 --frames 8
 
     Every frame is stored in the catalog with a recipe that can make it again.
     """
     from ..journeys import check_fps, journey_id, write_journey
 
-    kind, a, b, prompt = _kind(ends, seeds, styles, image, model)
+    kind, a, b, prompt = _kind(ends, seeds, styles, image, model, generator)
     check_fps(fps)
     width, height = parse_size(size) or (width, height)
     engine_options = parse_options(extra)
     if kind == "styles":
         options = {"style": {"strength": strength, "preserve_colors": preserve_colors, **engine_options}}
         call = {"image": image}
+    elif kind == "generator":
+        if engine_options:
+            raise InvalidArgument(f"A generator journey takes no --option; got {extra[0]!r}.")
+        options, call = {}, {"model": generator}
     else:
         if tiny_vae:
             engine_options["tiny_vae"] = True

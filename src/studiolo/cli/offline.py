@@ -9,6 +9,7 @@ from click.shell_completion import CompletionItem
 
 from .app import Ctx, cli, emit_json, json_option, pass_ctx, report_artworks
 from .progress import err_console, progress_bars
+from .steering import report_taste, taste_options, taste_warnings
 
 
 def complete_style(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
@@ -40,13 +41,14 @@ def _credit_line(artworks: list[Any]) -> None:
 @click.option("--seed", "-s", type=int, help="Seed: the same prompt and seed give the same painting. [default: random]")
 @click.option("--width", "-W", type=int, default=512, show_default=True)
 @click.option("--height", "-H", type=int, default=512, show_default=True)
-@click.option("--batch", "batch_size", type=int, default=1, show_default=True, help="Paintings to make, with seeds seed, seed+1, ...")
+@click.option("--batch", "batch_size", type=int, default=1, show_default=True, help="Paintings to make, with seeds seed, seed+1, ... (with --taste: paintings to keep)")
+@taste_options
 @_out_option
 @json_option
 @pass_ctx
 def paint(ctx: Ctx, prompt: str, style: str | None, strength: float | None, no_style: bool,
-          seed: int | None, width: int, height: int, batch_size: int, out: str | None,
-          as_json: bool) -> None:
+          seed: int | None, width: int, height: int, batch_size: int, taste: str | None,
+          candidates: int | None, taste_search: bool | None, out: str | None, as_json: bool) -> None:
     """Paint PROMPT with the offline painter (no model download).
 
     The painter reads the prompt with a small bundled text model (subject,
@@ -58,13 +60,16 @@ def paint(ctx: Ctx, prompt: str, style: str | None, strength: float | None, no_s
     Examples:
       studiolo paint "a stormy sea at night"
       studiolo paint "quiet fields at dawn" --style "The Hay Wain" --seed 7
+      studiolo paint "a harbour at dawn" --taste default --candidates 8
     """
-    with progress_bars(not as_json) as progress:
+    with taste_warnings(), progress_bars(not as_json) as progress:
         artworks = ctx.studio.paint(prompt, style=style, strength=strength, no_style=no_style,
                                     seed=seed, width=width, height=height,
-                                    batch_size=batch_size, progress=progress)
+                                    batch_size=batch_size, progress=progress, taste=taste,
+                                    candidates=candidates, taste_search=taste_search)
     report_artworks(artworks, as_json, out)
     if not as_json:
+        report_taste(artworks)
         for artwork in artworks:
             scene = artwork.recipe.options.get("scene") or {}
             if scene.get("used_words"):

@@ -28,6 +28,13 @@ STAGE_LABELS = {
     "stylize": "Stylising",
     "upscale": "Upscaling",
     "store": "Storing",
+    "read": "Reading images",
+    "train": "Training",
+    "prior": "Class images",
+    "encode": "Encoding",
+    "taste search": "Searching toward your taste",
+    "taste words": "Finding style words for your taste",
+    "taste": "Scoring by your taste",
 }
 
 err_console = Console(stderr=True)

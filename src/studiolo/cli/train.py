@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
-import click
+import shlex
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from .app import CONTEXT, cli
+from .app import CONTEXT, Ctx, cli
+from .progress import err_console
 
 
 @cli.group(context_settings=CONTEXT)
@@ -22,3 +27,27 @@ def train() -> None:
     with a warning, as are unreadable ones. Training shows progress, and can
     be stopped with Ctrl-C and resumed from its last checkpoint with --resume.
     """
+
+
+def studiolo_command(ctx: Ctx) -> str:
+    """`studiolo` as the person ran it (with --home when they gave one), for the hints we print."""
+    return f"studiolo --home {shlex.quote(str(Path(ctx.home)))}" if ctx.home else "studiolo"
+
+
+@contextmanager
+def skipped_pictures_shown() -> Iterator[None]:
+    """Show each TrainingDataWarning (a skipped picture) as one yellow line on stderr."""
+    from ..train.data import TrainingDataWarning
+
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, TrainingDataWarning):
+            err_console.print(str(message), style="yellow", markup=False, highlight=False)
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", TrainingDataWarning)
+        warnings.showwarning = show
+        yield

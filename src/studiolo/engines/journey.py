@@ -1,6 +1,6 @@
 """Latent journeys: a sequence of frames that walks from one picture to another.
 
-Three kinds, one engine (id "journey", capability "explore"):
+Four kinds, one engine (id "journey", capability "explore"):
 
 - `prompts`: two prompts, one seed. The text embeddings are interpolated
   linearly (and, for SDXL, the pooled embeddings too); the noise stays put.
@@ -15,6 +15,10 @@ Three kinds, one engine (id "journey", capability "explore"):
   interpolated in the 26-style network's style weights instead (Dumoulin et
   al. 2017 show that space blends smoothly), so each end equals the style
   engine's picture of that style.
+- `generator`: two seeds of a personal generator (`studiolo train generator`;
+  `model` is its name). Its latents are slerped as in `seeds`, for the same
+  reason; each end is the generator's plain sample of that seed
+  (engines/generator.py makes the frames).
 
 Frame i of N has t = i / (N - 1). Frame 0 is exactly what a plain generation
 with A makes and the last frame exactly what B makes: the ends use their own
@@ -39,7 +43,7 @@ from ..types import Artwork, Recipe
 from .base import ProgressCallback, Request, no_progress
 
 MIN_FRAMES, MAX_FRAMES = 2, 240
-KINDS = ("prompts", "seeds", "styles")
+KINDS = ("prompts", "seeds", "styles", "generator")
 
 
 class StyleInput(BaseModel):
@@ -54,7 +58,7 @@ End = int | str | StyleInput
 
 class JourneySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["prompts", "seeds", "styles"]
+    kind: Literal["prompts", "seeds", "styles", "generator"]
     a: End
     b: End
     frames: int = 8
@@ -166,6 +170,10 @@ class JourneyEngine:
             from .journey_styles import run_style_journey
 
             return run_style_journey(request, options, indices, progress)
+        if spec.kind == "generator":
+            from .generator import run_generator_journey
+
+            return run_generator_journey(request, options, indices, progress)
         return self._run_diffusion(request, options, indices, progress)
 
     # -- 1. checks --------------------------------------------------------------------
@@ -191,11 +199,11 @@ class JourneyEngine:
                 f"`batch_size` has to be 1 for a journey (set `frames` instead) but is "
                 f"{request.batch_size}."
             )
-        if spec.kind == "seeds":
+        if spec.kind in ("seeds", "generator"):
             for name, value in (("a", spec.a), ("b", spec.b)):
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise InvalidArgument(
-                        f"`{name}` of a seeds journey has to be a seed but is {value!r}."
+                        f"`{name}` of a {spec.kind} journey has to be a seed but is {value!r}."
                     )
         elif spec.kind == "prompts":
             for name, value in (("a", spec.a), ("b", spec.b)):
@@ -208,6 +216,11 @@ class JourneyEngine:
             raise InvalidArgument(
                 f"`a` and `b` are the same ({spec.a!r}): a {spec.kind} journey needs two "
                 "different ends."
+            )
+        if spec.kind == "generator" and not recipe.model:
+            raise InvalidArgument(
+                "`model` is not set: a generator journey needs the name of a trained generator "
+                "(--generator NAME)."
             )
         if spec.kind != "styles" and not recipe.model:
             raise InvalidArgument(
@@ -327,7 +340,8 @@ def parse_journey_options(values: dict[str, Any]) -> JourneyOptions:
     """Options from a recipe, or InvalidArgument naming the option and echoing the value."""
     if not isinstance(values, dict) or "journey" not in values:
         raise InvalidArgument(
-            "Option `journey` is missing: give {'kind': 'prompts'|'seeds'|'styles', 'a': ..., "
+            "Option `journey` is missing: give {'kind': 'prompts'|'seeds'|'styles'|'generator', "
+            "'a': ..., "
             "'b': ..., 'frames': N}."
         )
     try:

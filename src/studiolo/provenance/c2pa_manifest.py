@@ -39,7 +39,8 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InvalidArgument, MetadataError
-from ..imageio import read_text_chunks, sha256_bytes
+from ..imageio import sha256_bytes
+from ..imagemeta import read_text_chunks
 from ..settings import Settings
 from ..types import Credit, Recipe
 from .keys import SigningIdentity, signing_identity
@@ -309,7 +310,8 @@ def _add_ingredient(builder: Any, ingredient: dict[str, Any], data: bytes) -> No
     """Add an ingredient in its own format, or as a PNG when c2pa cannot read that format."""
     fmt = mime_type(data[:16])
     if not fmt:
-        from ..imageio import encode_png, open_image
+        from ..imageio import open_image
+        from ..imagemeta import encode_png
 
         data, fmt = encode_png(open_image(data, mode="RGBA", name=ingredient["title"])), "image/png"
     builder.add_ingredient(ingredient, fmt, io.BytesIO(data))

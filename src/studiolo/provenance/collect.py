@@ -46,7 +46,7 @@ def _manifest_credits(data: bytes) -> list[Credit]:
 
 
 def _infotext_credits(data: bytes) -> list[Credit]:
-    from ..imageio import read_text_chunks
+    from ..imagemeta import read_text_chunks
     from .infotext import infotext_to_recipe
 
     try:

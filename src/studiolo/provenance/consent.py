@@ -167,7 +167,7 @@ def _metadata_texts(data: bytes) -> list[tuple[str, str]]:
     """(where, text) of every textual metadata field of an image, pixels untouched."""
     from PIL import Image, IptcImagePlugin
 
-    from ..imageio import image_info
+    from ..imagemeta import image_info
 
     out = [(f"PNG text chunk {k!r}", f"{k} {v}") for k, v in image_info(data)["text"].items()
            if k not in RECIPE_CHUNKS]

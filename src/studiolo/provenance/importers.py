@@ -22,7 +22,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from ..errors import MetadataError
-from ..imageio import image_info
+from ..imagemeta import image_info
 from ..types import LoraSpec, Recipe
 from .infotext import STUDIOLO_KEY, infotext_to_recipe, parse_infotext
 from .samplers import normalise_sampler, sampler_from_comfy

@@ -114,7 +114,7 @@ def prepare(
     include_prompt: bool | None = None,
     training_mining: str | None = None,
 ) -> Prepared:
-    from ..imageio import encode_png
+    from ..imagemeta import encode_png
     from .c2pa_manifest import sign_png
     from .collect import studio_credits
     from .infotext import recipe_to_infotext

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImageError, MetadataError
-from ..imageio import image_info, sha256_bytes
+from ..imageio import sha256_bytes
+from ..imagemeta import image_info
 from ..settings import Settings
 from .c2pa_manifest import (
     CAWG_TRAINING_LABEL,

@@ -5,11 +5,17 @@
 3. Paint it with the best-matching built-in painting (`choose_style.py` +
    `engines.style_transfer`), keeping the scene's colours.
 The recipe's options record the SceneSpec and the painting chosen, and why.
+
+Options a person (or `taste.steer.search_painter`) can set beyond the prompt:
+`style` or a weighted blend `styles`, `strength`, `palette` (a palette word that
+replaces the prompt's), and the composition overrides `horizon`, `clouds` and
+`stroke`. Left unset, each keeps the prompt's or the seed's choice.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import dataclasses
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,19 +24,36 @@ from ...hookspecs import hookimpl
 from ...types import Artwork, Credit
 from ..base import ProgressCallback, Request, no_progress
 from .compose import compose
-from .understand import SceneSpec, understand
+from .understand import Choice, SceneSpec, understand
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 # Moderate: the network's strokes and texture, while the composition still reads.
 DEFAULT_STRENGTH = 0.6
+PALETTES = ("natural", "warm", "cool", "golden", "pastel", "monochrome", "vivid", "earthy", "green", "purple")
+
+
+class PainterStyleRef(BaseModel):
+    """One built-in painting of a style blend and its weight."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    weight: float = Field(1.0, gt=0)
 
 
 class PainterOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     style: str | None = None  # force a built-in painting by name
+    styles: list[PainterStyleRef] | None = Field(None, min_length=1)  # a blend; wins over `style`
     strength: float = Field(DEFAULT_STRENGTH, ge=0.0, le=1.0)
     no_style: bool = False
+    palette: Literal[PALETTES] | None = None  # type: ignore[valid-type]  # replaces the prompt's
+    horizon: float | None = Field(None, ge=0.3, le=0.85)  # fraction of the height from the top
+    clouds: float | None = Field(None, ge=0.0, le=0.9)  # sky cover
+    stroke: float | None = Field(None, ge=0.5, le=3.0)  # brush size, 1 = normal
+
+
+_LATER_OPTIONS = ("styles", "palette", "horizon", "clouds", "stroke")
 
 
 class PainterEngine:
@@ -67,30 +90,40 @@ class PainterEngine:
         # 2. Understand.
         progress({"stage": "understand", "step": 0, "total": 1})
         spec = understand(recipe.prompt)
+        if options.palette is not None:
+            spec = dataclasses.replace(spec, palette=Choice(options.palette, 1.0, "set by the `palette` option"))
         progress({"stage": "understand", "step": 1, "total": 1})
         # 3. Choose the painting (once for the batch: it depends on the prompt only).
         style, vector = None, None
         if not options.no_style and options.strength > 0:
-            style, vector = _style_for(spec, options.style)
+            style, vector = _style_for(spec, options.style, options.styles)
         n = request.batch_size
         results = []
         for i in range(n):
             seed = recipe.seed + i
             progress({"stage": "compose", "step": i, "total": n})
-            image = compose(spec, recipe.width, recipe.height, seed)
+            image = compose(spec, recipe.width, recipe.height, seed, horizon=options.horizon,
+                            clouds=options.clouds, stroke=options.stroke)
             if vector is not None:
                 progress({"stage": "paint", "step": i, "total": n})
                 image = _paint(image, vector, spec, options.strength)
             results.append(_artwork(recipe.replace(seed=seed), image, spec, style, options))
+        progress({"stage": "compose", "step": n, "total": n})
         progress({"stage": "paint", "step": n, "total": n})
         return results
 
 
-def _style_for(spec: SceneSpec, forced: str | None):
+def _style_for(spec: SceneSpec, forced: str | None, blend: list[PainterStyleRef] | None = None):
     from ...styles import get_style
-    from ..style_transfer import style_vector
+    from ..style_transfer import blend_vectors, style_vector
     from .choose_style import StyleChoice, choose_style
 
+    if blend:
+        total = sum(r.weight for r in blend)
+        parts = [(get_style(r.name), r.weight / total) for r in blend]
+        choices = [StyleChoice(s.id, s.title, s.artist, s.year, round(w, 4), "blended by the `styles` option")
+                   for s, w in parts]
+        return tuple(choices), blend_vectors([(style_vector(s.id), w) for s, w in parts])
     if forced:
         s = get_style(forced)  # UnknownName lists the known ones
         choice = StyleChoice(s.id, s.title, s.artist, s.year, 1.0, "forced by the `style` option")
@@ -111,14 +144,22 @@ def _paint(image, vector, spec: SceneSpec, strength: float):
 
 def _artwork(recipe, image, spec: SceneSpec, style, options: PainterOptions) -> Artwork:
     opts = dict(recipe.options)
-    opts.update(options.model_dump())
+    # Options added after the first release stay out of the recipe when unset, so old recipes read the same.
+    opts.update(options.model_dump(exclude={k for k in _LATER_OPTIONS if getattr(options, k) is None}))
     opts["scene"] = spec.to_dict()
     credits = []
+    blend = style if isinstance(style, tuple) else None
+    if blend:  # the heaviest painting stands as the one chosen; each is credited by its weight
+        style = max(blend, key=lambda c: c.similarity)
+        opts["styles_blended"] = [{"id": c.id, "title": c.title, "artist": c.artist, "year": c.year,
+                                   "weight": c.similarity} for c in blend]
     if style is not None:
         opts["style_chosen"] = {"id": style.id, "title": style.title, "artist": style.artist, "year": style.year,
                                 "similarity": style.similarity, "why": style.why}
-        credits.append(Credit(name=f"{style.artist}, {style.title}", kind="artwork", role="style_source",
-                              share=0.3, evidence=f"painted in its manner ({style.why})", ref=style.id))
+    for c in blend or ([style] if style is not None else []):
+        credits.append(Credit(name=f"{c.artist}, {c.title}", kind="artwork", role="style_source",
+                              share=round(0.3 * (c.similarity if blend else 1.0), 4),
+                              evidence=f"painted in its manner ({c.why})", ref=c.id))
     credits.append(Credit(name="all-MiniLM-L6-v2", kind="model", role="tool", evidence="read the prompt"))
     recipe = recipe.replace(engine="painter", mode="txt2img", steps=0, model=None, options=opts)
     return Artwork(recipe=recipe, image=image, credits=tuple(credits), width=image.width, height=image.height)
@@ -129,4 +170,5 @@ def register_engines(register) -> None:
     register(PainterEngine())
 
 
-__all__ = ["PainterEngine", "PainterOptions", "SceneSpec", "compose", "register_engines", "understand"]
+__all__ = ["PALETTES", "PainterEngine", "PainterOptions", "PainterStyleRef", "SceneSpec", "compose",
+           "register_engines", "understand"]

@@ -30,8 +30,14 @@ def _horizon(names: set[str], rng: np.random.Generator) -> float:
     return rng.uniform(0.52, 0.62)
 
 
-def compose(spec: SceneSpec, width: int, height: int, seed: int) -> Image.Image:
-    """The base picture for `spec`, before any style transfer. Same inputs, same pixels."""
+def compose(spec: SceneSpec, width: int, height: int, seed: int, *, horizon: float | None = None,
+            clouds: float | None = None, stroke: float | None = None) -> Image.Image:
+    """The base picture for `spec`, before any style transfer. Same inputs, same pixels.
+
+    `horizon` (fraction of the height), `clouds` (sky cover 0-1) and `stroke` (brush
+    size, 1 = normal) override the seeded choices; None keeps them. The seeded
+    draws happen either way, so an override changes nothing else in the picture.
+    """
     rng = np.random.default_rng(seed)
     names = set(spec.subject_names)
     time, mood = spec.time_of_day.name, spec.mood.name
@@ -40,9 +46,11 @@ def compose(spec: SceneSpec, width: int, height: int, seed: int) -> Image.Image:
     if not names & _LANDSCAPE and names & {"flow", "geometry"}:
         canvas = _abstract(spec, pal, h, w, rng)
     else:
-        canvas = _landscape(names, time, mood, pal, h, w, rng)
+        canvas = _landscape(names, time, mood, pal, h, w, rng, horizon, clouds)
     canvas = grade(canvas, spec.palette.name)
-    canvas = motifs.brush(canvas, rng, stroke=1.4 if mood in ("stormy", "energetic") else 1.0)
+    if stroke is None:
+        stroke = 1.4 if mood in ("stormy", "energetic") else 1.0
+    canvas = motifs.brush(canvas, rng, stroke=stroke)
     return to_image(canvas)
 
 
@@ -59,8 +67,11 @@ def _abstract(spec: SceneSpec, pal, h: int, w: int, rng: np.random.Generator) ->
     return canvas
 
 
-def _landscape(names: set[str], time: str, mood: str, pal, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+def _landscape(names: set[str], time: str, mood: str, pal, h: int, w: int, rng: np.random.Generator,
+               horizon_override: float | None = None, cover_override: float | None = None) -> np.ndarray:
     horizon = _horizon(names, rng)
+    if horizon_override is not None:
+        horizon = horizon_override
     hp = h * horizon
     canvas = sky.sky(h, w, horizon, pal, time)
 
@@ -79,6 +90,8 @@ def _landscape(names: set[str], time: str, mood: str, pal, h: int, w: int, rng: 
     else:
         lx = None
     cover = 0.75 if stormy else 0.5 if "clouds" in names else 0.1 if time == "night" else 0.3
+    if cover_override is not None:
+        cover = cover_override
     sky.clouds(canvas, horizon, pal, rng, cover, stormy)
 
     # 2. Far land

@@ -1,0 +1,123 @@
+"""The pages: Create, Gallery, Artwork, Rate (when its module exists); see exhibitions.py too.
+
+Each page reads through the same functions as the API and renders a Jinja2
+template; what it does (make, restyle, upscale...) it does by calling the API
+from the page's small script. No logic here beyond choosing what to show.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ..catalog import accounts
+from ..errors import InvalidArgument, StudioloError
+from ..provenance.infotext import recipe_to_infotext
+from ..provenance.ledger import credit_sentence
+from ..provenance.verify import summary_lines
+from ..styles import list_styles
+from .api import artwork_json, summary_json, visible, visible_artwork
+from .auth import CurrentViewer, MaybeViewer, Viewer
+
+router = APIRouter(include_in_schema=False)
+PAGE = 40
+
+
+def module_ready(name: str) -> bool:
+    """Whether a teammate's module (studiolo.taste..., studiolo.curate...) is installed."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def render(request: Request, name: str, viewer: Viewer | None, **context: Any) -> Response:
+    context.update(viewer=viewer, nav=name.removesuffix(".html"))
+    return request.app.state.templates.TemplateResponse(request, name, context)
+
+
+def painting_styles() -> list[Any]:
+    return [s for s in list_styles() if s.kind == "painting"]
+
+
+@router.get("/")
+def home(viewer: MaybeViewer) -> Response:
+    return RedirectResponse("/create" if viewer else "/login", status_code=303)
+
+
+@router.get("/create")
+def create_page(request: Request, viewer: CurrentViewer,
+                from_: Annotated[str | None, Query(alias="from", max_length=64)] = None) -> Response:
+    studio = request.app.state.studio
+    recipe = visible(request, viewer, from_).recipe if from_ else None
+    engines = [e for e in studio.engines.ids()
+               if "txt2img" in studio.engines.get(e).capabilities]
+    tastes: list[str] = []
+    if module_ready("studiolo.taste.profile"):
+        from ..taste.profile import list_profiles
+
+        tastes = list_profiles(studio, viewer.name)
+    return render(request, "create.html", viewer, recipe=recipe, engines=engines,
+                  styles=painting_styles(), tastes=tastes)
+
+
+@router.get("/gallery")
+def gallery_page(
+    request: Request, viewer: CurrentViewer,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    credit: Annotated[str | None, Query(max_length=200)] = None,
+    engine: Annotated[str | None, Query(max_length=100)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    studio = request.app.state.studio
+    filters = {"q": q or "", "credit": credit or "", "engine": engine or "",
+               "owner": owner or "", "tag": tag or ""}
+    items, total, capped = accounts.gallery(
+        studio.catalog, viewer.name, query=q or None, credit=credit or None,
+        engine=engine or None, owner=owner or None, tag=tag or None, limit=PAGE)
+    return render(request, "gallery.html", viewer, items=[summary_json(a) for a in items],
+                  total=total, capped=capped, filters=filters, page=PAGE,
+                  engines=studio.engines.ids(),
+                  owners=[u.name for u in accounts.list_users(studio.catalog)])
+
+
+@router.get("/artwork/{artwork_id}")
+def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str) -> Response:
+    studio = request.app.state.studio
+    seen = visible_artwork(request, viewer, artwork_id)
+    found = seen.artwork
+    report = request.app.state.verified.report(studio, found)
+    return render(
+        request, "artwork.html", viewer, art=artwork_json(found), artwork=found,
+        private=seen.private,
+        parameters=recipe_to_infotext(found.recipe),
+        sentence=credit_sentence(found.credits, found.recipe),
+        verify_status=report.status, verify_lines=summary_lines(report),
+        styles=painting_styles(), tags=list(seen.tags),
+    )
+
+
+@router.get("/rate")
+def rate_page(request: Request, viewer: CurrentViewer) -> Response:
+    if not module_ready("studiolo.taste.profile"):
+        return render(request, "coming.html", viewer, title="Rate", ready=False,
+                      what="Choose the better of two artworks, pair after pair, to teach the "
+                           "studio your taste; the profile's accuracy will be shown here.")
+    from ..taste import profile
+
+    studio = request.app.state.studio
+    try:
+        pair, problem = profile.suggest_pair(studio, viewer.name), None
+    except InvalidArgument as exc:
+        pair, problem = None, str(exc)
+    try:
+        trust = profile.load_profile(studio, person=viewer.name).trust()
+    except StudioloError:
+        trust = None
+    rated = studio.catalog.count_ratings(viewer.name, "pair")
+    return render(request, "rate.html", viewer, title="Rate", pair=pair, problem=problem,
+                  trust=trust, rated=rated)

@@ -1,0 +1,44 @@
+"""Shared by the web tests: a studio with two accounts, and logging a client in."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+OWNER, MEMBER, PASSWORD = "ann", "bob", "correct horse battery"
+
+
+def make_studio(home: Path) -> Any:
+    from studiolo.catalog import accounts
+    from studiolo.settings import Settings
+    from studiolo.studio import Studio
+
+    studio = Studio(settings=Settings.from_env(home, person=OWNER), load_entry_points=False)
+    accounts.add_user(studio.catalog, OWNER, PASSWORD, role="owner")
+    accounts.add_user(studio.catalog, MEMBER, PASSWORD)
+    return studio
+
+
+def login(client: Any, name: str, password: str = PASSWORD) -> str:
+    """Log the TestClient in through the login form; return the session's CSRF token."""
+    page = client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"name": name, "password": password, "csrf": token},
+                follow_redirects=False)
+    csrf = client.get("/api/me").json()["csrf"]
+    client.headers["X-CSRF-Token"] = csrf
+    return csrf
+
+
+def follow(client: Any, job: dict[str, Any]) -> list[tuple[str, str]]:
+    """Read a job's server-sent events to the end: [(event, data), ...]."""
+    events: list[tuple[str, str]] = []
+    kind = None
+    with client.stream("GET", job["events"]) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                events.append((kind, line[6:]))
+    return events
