@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 PREVIEW_SIDE = 256
+HISTORY = 64  # stage changes kept per job, so a stream polling between two never skips a stage
 PREVIEW_EVERY_S = 0.5  # encoding a preview costs; the page needs two a second at most
 KEEP_S = 3600.0
 
@@ -33,6 +34,8 @@ class JobState:
     version: int = 0
     touched: float = field(default_factory=time.monotonic)
     preview_at: float = 0.0
+    # (version, stage, step, total, message) of each event that began a new stage.
+    history: list[tuple[int, str, int, int, str | None]] = field(default_factory=list)
 
 
 def preview_url(image: Any) -> str | None:
@@ -61,7 +64,9 @@ class ProgressHub:
         """
         with self._lock:
             state = self._jobs.setdefault(job_id, JobState())
-            state.stage = str(event.get("stage") or state.stage)
+            stage = str(event.get("stage") or state.stage)
+            began = stage != state.stage
+            state.stage = stage
             state.step = int(event.get("step") or 0)
             state.total = int(event.get("total") or 0)
             state.message = event.get("message")
@@ -73,6 +78,9 @@ class ProgressHub:
                 state.preview_at = now
             state.version += 1
             state.touched = now
+            if began:
+                state.history.append((state.version, stage, state.step, state.total, state.message))
+                del state.history[:-HISTORY]
         if encode:
             url = preview_url(image)
             with self._lock:
@@ -94,7 +102,7 @@ class ProgressHub:
             return JobState(stage=state.stage, step=state.step, total=state.total,
                             message=state.message, preview=state.preview,
                             results=list(state.results), page=state.page,
-                            version=state.version)
+                            version=state.version, history=list(state.history))
 
     def forget_old(self, keep_s: float = KEEP_S) -> None:
         cutoff = time.monotonic() - keep_s

@@ -50,10 +50,18 @@ async def job_events(request: Request, job_id: Annotated[str, Depends(owned_job)
     catalog = request.app.state.studio.catalog
     hub = request.app.state.hub
     last: dict[str, Any] | None = None
+    seen_version = 0
     sent: set[str] = set()
     while not await request.is_disconnected():
         job = await run_in_threadpool(catalog.get_job, job_id)
         state = hub.snapshot(job_id)
+        # Stages that began and ended since the last poll are still shown, briefly, in order.
+        for version, stage, step, total, message in state.history if state else ():
+            if seen_version < version < state.version:
+                yield ServerSentEvent(event="progress", data={
+                    "status": job.status, "fraction": job.progress, "stage": stage, "step": step,
+                    "total": total, "message": message, "preview": state.preview})
+        seen_version = state.version if state else seen_version
         progress = {
             "status": job.status, "fraction": job.progress,
             "stage": state.stage if state else job.status, "step": state.step if state else 0,

@@ -104,11 +104,11 @@ class PainterEngine:
             progress({"stage": "compose", "step": i, "total": n})
             image = compose(spec, recipe.width, recipe.height, seed, horizon=options.horizon,
                             clouds=options.clouds, stroke=options.stroke)
+            progress({"stage": "compose", "step": i + 1, "total": n})
             if vector is not None:
                 progress({"stage": "paint", "step": i, "total": n})
                 image = _paint(image, vector, spec, options.strength)
             results.append(_artwork(recipe.replace(seed=seed), image, spec, style, options))
-        progress({"stage": "compose", "step": n, "total": n})
         progress({"stage": "paint", "step": n, "total": n})
         return results
 
