@@ -194,3 +194,25 @@ def test_rate_a_pair(page, studio, painted, monkeypatch):
     page.wait_for_function("document.body.innerText.includes('1 pair rated')")
     rated = studio.catalog.list_ratings(OWNER, "pair")
     assert [(r.artwork_id, r.other_id) for r in rated] == [(ids[1], ids[0])]
+
+
+def test_add_to_a_new_board_then_filter_the_gallery(page, studio, painted):
+    studio.paint("a windmill in a wheat field", seed=11, width=128, height=96)  # not on the board
+    page.goto(f"/artwork/{painted.id}")
+    assert "On none of your boards" in page.inner_text("#boards")
+    page.select_option("#board-select", "new")
+    page.fill("#new-board-name", "Lighthouses")
+    page.click("#add-to-board")
+    page.wait_for_selector("#holding a")  # the page reloads with the board it is on
+    assert page.inner_text("#holding a") == "Lighthouses"
+    shot(page, "artwork-board")
+
+    page.goto("/gallery")
+    assert page.locator("#gallery a.tile").count() >= 2
+    page.select_option('.filters select[name="board"]', label="Lighthouses (1)")  # submits
+    page.wait_for_url("**/gallery?*board=*")
+    assert page.inner_text("#board-title") == "Board: Lighthouses"
+    tiles = page.locator("#gallery a.tile")
+    assert tiles.count() == 1 and tiles.get_attribute("href") == f"/artwork/{painted.id}"
+    page.wait_for_function("document.querySelector('#gallery img').naturalWidth > 0")
+    shot(page, "gallery-board")

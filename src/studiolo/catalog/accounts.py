@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidArgument, UnknownName
 from ..types import Artwork
 from ._common import now, text_arg
-from .schema import USER_ROLES, artworks, credits, jobs, people, sessions, users
+from .schema import USER_ROLES, artworks, collection_items, credits, jobs, people, sessions, users
 
 if TYPE_CHECKING:
     from .store import Catalog
@@ -286,7 +286,8 @@ def _check_page(limit: Any, offset: Any) -> None:
 
 
 def _gallery_where(catalog: Catalog, viewer: str | None, query: str | None, owner: str | None,
-                   engine: str | None, tag: str | None, credit: str | None) -> Any:
+                   engine: str | None, tag: str | None, credit: str | None,
+                   board: int | None = None) -> Any:
     def where(stmt: Select[Any], *, text_index: bool = True) -> Select[Any]:
         stmt = _visible(catalog._filter(stmt, owner, query, engine, tag, text_index=text_index),
                         viewer)
@@ -294,6 +295,8 @@ def _gallery_where(catalog: Catalog, viewer: str | None, query: str | None, owne
             named = select(credits.c.artwork_id).where(
                 func.lower(credits.c.name).contains(credit.lower(), autoescape=True))
             stmt = stmt.where(artworks.c.id.in_(named))
+        if board is not None:
+            stmt = stmt.where(artworks.c.id.in_(on_board(board)))
         return stmt
 
     return where
@@ -324,31 +327,43 @@ COUNT_CAP = 1000  # a gallery page counts its matches up to here ("1000+"), not 
 def gallery(
     catalog: Catalog, viewer: str | None, *, query: str | None = None, owner: str | None = None,
     engine: str | None = None, tag: str | None = None, credit: str | None = None,
-    limit: int = 40, offset: int = 0,
+    board: int | None = None, limit: int = 40, offset: int = 0,
 ) -> tuple[list[Summary], int, bool]:
     """As `visible_artworks`, but summaries from the artworks row only: no recipe JSON to
     parse and no credits to read, so a page of the gallery (or of a search) stays cheap.
 
     Returns (page, total, capped): counting every match would read them all, so it
-    stops at `COUNT_CAP`; `capped` says there are more than `total`.
+    stops at `COUNT_CAP`; `capped` says there are more than `total`. `board` keeps a
+    board's works, newest added first (whose board it is, and so whether `viewer` may
+    use it, is the caller's check: `Catalog.board_of`).
     """
     _check_page(limit, offset)
-    where = _gallery_where(catalog, viewer, query, owner, engine, tag, credit)
+    where = _gallery_where(catalog, viewer, query, owner, engine, tag, credit, board)
     columns = (artworks.c.id, people.c.name.label("owner"), artworks.c.title, artworks.c.created,
                artworks.c.width, artworks.c.height, artworks.c.prompt, artworks.c.engine,
                artworks.c.mode, artworks.c.private)
+    source = artworks.outerjoin(people, artworks.c.owner_id == people.c.id)
     newest = (artworks.c.created.desc(), artworks.c.id.desc())
+    if board is not None:
+        source = source.join(collection_items, and_(
+            collection_items.c.artwork_id == artworks.c.id,
+            collection_items.c.collection_id == board))
+        newest = (collection_items.c.position.desc(),)
     matches = where(select(artworks.c.id).select_from(artworks)).limit(COUNT_CAP + 1).subquery()
     with catalog.engine.connect() as conn:
         total = int(conn.scalar(select(func.count()).select_from(matches)) or 0)
         # A search with few matches reads them all through the text index and sorts them;
         # with more than COUNT_CAP, walking the newest works (ix_artworks_created) finds a
         # page sooner: about (offset + limit) * (all works / matches) rows, and sorts none.
-        page = where(select(*columns).select_from(artworks.outerjoin(
-            people, artworks.c.owner_id == people.c.id)), text_index=total <= COUNT_CAP)
+        page = where(select(*columns).select_from(source), text_index=total <= COUNT_CAP)
         rows = conn.execute(page.order_by(*newest).limit(limit).offset(offset)).all()
     items = [Summary(*r[:-1], private=bool(r.private)) for r in rows]  # columns in field order
     return items, min(total, COUNT_CAP), total > COUNT_CAP
+
+
+def on_board(board: int) -> Select[Any]:
+    """The ids of the artworks on a board, as a subquery."""
+    return select(collection_items.c.artwork_id).where(collection_items.c.collection_id == board)
 
 
 def job_owner(catalog: Catalog, job_id: str) -> str | None:

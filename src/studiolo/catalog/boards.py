@@ -1,20 +1,65 @@
 """Collections: a person's boards (working sets) and exhibitions (curated, ordered shows).
 
 A mixin of `Catalog`; it uses `self.engine`, `self.resolve_id` and
-`self._person_id` from there.
+`self._person_id` from there. A board is private to its owner: `board_of`
+answers someone else's board as it answers a missing one, so its id tells
+nothing. Who may see each artwork on it is for the caller (accounts.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import InvalidArgument, UnknownName
 from ._common import now, text_arg
-from .schema import COLLECTION_KINDS, collection_items, collections
+from .schema import COLLECTION_KINDS, artworks, collection_items, collections, people
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A board or exhibition; `count`: its works that its owner may see (theirs or public)."""
+
+    id: int
+    name: str
+    owner: str
+    kind: str
+    created: datetime
+    count: int
+
+
+def board_id_arg(value: Any) -> int | None:
+    """A board id from an int or a string of digits; None for None or an empty string."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(f"A board id is a positive whole number, got {value!r}; "
+                              "GET /api/boards lists yours.")
+    return value
+
+
+def _select_collections() -> Any:
+    # Counted per row by a correlated subquery: portable, and a board holds hundreds, not millions.
+    seen = (select(func.count()).select_from(
+        collection_items.join(artworks, artworks.c.id == collection_items.c.artwork_id))
+        .where(collection_items.c.collection_id == collections.c.id,
+               or_(artworks.c.private.is_(False), artworks.c.owner_id == collections.c.owner_id))
+        .scalar_subquery())
+    return select(collections.c.id, collections.c.name, people.c.name.label("owner"),
+                  collections.c.kind, collections.c.created, seen.label("count")
+                  ).select_from(collections.join(people, collections.c.owner_id == people.c.id))
+
+
+def _collection(row: Any) -> Collection:
+    return Collection(id=row.id, name=row.name, owner=row.owner, kind=row.kind,
+                      created=row.created, count=int(row.count or 0))
 
 
 class CollectionTable:
@@ -39,9 +84,7 @@ class CollectionTable:
                 )
                 return int(result.inserted_primary_key[0])
         except IntegrityError:
-            raise InvalidArgument(
-                f"{owner} already has a collection named {name!r}; choose another `name`."
-            ) from None
+            raise _taken(owner, name) from None
 
     def _check_collection(self, conn: Connection, collection_id: Any) -> int:
         if not isinstance(collection_id, int) or isinstance(collection_id, bool):
@@ -82,3 +125,79 @@ class CollectionTable:
                 .order_by(collection_items.c.position)
             )
             return list(conn.scalars(query))
+
+    def get_collection(self, collection_id: int) -> Collection:
+        with self.engine.connect() as conn:
+            self._check_collection(conn, collection_id)
+            row = conn.execute(_select_collections()
+                               .where(collections.c.id == collection_id)).one()
+        return _collection(row)
+
+    def board_of(self, board_id: Any, owner: str) -> Collection:
+        """The board if `owner` owns it; `UnknownName` otherwise, for a missing board, an
+        exhibition, and someone else's board alike."""
+        board_id = board_id_arg(board_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(_select_collections().where(
+                collections.c.id == board_id, collections.c.kind == "board",
+                people.c.name == owner)).first()
+        if row is None:
+            raise UnknownName("board", str(board_id))
+        return _collection(row)
+
+    def list_collections(self, owner: str, kind: str = "board") -> list[Collection]:
+        """The owner's collections of this kind, by name."""
+        query = (_select_collections()
+                 .where(people.c.name == owner, collections.c.kind == kind)
+                 .order_by(func.lower(collections.c.name), collections.c.id))
+        with self.engine.connect() as conn:
+            return [_collection(r) for r in conn.execute(query)]
+
+    def collections_with(self, artwork_id: str, owner: str, kind: str = "board") -> list[Collection]:
+        """The owner's collections of this kind that hold the artwork, by name."""
+        sha = self.resolve_id(artwork_id)
+        holding = select(collection_items.c.collection_id).where(
+            collection_items.c.artwork_id == sha)
+        query = (_select_collections()
+                 .where(people.c.name == owner, collections.c.kind == kind,
+                        collections.c.id.in_(holding))
+                 .order_by(func.lower(collections.c.name), collections.c.id))
+        with self.engine.connect() as conn:
+            return [_collection(r) for r in conn.execute(query)]
+
+    def rename_collection(self, collection_id: int, name: str) -> Collection:
+        """A new name, unique among its owner's collections."""
+        name = text_arg("name", name)
+        found = self.get_collection(collection_id)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(update(collections).where(collections.c.id == found.id)
+                             .values(name=name))
+        except IntegrityError:
+            raise _taken(found.owner, name) from None
+        return self.get_collection(found.id)
+
+    def remove_from_collection(self, collection_id: int, artwork_id: str) -> bool:
+        """Take an artwork off; whether it was there. The others keep their order."""
+        sha = self.resolve_id(artwork_id)
+        with self.engine.begin() as conn:
+            self._check_collection(conn, collection_id)
+            gone = conn.execute(delete(collection_items).where(
+                collection_items.c.collection_id == collection_id,
+                collection_items.c.artwork_id == sha))
+            return bool(gone.rowcount)
+
+    def delete_collection(self, collection_id: int) -> None:
+        """Remove the collection and its list; the artworks stay."""
+        with self.engine.begin() as conn:
+            self._check_collection(conn, collection_id)
+            # Items first, explicitly: a SQLite connection without foreign_keys=ON
+            # would not cascade (as in Catalog.delete_artwork).
+            conn.execute(delete(collection_items)
+                         .where(collection_items.c.collection_id == collection_id))
+            conn.execute(delete(collections).where(collections.c.id == collection_id))
+
+
+def _taken(owner: str, name: str) -> InvalidArgument:
+    return InvalidArgument(
+        f"{owner} already has a collection named {name!r}; choose another `name`.")

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..catalog import accounts
+from ..catalog.boards import board_id_arg
 from ..errors import InvalidArgument, UnknownName
 from ..provenance.infotext import recipe_to_infotext
 from ..provenance.ledger import credit_sentence
@@ -172,12 +173,18 @@ def artworks(
     tag: Annotated[str | None, Query(max_length=100)] = None,
     engine: Annotated[str | None, Query(max_length=100)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
+    board: Annotated[str | None, Query(max_length=20, description="One of your boards' ids "
+                                       "(GET /api/boards); its works, newest added first")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 40,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    catalog = request.app.state.studio.catalog
+    board_id = board_id_arg(board)
+    if board_id is not None:
+        catalog.board_of(board_id, viewer.name)  # the viewer's own, or 404
     items, total, capped = accounts.gallery(
-        request.app.state.studio.catalog, viewer.name, query=q or None, credit=credit or None,
-        tag=tag or None, engine=engine or None, owner=owner or None, limit=limit, offset=offset)
+        catalog, viewer.name, query=q or None, credit=credit or None, tag=tag or None,
+        engine=engine or None, owner=owner or None, board=board_id, limit=limit, offset=offset)
     following = offset + len(items)
     more = following < total or (capped and len(items) == limit)
     return {"items": [summary_json(a) for a in items], "total": total, "total_capped": capped,

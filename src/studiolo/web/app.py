@@ -56,7 +56,7 @@ def create_app(
     studio: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, secure_cookies: bool = False
 ) -> FastAPI:
     """The FastAPI app for this studio. `upload_limit` is the largest upload in bytes."""
-    from . import api, auth, exhibitions, pages
+    from . import api, auth, boards, exhibitions, pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,6 +78,7 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(boards.router)
     app.include_router(exhibitions.api)
     app.include_router(exhibitions.shared_api)
     app.include_router(exhibitions.pages)

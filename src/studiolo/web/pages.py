@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ..catalog import accounts
+from ..catalog.boards import board_id_arg
 from ..errors import InvalidArgument, StudioloError
 from ..provenance.infotext import recipe_to_infotext
 from ..provenance.ledger import credit_sentence
@@ -21,6 +22,7 @@ from ..provenance.verify import summary_lines
 from ..styles import list_styles
 from .api import artwork_json, summary_json, visible, visible_artwork
 from .auth import CurrentViewer, MaybeViewer, Viewer
+from .boards import board_json, boards_with, my_boards, own_board
 
 router = APIRouter(include_in_schema=False)
 PAGE = 40
@@ -72,17 +74,21 @@ def gallery_page(
     engine: Annotated[str | None, Query(max_length=100)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     tag: Annotated[str | None, Query(max_length=100)] = None,
+    board: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     studio = request.app.state.studio
+    board_id = board_id_arg(board)
+    shown = own_board(request, viewer, board_id) if board_id is not None else None
     filters = {"q": q or "", "credit": credit or "", "engine": engine or "",
-               "owner": owner or "", "tag": tag or ""}
+               "owner": owner or "", "tag": tag or "", "board": board_id or ""}
     items, total, capped = accounts.gallery(
         studio.catalog, viewer.name, query=q or None, credit=credit or None,
-        engine=engine or None, owner=owner or None, tag=tag or None, limit=PAGE)
+        engine=engine or None, owner=owner or None, tag=tag or None, board=board_id, limit=PAGE)
     return render(request, "gallery.html", viewer, items=[summary_json(a) for a in items],
                   total=total, capped=capped, filters=filters, page=PAGE,
                   engines=studio.engines.ids(),
-                  owners=[u.name for u in accounts.list_users(studio.catalog)])
+                  owners=[u.name for u in accounts.list_users(studio.catalog)],
+                  boards=my_boards(request, viewer), board=board_json(shown) if shown else None)
 
 
 @router.get("/artwork/{artwork_id}")
@@ -98,6 +104,7 @@ def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str) -> Re
         sentence=credit_sentence(found.credits, found.recipe),
         verify_status=report.status, verify_lines=summary_lines(report),
         styles=painting_styles(), tags=list(seen.tags),
+        boards=my_boards(request, viewer), holding=boards_with(request, viewer, found.id),
     )
 
 

@@ -27,8 +27,8 @@ async function api(method, url, body) {
   return data;
 }
 
-function showError(message) {
-  const box = document.getElementById("create-error");
+function showError(message, where = "create-error") {
+  const box = document.getElementById(where);
   if (!box) return;
   box.textContent = message || "";
   box.hidden = !message;
@@ -213,7 +213,74 @@ async function deleteExhibition() {
   }
 }
 
+// Boards: make one (Gallery), add an artwork to one, possibly new (Artwork page), remove, delete.
+async function boardAction(work) {
+  showError("", "board-error");
+  try {
+    await work();
+  } catch (err) {
+    showError(err.message, "board-error");
+  }
+}
+
+function makeBoard(event) {
+  event.preventDefault();
+  const name = new FormData(event.target).get("name");
+  boardAction(async () => {
+    const board = await api("POST", "/api/boards", { name });
+    window.location.assign(board.urls.gallery);
+  });
+}
+
+function addToBoard() {
+  const id = document.querySelector(".artwork").dataset.id;
+  const choice = document.getElementById("board-select").value;
+  boardAction(async () => {
+    let board = choice;
+    if (choice === "new") {
+      const name = document.getElementById("new-board-name").value;
+      board = (await api("POST", "/api/boards", { name })).id;
+    }
+    await api("PUT", `/api/boards/${board}/artworks/${id}`);
+    window.location.reload();
+  });
+}
+
+function removeFromBoard(event) {
+  const id = document.querySelector(".artwork").dataset.id;
+  const board = event.currentTarget.dataset.removeBoard;
+  boardAction(async () => {
+    await api("DELETE", `/api/boards/${board}/artworks/${id}`);
+    window.location.reload();
+  });
+}
+
+function deleteBoard() {
+  if (!window.confirm("Delete this board? Its works stay in the gallery.")) return;
+  const board = document.getElementById("board-title").dataset.id;
+  boardAction(async () => {
+    await api("DELETE", `/api/boards/${board}`);
+    window.location.assign("/gallery");
+  });
+}
+
+function wireBoards() {
+  const make = document.getElementById("board-form");
+  if (make) make.addEventListener("submit", makeBoard);
+  const remove = document.getElementById("delete-board");
+  if (remove) remove.addEventListener("click", deleteBoard);
+  const filter = document.querySelector('.filters select[name="board"]');
+  if (filter) filter.addEventListener("change", () => filter.form.submit());
+  const select = document.getElementById("board-select");
+  if (!select) return;
+  const name = document.getElementById("new-board-name");
+  select.addEventListener("change", () => { name.hidden = select.value !== "new"; });
+  document.getElementById("add-to-board").addEventListener("click", addToBoard);
+  document.querySelectorAll("button[data-remove-board]").forEach((b) => b.addEventListener("click", removeFromBoard));
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  wireBoards();
   const exhibit = document.getElementById("exhibit-form");
   if (exhibit) exhibit.addEventListener("submit", submitExhibition);
   const isPublic = document.getElementById("ex-public");
