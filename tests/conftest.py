@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,3 +45,39 @@ def studio_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("STUDIOLO_HOME", str(home))
     monkeypatch.delenv("STUDIOLO_DATABASE_URL", raising=False)
     return home
+
+
+# -- the web tests: the app on the module's `studio`, and clients logged in --------------------
+
+@pytest.fixture(scope="module")
+def app(studio: Any) -> Any:
+    """The web app on the module's `studio` (the web tests define it with web_helpers.make_studio)."""
+    from studiolo.web.app import create_app
+
+    return create_app(studio)
+
+
+def _client(app: Any, name: str) -> Any:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        from web_helpers import login
+
+        login(client, name)
+        yield client
+
+
+@pytest.fixture
+def owner(app: Any) -> Any:
+    """A TestClient logged in as the studio's owner (CSRF header set)."""
+    from web_helpers import OWNER
+
+    yield from _client(app, OWNER)
+
+
+@pytest.fixture
+def member(app: Any) -> Any:
+    """A TestClient logged in as a member."""
+    from web_helpers import MEMBER
+
+    yield from _client(app, MEMBER)

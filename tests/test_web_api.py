@@ -18,7 +18,7 @@ pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
 from PIL import Image
-from web_helpers import MEMBER, OWNER, PASSWORD, follow, login, make_studio
+from web_helpers import OWNER, PASSWORD, follow, login, make_studio
 
 from studiolo.catalog import accounts
 from studiolo.errors import ConsentRefused, ImageError, ModelNotFound, UnknownName
@@ -28,25 +28,6 @@ from studiolo.web.app import create_app, status_of
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     return make_studio(tmp_path_factory.mktemp("web") / "studio")
-
-
-@pytest.fixture(scope="module")
-def app(studio):
-    return create_app(studio)
-
-
-@pytest.fixture
-def owner(app):
-    with TestClient(app) as client:
-        login(client, OWNER)
-        yield client
-
-
-@pytest.fixture
-def member(app):
-    with TestClient(app) as client:
-        login(client, MEMBER)
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,11 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
-from web_helpers import MEMBER, OWNER, login, make_studio
+from web_helpers import OWNER, login, make_studio
 
 from studiolo.catalog import Catalog, accounts
 from studiolo.errors import InvalidArgument, UnknownName
 from studiolo.types import Artwork, Recipe
-from studiolo.web.app import create_app
 
 PG_URL = os.environ.get("STUDIOLO_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
@@ -119,25 +118,6 @@ def studio(tmp_path_factory):
     accounts.set_private(studio.catalog, secret.id, True)
     studio.secret = secret.id
     return studio
-
-
-@pytest.fixture(scope="module")
-def app(studio):
-    return create_app(studio)
-
-
-@pytest.fixture
-def owner(app):
-    with TestClient(app) as client:
-        login(client, OWNER)
-        yield client
-
-
-@pytest.fixture
-def member(app):
-    with TestClient(app) as client:
-        login(client, MEMBER)
-        yield client
 
 
 def new_board(client, name: str | None = None) -> dict:

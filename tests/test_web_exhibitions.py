@@ -24,10 +24,9 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
-from web_helpers import MEMBER, OWNER, follow, login, make_studio
+from web_helpers import OWNER, follow, make_studio
 
 from studiolo.catalog import accounts
-from studiolo.web.app import create_app
 from studiolo.web.exhibitions import slug
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night", "a stormy sea at midnight"]
@@ -54,25 +53,6 @@ def studio(tmp_path_factory, light_embedder):
         if prompt == SECRET:
             accounts.set_private(studio.catalog, art.id, True)
     return studio
-
-
-@pytest.fixture(scope="module")
-def app(studio):
-    return create_app(studio)
-
-
-@pytest.fixture
-def owner(app):
-    with TestClient(app) as client:
-        login(client, OWNER)
-        yield client
-
-
-@pytest.fixture
-def member(app):
-    with TestClient(app) as client:
-        login(client, MEMBER)
-        yield client
 
 
 def make(client, **body) -> dict:

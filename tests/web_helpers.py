@@ -1,4 +1,5 @@
-"""Shared by the web tests: a studio with two accounts, and logging a client in."""
+"""Shared by the web tests: a studio with two accounts, and logging a client in (the
+fixtures `app`, `owner` and `member` on a module's `studio` are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,4 @@ def follow(client: Any, job: dict[str, Any]) -> list[tuple[str, str]]:
             elif line.startswith("data: "):
                 events.append((kind, line[6:]))
     return events
+
