@@ -147,11 +147,12 @@ def test_ctrl_c_stops_at_the_end_of_the_step_with_a_checkpoint(home, data):
         if event["stage"] == "train" and event["step"] == 2:
             os.kill(os.getpid(), signal.SIGINT)
 
+    before = signal.getsignal(signal.SIGINT)  # pytest-xdist workers ignore SIGINT
     with pytest.raises(TrainingInterrupted) as info:
         train_generator(data, name="ctrl-c", steps=50, settings=Settings.from_env(home),
                         progress=ctrl_c_at_2, **TINY)
     assert info.value.step == 2 and info.value.total == 50
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    assert signal.getsignal(signal.SIGINT) is before  # put back
 
 
 def test_a_time_budget_mixed_sizes_and_a_corrupt_image(home, tmp_path):
@@ -407,7 +408,7 @@ def test_cli_skips_corrupt_and_refused_images_with_a_warning(cli_trained, home, 
         (["train", "generator", "{art}", "--name", "x", "--steps", "1"], "already exists"),
     ],
 )
-def test_cli_bad_input_is_one_sentence(cli_trained, home, data, tmp_path, args, words):
+def test_cli_bad_input_is_one_sentence(trained, cli_trained, home, data, tmp_path, args, words):
     (tmp_path / "empty").mkdir()
     args = [a.format(art=data, empty=tmp_path / "empty") for a in args]
     result = invoke(*args, ok=False)

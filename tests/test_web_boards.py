@@ -21,7 +21,7 @@ pytest.importorskip("argon2")
 from fastapi.testclient import TestClient
 from web_helpers import OWNER, login, make_studio
 
-from studiolo.catalog import Catalog, accounts
+from studiolo.catalog import Catalog, visibility
 from studiolo.errors import InvalidArgument, UnknownName
 from studiolo.types import Artwork, Recipe
 
@@ -77,9 +77,9 @@ def test_boards_in_the_catalog(cat):
     assert cat.list_collections("nobody") == []
     assert [b.id for b in cat.collections_with(mine, "ada")] == [board]
     assert cat.collections_with(mine, "bo") == []
-    items, total, capped = accounts.gallery(cat, "ada", board=board)
+    items, total, capped = visibility.gallery(cat, "ada", board=board)
     assert [a.id for a in items] == [mine, theirs] and (total, capped) == (2, False)  # newest added
-    assert accounts.gallery(cat, "ada", board=other)[1] == 0
+    assert visibility.gallery(cat, "ada", board=other)[1] == 0
 
     # Someone else's board, an exhibition and a missing id answer alike.
     assert cat.board_of(str(board), "ada").name == "Seas"
@@ -115,7 +115,7 @@ def studio(tmp_path_factory):
     studio.works = [studio.paint(p, width=64, height=64, seed=k)[0].id
                     for k, p in enumerate(["a red boat", "a lighthouse", "a harbour at night"])]
     [secret] = studio.paint("a secret garden", width=64, height=64, seed=9)
-    accounts.set_private(studio.catalog, secret.id, True)
+    visibility.set_private(studio.catalog, secret.id, True)
     studio.secret = secret.id
     return studio
 

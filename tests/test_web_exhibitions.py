@@ -26,7 +26,7 @@ pytest.importorskip("argon2")
 from fastapi.testclient import TestClient
 from web_helpers import OWNER, follow, make_studio
 
-from studiolo.catalog import accounts
+from studiolo.catalog import visibility
 from studiolo.web.exhibitions import slug
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night", "a stormy sea at midnight"]
@@ -51,7 +51,7 @@ def studio(tmp_path_factory, light_embedder):
         [art] = studio.paint(prompt, width=64, height=64, seed=k)
         studio.prompts[art.id] = prompt
         if prompt == SECRET:
-            accounts.set_private(studio.catalog, art.id, True)
+            visibility.set_private(studio.catalog, art.id, True)
     return studio
 
 
@@ -321,13 +321,13 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
 
 def test_gallery_count_stops_at_the_cap(owner, monkeypatch):
     """The gallery's match count stops at COUNT_CAP (a scan of 100,000 rows otherwise)."""
-    monkeypatch.setattr(accounts, "COUNT_CAP", 2)
+    monkeypatch.setattr(visibility, "COUNT_CAP", 2)
     found = owner.get("/api/artworks", params={"limit": 2}).json()
     assert found["total"] == 2 and found["total_capped"] and found["next_offset"] == 2
     assert set(found["items"][0]) >= {"id", "prompt", "urls"} and "recipe" not in found["items"][0]
     rest = owner.get("/api/artworks", params={"limit": 200, "offset": 2}).json()
     assert rest["next_offset"] is None and len(rest["items"]) == len(SEA + HILLS) + 1 - 2
     assert "2+ artworks" in owner.get("/gallery").text
-    monkeypatch.setattr(accounts, "COUNT_CAP", 1000)
+    monkeypatch.setattr(visibility, "COUNT_CAP", 1000)
     exact = owner.get("/api/artworks", params={"q": "hills"}).json()
     assert exact["total"] == 1 and not exact["total_capped"] and exact["next_offset"] is None

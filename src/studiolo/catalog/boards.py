@@ -8,11 +8,13 @@ nothing. Who may see each artwork on it is for the caller (accounts.py).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import String, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -55,6 +57,22 @@ def _select_collections() -> Any:
     return select(collections.c.id, collections.c.name, people.c.name.label("owner"),
                   collections.c.kind, collections.c.created, seen.label("count")
                   ).select_from(collections.join(people, collections.c.owner_id == people.c.id))
+
+
+_FULL_ID = re.compile(r"[0-9a-f]{64}")
+
+
+@cache
+def _listed(holding: bool) -> Any:
+    """An owner's collections of a kind, by name (bound: `owner`, `kind`, and with
+    `holding` the artwork `sha` they must hold); built once, as the gallery and every
+    artwork page ask."""
+    query = _select_collections().where(people.c.name == bindparam("owner", type_=String),
+                                        collections.c.kind == bindparam("kind", type_=String))
+    if holding:
+        query = query.where(collections.c.id.in_(select(collection_items.c.collection_id).where(
+            collection_items.c.artwork_id == bindparam("sha", type_=String))))
+    return query.order_by(func.lower(collections.c.name), collections.c.id)
 
 
 def _collection(row: Any) -> Collection:
@@ -147,23 +165,17 @@ class CollectionTable:
 
     def list_collections(self, owner: str, kind: str = "board") -> list[Collection]:
         """The owner's collections of this kind, by name."""
-        query = (_select_collections()
-                 .where(people.c.name == owner, collections.c.kind == kind)
-                 .order_by(func.lower(collections.c.name), collections.c.id))
         with self.engine.connect() as conn:
-            return [_collection(r) for r in conn.execute(query)]
+            return [_collection(r) for r in conn.execute(_listed(holding=False),
+                                                         {"owner": owner, "kind": kind})]
 
     def collections_with(self, artwork_id: str, owner: str, kind: str = "board") -> list[Collection]:
         """The owner's collections of this kind that hold the artwork, by name."""
-        sha = self.resolve_id(artwork_id)
-        holding = select(collection_items.c.collection_id).where(
-            collection_items.c.artwork_id == sha)
-        query = (_select_collections()
-                 .where(people.c.name == owner, collections.c.kind == kind,
-                        collections.c.id.in_(holding))
-                 .order_by(func.lower(collections.c.name), collections.c.id))
+        # A full id needs no lookup of its own: an id of no artwork is on no board.
+        sha = artwork_id if _FULL_ID.fullmatch(str(artwork_id)) else self.resolve_id(artwork_id)
         with self.engine.connect() as conn:
-            return [_collection(r) for r in conn.execute(query)]
+            return [_collection(r) for r in conn.execute(
+                _listed(holding=True), {"owner": owner, "kind": kind, "sha": sha})]
 
     def rename_collection(self, collection_id: int, name: str) -> Collection:
         """A new name, unique among its owner's collections."""

@@ -117,10 +117,22 @@ def trust_anchors(settings: Settings) -> bytes:
     return _anchors(keys_dir(settings) / TRUST_DIR)
 
 
+_ANCHORS: dict[Path, tuple[int, bytes]] = {}
+
+
 def _anchors(folder: Path) -> bytes:
-    if not folder.is_dir():
+    """The PEM files of `folder`, read again only when the folder changes (roots are written
+    by rename, and a root copied in is a new entry: both move the folder's mtime)."""
+    try:
+        stamp = folder.stat().st_mtime_ns
+    except OSError:
         return b""
-    return b"".join(p.read_bytes() for p in sorted(folder.glob("*.pem")))
+    seen = _ANCHORS.get(folder)
+    if seen is not None and seen[0] == stamp:
+        return seen[1]
+    found = b"".join(p.read_bytes() for p in sorted(folder.glob("*.pem")))
+    _ANCHORS[folder] = (stamp, found)
+    return found
 
 
 def install_identity(

@@ -7,8 +7,11 @@ A light DCGAN (Radford et al. 2016) made to learn from 20-200 pictures on a CPU:
   tanh. Pixel norm (Karras et al. 2018, ProGAN) instead of batch norm keeps each
   sample independent of the others in its batch, so a seed makes the same
   picture alone or in a batch, and the EMA of G's weights needs no statistics.
-- D: four stride-2 4x4 convs (w, 2w, 4w, 8w) with leaky ReLU -> linear; every
-  layer under spectral norm (Miyato et al. 2018).
+- D: four stride-2 4x4 convs (w, 2w, 4w, 8w) with leaky ReLU -> minibatch standard
+  deviation (Karras et al. 2018: one more channel, the spread of the features
+  over each group of 4 pictures) -> 3x3 conv -> linear; every layer under
+  spectral norm (Miyato et al. 2018). The spread lets D see a batch of fakes that
+  are all alike, so G is pushed to make different pictures for different seeds.
 - Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
 - Differentiable augmentation (Zhao et al. 2020, "Differentiable Augmentation
   for Data-Efficient GAN Training"): colour, translation and cutout applied to
@@ -107,10 +110,25 @@ class Discriminator(nn.Module):
         for c_in, c_out in pairwise(channels):
             layers += [sn(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
+        self.final = sn(nn.Conv2d(8 * w + 1, 8 * w, 3, padding=1))
         self.head = sn(nn.Linear(8 * w * base * base, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.body(x).flatten(1)).squeeze(1)  # (B,)
+        h = F.leaky_relu(self.final(minibatch_std(self.body(x))), 0.2)
+        return self.head(h.flatten(1)).squeeze(1)  # (B,)
+
+
+def minibatch_std(x: torch.Tensor, group: int = 4) -> torch.Tensor:
+    """x with one more channel: the mean standard deviation of the features over each group
+    of `group` pictures, taken with a stride as StyleGAN does (picture i is grouped with
+    i + b/group, i + 2b/group, ...; smaller groups where the batch does not divide).
+    D sees real and fake pictures in one batch, so a group holds both, and a set of fakes
+    that are all alike lowers the spread D can see."""
+    b, c, h, w = x.shape
+    group = next(g for g in range(min(group, b), 0, -1) if b % g == 0)
+    y = x.view(group, b // group, c, h, w)
+    spread = y.var(dim=0, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3))  # (b/group,)
+    return torch.cat([x, spread.repeat(group).view(b, 1, 1, 1).expand(b, 1, h, w)], 1)
 
 
 def build(config: NetConfig, seed: int) -> tuple[Generator, Discriminator]:
@@ -229,7 +247,7 @@ def grid(images: list, columns: int | None = None):
 # -- files: checkpoints and finished models (safetensors and JSON only) ------------------------
 
 CHECKPOINT = "generator-checkpoint"
-CHECKPOINT_FORMAT = "studiolo.generator-checkpoint/1"
+CHECKPOINT_FORMAT = "studiolo.generator-checkpoint/2"
 MODEL_FORMAT = "studiolo.generator/1"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 

@@ -76,6 +76,7 @@ def create_app(
     app.state.upload_limit = upload_limit
     app.state.secure_cookies = secure_cookies
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.templates.env.auto_reload = False  # templates ship with the package: no stat per page
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(boards.router)
@@ -97,9 +98,9 @@ def _wants_json(request: Request) -> bool:
 def error_response(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
-    from .auth import optional_viewer
+    from .auth import viewer_of
 
-    viewer = optional_viewer(request) if status != 500 else None
+    viewer = viewer_of(request) if status != 500 else None
     return request.app.state.templates.TemplateResponse(
         request, "error.html", {"message": message, "status": status, "viewer": viewer},
         status_code=status)

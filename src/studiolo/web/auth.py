@@ -45,7 +45,8 @@ class Viewer:
         return self.user.name
 
 
-def optional_viewer(request: Request) -> Viewer | None:
+def viewer_of(request: Request) -> Viewer | None:
+    """The session's person, or None (read once per request)."""
     known = getattr(request.state, "viewer", _UNSET)
     if known is not _UNSET:
         return known
@@ -53,6 +54,12 @@ def optional_viewer(request: Request) -> Viewer | None:
                                   request.cookies.get(SESSION_COOKIE))
     request.state.viewer = Viewer(*found) if found else None
     return request.state.viewer
+
+
+async def optional_viewer(request: Request) -> Viewer | None:
+    """`viewer_of` as a dependency. Async on purpose: one indexed read (a statement built
+    once) costs less than handing the request to a worker thread and back."""
+    return viewer_of(request)
 
 
 async def require_viewer(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from ..catalog import accounts
+from ..catalog import visibility
 from ..catalog.boards import Collection
 from .api import summary_json
 from .auth import CurrentViewer, Viewer
@@ -87,7 +87,7 @@ def board_artworks(request: Request, viewer: CurrentViewer, board_id: int,
                    limit: Annotated[int, Query(ge=1, le=200)] = 40,
                    offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
     board = own_board(request, viewer, board_id)
-    items, total, capped = accounts.gallery(request.app.state.studio.catalog, viewer.name,
+    items, total, capped = visibility.gallery(request.app.state.studio.catalog, viewer.name,
                                             board=board.id, limit=limit, offset=offset)
     following = offset + len(items)
     more = following < total or (capped and len(items) == limit)
@@ -102,7 +102,7 @@ def add_artwork(request: Request, viewer: CurrentViewer, board_id: int,
                 artwork_id: str) -> dict[str, Any]:
     catalog = request.app.state.studio.catalog
     board = own_board(request, viewer, board_id)
-    sha = accounts.can_see(catalog, artwork_id, viewer.name)
+    sha = visibility.can_see(catalog, artwork_id, viewer.name)
     catalog.add_to_collection(board.id, sha)
     return {"board": board_json(catalog.get_collection(board.id)), "artwork": sha}
 
@@ -116,12 +116,12 @@ def remove_artwork(request: Request, viewer: CurrentViewer, board_id: int,
     sha = catalog.resolve_id(artwork_id)
     removed = catalog.remove_from_collection(board.id, sha)
     if not removed:
-        accounts.can_see(catalog, sha, viewer.name)  # 404 for a work hidden from the viewer
+        visibility.can_see(catalog, sha, viewer.name)  # 404 for a work hidden from the viewer
     return {"board": board_json(catalog.get_collection(board.id)), "artwork": sha,
             "removed": removed}
 
 
 @router.get("/artworks/{artwork_id}/boards", summary="Which of your boards hold this artwork")
 def artwork_boards(request: Request, viewer: CurrentViewer, artwork_id: str) -> list[dict[str, Any]]:
-    sha = accounts.can_see(request.app.state.studio.catalog, artwork_id, viewer.name)
+    sha = visibility.can_see(request.app.state.studio.catalog, artwork_id, viewer.name)
     return boards_with(request, viewer, sha)

@@ -227,9 +227,9 @@ def exhibition_page(request: Request, viewer: CurrentViewer, exhibition_id: str)
 
 @pages.get("/shared/{token}")
 def shared_page(request: Request, token: str) -> Response:
-    from .auth import optional_viewer
+    from .auth import viewer_of
 
-    return _render(request, "exhibition.html", optional_viewer(request),
+    return _render(request, "exhibition.html", viewer_of(request),
                    ex=shared(request, token), shared_works=None, public_view=True)
 
 

@@ -32,21 +32,36 @@ class VerifiedCache:
         self._lock = threading.Lock()
         self._reports: OrderedDict[tuple[Any, ...], tuple[float, VerifyReport]] = OrderedDict()
 
+    def _key(self, studio: Any, artwork: Artwork) -> tuple[Any, ...] | None:
+        try:
+            stat = Path(str(artwork.path)).stat()
+        except OSError:
+            return None
+        roots = hashlib.sha256(trust_anchors(studio.settings)).hexdigest()
+        return (artwork.id, stat.st_size, stat.st_mtime_ns, roots)
+
+    def remembered(self, studio: Any, artwork: Artwork) -> VerifyReport | None:
+        """The report when it is remembered and fresh (a dictionary lookup), else None."""
+        key = self._key(studio, artwork)
+        if key is None:
+            return None
+        with self._lock:
+            hit = self._reports.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+                self._reports.move_to_end(key)
+                return hit[1]
+        return None
+
     def report(self, studio: Any, artwork: Artwork) -> VerifyReport:
         """`verify_file` of the artwork's stored file, against the studio's catalog and roots."""
         path = Path(str(artwork.path))
-        try:
-            stat = path.stat()
-        except OSError:  # let verify_file say what is wrong with the file
+        key = self._key(studio, artwork)
+        if key is None:  # let verify_file say what is wrong with the file
             return verify_file(path, catalog=studio.catalog, settings=studio.settings)
-        roots = hashlib.sha256(trust_anchors(studio.settings)).hexdigest()
-        key = (artwork.id, stat.st_size, stat.st_mtime_ns, roots)
+        hit = self.remembered(studio, artwork)
+        if hit is not None:
+            return hit
         now = time.monotonic()
-        with self._lock:
-            hit = self._reports.get(key)
-            if hit is not None and now - hit[0] < self.ttl_s:
-                self._reports.move_to_end(key)
-                return hit[1]
         report = verify_file(path, catalog=studio.catalog, settings=studio.settings)
         with self._lock:
             self._reports[key] = (now, report)

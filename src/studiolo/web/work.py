@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..catalog import accounts
+from ..catalog import visibility
 from ..engines.base import ProgressCallback
 from ..errors import InvalidArgument
 from ..types import Artwork, Job
@@ -88,7 +88,7 @@ def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[
         def stored(artworks: list[Artwork]) -> None:
             for artwork in artworks:
                 if private:
-                    accounts.set_private(studio.catalog, artwork.id, True)
+                    visibility.set_private(studio.catalog, artwork.id, True)
                 made.append(artwork)
                 hub.add_result(job_id, str(artwork.id))
 
