@@ -194,6 +194,8 @@ def test_a_count_is_remembered_until_anyone_changes_the_catalog(cat, tmp_path):
         assert visibility.gallery(cat, "ann", query="harbour")[1] == first[1]
         assert visibility.gallery(cat, "bob", query="harbour")[1] == len(
             python_ids(cat, "harbour", "bob"))
+        cat.add_artwork(artwork(902, "harbour lights", owner="ann"), "png")  # this catalog's own
+        assert visibility.gallery(cat, "ann", query="harbour")[1] == first[1] + 1
     finally:
         other.close()
 

@@ -104,6 +104,6 @@ def test_console_script_help_and_error_without_traceback(studio_home, tmp_path):
     bad = tmp_path / "not-an-image.png"
     bad.write_text("hello")
     proc = subprocess.run([exe, "img2img", str(bad), "a cat", "--model", str(tmp_path)],
-                          capture_output=True, text=True, env={**os.environ})
+                          check=False, capture_output=True, text=True, env={**os.environ})
     assert proc.returncode == 1
     assert "not-an-image.png" in proc.stderr and "Traceback" not in proc.stderr

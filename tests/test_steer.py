@@ -9,15 +9,8 @@ from PIL import Image
 from studiolo.engines.base import Request
 from studiolo.engines.painter import PainterEngine
 from studiolo.errors import InvalidArgument
-from studiolo.taste.steer import (
-    PALETTE_WORDS,
-    RANGES,
-    allowed_paintings,
-    best_of_n,
-    score_images,
-    search_painter,
-    suggest_style_words,
-)
+from studiolo.taste.steer import RANGES, allowed_paintings, best_of_n, score_images, search_painter
+from studiolo.taste.words import PALETTE_WORDS, suggest_style_words
 from studiolo.types import Recipe
 
 PROMPT = "a calm lake under hills"

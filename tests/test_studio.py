@@ -18,7 +18,7 @@ def studio(studio_home):
 
 
 def small(**kw):
-    base = dict(steps=2, width=64, height=64, seed=7)
+    base = {"steps": 2, "width": 64, "height": 64, "seed": 7}
     base.update(kw)
     return base
 
@@ -34,7 +34,7 @@ def test_generate_stores_png_with_recipe_and_catalog_row(studio, tiny_sd):
     assert infotext_to_recipe(text) == art.recipe
     again = studio.get(art.id[:10])
     assert again.recipe == art.recipe
-    assert [c.role for c in again.credits][0] == "prompt_author"
+    assert next(c.role for c in again.credits) == "prompt_author"
     assert abs(sum(c.share for c in again.credits) - 1.0) < 1e-9
     assert [a.id for a in studio.list()] == [art.id]
 
@@ -67,10 +67,10 @@ def test_img2img_keeps_input_and_parent(studio, tiny_sd, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, error, words",
     [
-        (dict(width=60), InvalidArgument, "divisible by 8"),
-        (dict(steps=0), InvalidArgument, "`steps`"),
-        (dict(sampler="Warp drive"), UnknownName, "Euler a"),
-        (dict(prompt=""), InvalidArgument, "`prompt`"),
+        ({"width": 60}, InvalidArgument, "divisible by 8"),
+        ({"steps": 0}, InvalidArgument, "`steps`"),
+        ({"sampler": "Warp drive"}, UnknownName, "Euler a"),
+        ({"prompt": ""}, InvalidArgument, "`prompt`"),
     ],
 )
 def test_bad_generation_writes_nothing(studio, tiny_sd, kwargs, error, words):

@@ -19,19 +19,19 @@ TOKENIZER_DIR = Path(__file__).parent / "fixtures" / "tokenizer"
 def _text_config(projection_dim: int | None = None, hidden_size: int = 32):
     from transformers import CLIPTextConfig
 
-    kwargs = dict(
-        bos_token_id=712,
-        eos_token_id=713,
-        pad_token_id=713,
-        hidden_size=hidden_size,
-        intermediate_size=37,
-        layer_norm_eps=1e-05,
-        num_attention_heads=4,
-        num_hidden_layers=2,
-        vocab_size=1000,
-        max_position_embeddings=77,
-        hidden_act="gelu",
-    )
+    kwargs = {
+        "bos_token_id": 712,
+        "eos_token_id": 713,
+        "pad_token_id": 713,
+        "hidden_size": hidden_size,
+        "intermediate_size": 37,
+        "layer_norm_eps": 1e-05,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "vocab_size": 1000,
+        "max_position_embeddings": 77,
+        "hidden_act": "gelu",
+    }
     if projection_dim is not None:
         kwargs["projection_dim"] = projection_dim
     return CLIPTextConfig(**kwargs)

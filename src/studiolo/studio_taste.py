@@ -4,7 +4,7 @@
    stroke) toward the taste first (`taste.steer.search_painter`, the
    cross-entropy method), painted small.
 2. For other engines (diffusion), suggest the style words the taste rates
-   highest (`taste.steer.suggest_style_words`); the prompt is left as written.
+   highest (`taste.words.suggest_style_words`); the prompt is left as written.
 3. Make `candidates` pictures with seeds seed, seed+1, ... through `Studio.run`,
    score them with the profile and store only the best `batch_size`.
 
@@ -103,7 +103,7 @@ class TasteVerbs:
             recipe, note["search"] = self._search_painter(recipe, profile, search, optouts, progress)
         # 3. Other engines: style words the taste rates highest (suggested, not applied).
         if not painter:
-            from .taste.steer import suggest_style_words
+            from .taste.words import suggest_style_words
 
             progress({"stage": "taste words", "step": 0, "total": 1})
             note["style_words"] = list(suggest_style_words(profile, optouts=optouts).words)
