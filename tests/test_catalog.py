@@ -1,13 +1,11 @@
 """The catalog on SQLite (always) and PostgreSQL (when STUDIOLO_TEST_POSTGRES_URL is set).
 
-Each PostgreSQL test gets its own schema (through the connection's search
-path), so tests and xdist workers never see each other's rows.
+The `url` and `cat` fixtures (both backends; a schema of its own for each
+PostgreSQL test) are in conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -19,33 +17,7 @@ from studiolo.errors import CatalogError, InvalidArgument, UnknownName, UnsafePa
 from studiolo.settings import Settings
 from studiolo.types import Artwork, Credit, Recipe
 
-PG_URL = os.environ.get("STUDIOLO_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="STUDIOLO_TEST_POSTGRES_URL not set"))]
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'deep' / 'folder' / 'catalog.sqlite'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture
-def cat(url):
-    catalog = Catalog(url)
-    yield catalog
-    catalog.close()
 
 
 def sha(n: int | str) -> str:

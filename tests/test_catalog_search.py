@@ -1,8 +1,8 @@
 """Search through the text index (migration 0007) finds what the plain LIKE finds.
 
 Runs on SQLite (FTS5 trigram table) and, with STUDIOLO_TEST_POSTGRES_URL, on
-PostgreSQL (pg_trgm GIN indexes); the `url` and `cat` fixtures come from
-test_catalog.py.
+PostgreSQL (pg_trgm GIN indexes); the `url` and `cat` fixtures (both
+backends) come from conftest.py.
 """
 
 from __future__ import annotations
@@ -12,13 +12,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import test_catalog
 from test_catalog import T0, artwork, sha
 
 from studiolo.catalog import Catalog, migrate, search, visibility
 from studiolo.catalog.schema import artworks, people
-
-url, cat = test_catalog.url, test_catalog.cat  # the fixtures: both backends
 
 SUBJECTS = ["lighthouse", "house", "Harbour", "harbours", "art", "party", "GLACIER", "fog",
             "foggy", "glacier lake", "misty harbour"]

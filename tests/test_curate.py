@@ -25,17 +25,11 @@ SKIES = ["a starry night sky over a field", "the milky way above a desert"]
 ABSTRACT = ["abstract red circles", "abstract blue and yellow circles", "geometric abstract squares"]
 OTHER = ["a forest path in autumn"]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def light_embedder():
-    """The light image embedder: the taste one loads torch, too slow for a unit test."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STUDIOLO_CURATE_EMBEDDER", "light")
-        yield
+pytestmark = pytest.mark.usefixtures("light_curate_embedder")
 
 
 @pytest.fixture(scope="module")
-def gallery(tmp_path_factory, light_embedder) -> tuple[Studio, dict[str, str]]:
+def gallery(tmp_path_factory, light_curate_embedder) -> tuple[Studio, dict[str, str]]:
     """A studio with 12 small paintings; returns it and {artwork id: prompt}."""
     studio = Studio(tmp_path_factory.mktemp("curate") / "studio", load_entry_points=False)
     prompts = {}

@@ -37,15 +37,7 @@ from studiolo.taste.profile import (
 from studiolo.taste.stats import STAT_NAMES, image_stats
 from studiolo.types import Artwork, Recipe
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    # Batch-1 inference of a small network: one thread is as fast, and two workers of
-    # `pytest -n 2` with two threads each would spin against each other.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def picture(red: float, blue: float, seed: int, size: tuple[int, int] = (64, 48)) -> Image.Image:

@@ -48,14 +48,7 @@ def patterns(folder, count=8, side=32):
     return folder
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # Two threads on a busy 2-core machine are much slower than one.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):

@@ -31,19 +31,11 @@ from studiolo.train.lora_math import (
 )
 from studiolo.types import LoraSpec
 
-pytestmark = pytest.mark.filterwarnings("ignore::studiolo.train.data.TrainingDataWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::studiolo.train.data.TrainingDataWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]
 KOHYA_KEY = re.compile(r"^lora_(unet|te)_[a-z0-9_]+\.(lora_down\.weight|lora_up\.weight|alpha)$")
 # The tiny UNet has 4 transformer blocks (1 down, 1 mid, 2 up), each with attn1 and attn2.
 UNET_MODULES = 4 * 2 * len(UNET_TARGETS)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny tensors gain nothing from more threads, and lose a lot on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _photo(path, w, h, seed, **kw):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 from PIL import Image, ImageOps
 
 import studiolo
@@ -31,7 +28,6 @@ from studiolo.provenance.watermark import (
 )
 from studiolo.types import Artwork, Recipe
 
-PG_URL = os.environ.get("STUDIOLO_TEST_POSTGRES_URL")
 PAINTINGS_DIR = Path(studiolo.__file__).parent / "data" / "paintings"
 PAINTINGS = ["claude-monet-impression-sunrise", "johannes-vermeer-girl-with-a-pearl-earring",
              "katsushika-hokusai-the-great-wave-off-kanagawa"]
@@ -177,27 +173,6 @@ def test_convolutional_code_corrects_errors():
 
 
 # -- marks in the catalog ----------------------------------------------------------
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="STUDIOLO_TEST_POSTGRES_URL not set"))])
-def cat(request, tmp_path):
-    if request.param == "sqlite":
-        catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
-        yield catalog
-        catalog.close()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    catalog = Catalog(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    yield catalog
-    catalog.close()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
 def _artwork(cat: Catalog, n: int) -> str:
     recipe = Recipe(engine="painter", prompt=f"artwork {n}", seed=n, width=512, height=512)
     sha = hashlib.sha256(str(n).encode()).hexdigest()

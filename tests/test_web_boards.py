@@ -7,7 +7,6 @@ filtered by it) is in test_web_browser.py, next to the other pages.
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,33 +24,10 @@ from studiolo.catalog import Catalog, visibility
 from studiolo.errors import InvalidArgument, UnknownName
 from studiolo.types import Artwork, Recipe
 
-PG_URL = os.environ.get("STUDIOLO_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="STUDIOLO_TEST_POSTGRES_URL not set"))]
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
 # -- the catalog ----------------------------------------------------------------------------
-@pytest.fixture(params=BACKENDS)
-def cat(request, tmp_path):
-    if request.param == "sqlite":
-        catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
-        yield catalog
-        catalog.close()
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"  # a schema of its own, as in test_catalog.py
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    catalog = Catalog(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    yield catalog
-    catalog.close()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
 def sha(n: int) -> str:
     return f"{n:064x}"
 

@@ -33,17 +33,11 @@ SEA = ["the sea at night under the moon", "moonlit ocean waves at night", "a sto
 HILLS = ["green hills in spring sunshine", "a mountain lake in the morning"]
 SECRET = "a private sea at night nobody else may see"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def light_embedder():
-    """The light image embedder: the taste one loads torch, too slow for these tests."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STUDIOLO_CURATE_EMBEDDER", "light")
-        yield
+pytestmark = pytest.mark.usefixtures("light_curate_embedder")
 
 
 @pytest.fixture(scope="module")
-def studio(tmp_path_factory, light_embedder):
+def studio(tmp_path_factory, light_curate_embedder):
     """Ann's sea and hill paintings (one sea private); `studio.prompts`: prompt by id."""
     studio = make_studio(tmp_path_factory.mktemp("web-ex") / "studio")
     studio.prompts = {}

@@ -44,6 +44,11 @@ def safe_join(root: str | os.PathLike[str], relative: str | os.PathLike[str]) ->
     return target
 
 
+def is_sha256(text: object) -> bool:
+    """Whether `text` is a full id: 64 lowercase hex digits."""
+    return isinstance(text, str) and _SHA256.fullmatch(text) is not None
+
+
 def check_sha256(sha256: str) -> str:
     """Return `sha256` if it is 64 lowercase hex digits; raise before it can become a path."""
     if not isinstance(sha256, str):

@@ -10,7 +10,6 @@ artwork (and the gallery built on that) is in visibility.py.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
     from .store import Catalog
 
 MIN_PASSWORD = 8
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 SESSION_DAYS = 14
 
 

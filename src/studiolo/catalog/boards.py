@@ -8,7 +8,6 @@ nothing. Who may see each artwork on it is for the caller (accounts.py).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -59,9 +58,6 @@ def _select_collections() -> Any:
                   ).select_from(collections.join(people, collections.c.owner_id == people.c.id))
 
 
-_FULL_ID = re.compile(r"[0-9a-f]{64}")
-
-
 @cache
 def _listed(holding: bool) -> Any:
     """An owner's collections of a kind, by name (bound: `owner`, `kind`, and with
@@ -84,6 +80,7 @@ class CollectionTable:
     engine: Engine
 
     def resolve_id(self, id_or_prefix: str) -> str: ...  # provided by Catalog
+    def full_id(self, id_or_prefix: str) -> str: ...  # provided by Catalog
     def _person_id(self, conn: Connection, name: str) -> int: ...  # provided by Catalog
 
     def create_collection(self, name: str, owner: str, kind: str = "board") -> int:
@@ -171,8 +168,7 @@ class CollectionTable:
 
     def collections_with(self, artwork_id: str, owner: str, kind: str = "board") -> list[Collection]:
         """The owner's collections of this kind that hold the artwork, by name."""
-        # A full id needs no lookup of its own: an id of no artwork is on no board.
-        sha = artwork_id if _FULL_ID.fullmatch(str(artwork_id)) else self.resolve_id(artwork_id)
+        sha = self.full_id(artwork_id)  # an id of no artwork is on no board
         with self.engine.connect() as conn:
             return [_collection(r) for r in conn.execute(
                 _listed(holding=True), {"owner": owner, "kind": kind, "sha": sha})]

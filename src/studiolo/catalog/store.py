@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import CatalogError, InvalidArgument, UnknownName
-from ..files import check_sha256
+from ..files import check_sha256, is_sha256
 from ..types import Artwork
 from . import migrate, search
 from ._common import now as _now
@@ -270,6 +270,11 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                 "give more digits."
             )
         return found[0]
+
+    def full_id(self, id_or_prefix: str) -> str:
+        """As `resolve_id`, but a full id is taken as it is, with no lookup (for the reads
+        that follow, which find nothing for an id of no artwork)."""
+        return id_or_prefix if is_sha256(id_or_prefix) else self.resolve_id(id_or_prefix)
 
     def get_artwork(self, id_or_prefix: str) -> Artwork:
         sha = self.resolve_id(id_or_prefix)

@@ -8,7 +8,6 @@ A gallery's count is remembered until the catalog changes (`Catalog.counts`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,6 @@ from .schema import artworks, collection_items, credits, people
 if TYPE_CHECKING:
     from .store import Catalog
 
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def set_private(catalog: Catalog, artwork_id: str, private: bool) -> None:
@@ -81,13 +79,6 @@ def can_see(catalog: Catalog, artwork_id: str, viewer: str | None) -> str:
     return str(found)
 
 
-def _full_id(catalog: Catalog, artwork_id: str) -> str:
-    # A full id needs no lookup of its own: the visible row's query says if it exists.
-    if isinstance(artwork_id, str) and _SHA256.fullmatch(artwork_id):
-        return artwork_id
-    return catalog.resolve_id(artwork_id)
-
-
 def _visible_row(conn: Connection, sha: str, viewer: str | None, artwork_id: str) -> Any:
     row = conn.execute(_statements().row[bool(viewer)], {"sha": sha, **_viewer(viewer)}).first()
     if row is None:
@@ -97,7 +88,7 @@ def _visible_row(conn: Connection, sha: str, viewer: str | None, artwork_id: str
 
 def visible_file(catalog: Catalog, artwork_id: str, viewer: str | None) -> tuple[str, str]:
     """(full id, file extension) when `viewer` may see the artwork; `UnknownName` otherwise."""
-    sha = _full_id(catalog, artwork_id)
+    sha = catalog.full_id(artwork_id)
     with catalog.engine.connect() as conn:
         return sha, str(_visible_row(conn, sha, viewer, artwork_id).ext)
 
@@ -114,7 +105,7 @@ class VisibleArtwork:
 
 def visible_artwork(catalog: Catalog, artwork_id: str, viewer: str | None) -> VisibleArtwork:
     """As `can_see`, with everything an artwork's page shows: the id is resolved once."""
-    sha = _full_id(catalog, artwork_id)
+    sha = catalog.full_id(artwork_id)
     with catalog.engine.connect() as conn:
         row = conn.execute(_statements().full[bool(viewer)], {"sha": sha, **_viewer(viewer)}
                            ).first()

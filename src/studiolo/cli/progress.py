@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,6 +71,24 @@ def progress_bars(enabled: bool = True) -> Iterator[Any]:
             bars.update(tasks[stage], completed=event.get("step", 0), total=total, description=label)
 
         yield callback
+
+
+@contextmanager
+def warnings_shown(category: type[Warning]) -> Iterator[None]:
+    """Show each warning of `category` as one yellow line on stderr (every time, not once);
+    other warnings as Python shows them."""
+    original = warnings.showwarning
+
+    def show(message, category_, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
+        if issubclass(category_, category):
+            err_console.print(str(message), style="yellow", markup=False, highlight=False)
+        else:
+            original(message, category_, filename, lineno, file, line)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", category)
+        warnings.showwarning = show
+        yield
 
 
 def _force() -> bool:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from .progress import err_console
+from .progress import err_console, warnings_shown
 
 
 def taste_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,17 +33,7 @@ def taste_warnings() -> Iterator[None]:
     """Show TasteWarnings (a profile with few ratings) as one yellow line each."""
     from ..studio_taste import TasteWarning
 
-    original = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:  # type: ignore[no-untyped-def]
-        if issubclass(category, TasteWarning):
-            err_console.print(str(message), style="yellow", markup=False, highlight=False)
-        else:
-            original(message, category, filename, lineno, file, line)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", TasteWarning)
-        warnings.showwarning = show
+    with warnings_shown(TasteWarning):
         yield
 
 

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import shlex
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .app import CONTEXT, Ctx, cli
-from .progress import err_console
+from .progress import warnings_shown
 
 
 @cli.group(context_settings=CONTEXT)
@@ -39,15 +38,5 @@ def skipped_pictures_shown() -> Iterator[None]:
     """Show each TrainingDataWarning (a skipped picture) as one yellow line on stderr."""
     from ..train.data import TrainingDataWarning
 
-    original = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None) -> None:
-        if issubclass(category, TrainingDataWarning):
-            err_console.print(str(message), style="yellow", markup=False, highlight=False)
-        else:
-            original(message, category, filename, lineno, file, line)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", TrainingDataWarning)
-        warnings.showwarning = show
+    with warnings_shown(TrainingDataWarning):
         yield

@@ -82,6 +82,15 @@ async def gallery_of(catalog: Any, viewer: str, *, limit: int = 40, offset: int 
     return await run_in_threadpool(run)
 
 
+def page_json(items: list[visibility.Summary], total: int, capped: bool, limit: int,
+              offset: int) -> dict[str, Any]:
+    """A page of a gallery listing: the summaries, the (capped) total, where the next starts."""
+    following = offset + len(items)
+    more = following < total or (capped and len(items) == limit)
+    return {"items": [summary_json(a) for a in items], "total": total, "total_capped": capped,
+            "offset": offset, "next_offset": following if more else None}
+
+
 def job_json(job: Job) -> dict[str, Any]:
     return {
         "id": job.id, "kind": job.kind, "status": job.status, "progress": job.progress,
@@ -198,10 +207,7 @@ async def artworks(  # async: see gallery_of
     items, total, capped = await gallery_of(
         catalog, viewer.name, query=q or None, credit=credit or None, tag=tag or None,
         engine=engine or None, owner=owner or None, board=board_id, limit=limit, offset=offset)
-    following = offset + len(items)
-    more = following < total or (capped and len(items) == limit)
-    return {"items": [summary_json(a) for a in items], "total": total, "total_capped": capped,
-            "offset": offset, "next_offset": following if more else None}
+    return page_json(items, total, capped, limit, offset)
 
 
 @router.get("/artworks/{artwork_id}", summary="One artwork: recipe, credits, A1111 parameters")

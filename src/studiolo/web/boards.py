@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ..catalog import visibility
 from ..catalog.boards import Collection
-from .api import summary_json
+from .api import page_json
 from .auth import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/api", tags=["boards"])
@@ -89,11 +89,7 @@ def board_artworks(request: Request, viewer: CurrentViewer, board_id: int,
     board = own_board(request, viewer, board_id)
     items, total, capped = visibility.gallery(request.app.state.studio.catalog, viewer.name,
                                             board=board.id, limit=limit, offset=offset)
-    following = offset + len(items)
-    more = following < total or (capped and len(items) == limit)
-    return {"board": board_json(board), "items": [summary_json(a) for a in items],
-            "total": total, "total_capped": capped, "offset": offset,
-            "next_offset": following if more else None}
+    return {"board": board_json(board), **page_json(items, total, capped, limit, offset)}
 
 
 @router.put("/boards/{board_id}/artworks/{artwork_id}",
