@@ -29,6 +29,14 @@ UPLOAD_MAX_PIXELS = 40_000_000
 _CHUNK = 1 << 16
 
 
+def size_words(n: int) -> str:
+    """A byte count as a person reads it: '25 MB', '1.5 MB', '2 KB', '900 bytes'."""
+    for unit, size in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The upload's bytes, refusing more than `limit`; an empty upload is refused too."""
     parts: list[bytes] = []
@@ -37,7 +45,7 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise ImageError(
-                f"The upload is larger than the limit of {limit // (1024 * 1024)} MB; "
+                f"The upload is larger than the limit of {size_words(limit)}; "
                 "send a smaller image (or start the server with a larger --upload-limit)."
             )
         parts.append(chunk)
