@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 
 from ..catalog import accounts
 from ..catalog.boards import board_id_arg
@@ -29,7 +28,6 @@ from .boards import board_json, boards_with, my_boards, own_board
 
 router = APIRouter(include_in_schema=False)
 PAGE = 40
-INLINE_CHECK_PIXELS = 256 * 256  # larger pictures are checked in a worker thread
 
 
 def module_ready(name: str) -> bool:
@@ -82,7 +80,7 @@ def create_page(request: Request, viewer: CurrentViewer,
 # answered in about a millisecond, cheaper run here than handed to a worker thread and back
 # (and no worker threads means no waiting on each other for the GIL under load). A count
 # not remembered (api.gallery_of) and a provenance check not remembered of a picture
-# larger than INLINE_CHECK_PIXELS still go to a worker thread.
+# larger than verified.INLINE_CHECK_PIXELS still go to a worker thread.
 @router.get("/gallery")
 async def gallery_page(
     request: Request, viewer: CurrentViewer,
@@ -113,12 +111,7 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
     studio = request.app.state.studio
     seen = visible_artwork(request, viewer, artwork_id)
     found = seen.artwork
-    verified = request.app.state.verified
-    report = verified.remembered(studio, found)
-    if report is None and (found.width or 0) * (found.height or 0) <= INLINE_CHECK_PIXELS:
-        report = verified.report(studio, found)  # a small picture: about a millisecond
-    elif report is None:
-        report = await run_in_threadpool(verified.report, studio, found)
+    report = await request.app.state.verified.check(studio, found)
     return render(
         request, "artwork.html", viewer, art=artwork_json(found), artwork=found,
         private=seen.private,

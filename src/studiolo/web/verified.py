@@ -19,9 +19,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from ..provenance.keys import trust_anchors
 from ..provenance.verify import VerifyReport, verify_file
 from ..types import Artwork
+
+INLINE_CHECK_PIXELS = 256 * 256  # a first check of a larger picture goes to a worker thread
 
 
 class VerifiedCache:
@@ -40,11 +44,7 @@ class VerifiedCache:
         roots = hashlib.sha256(trust_anchors(studio.settings)).hexdigest()
         return (artwork.id, stat.st_size, stat.st_mtime_ns, roots)
 
-    def remembered(self, studio: Any, artwork: Artwork) -> VerifyReport | None:
-        """The report when it is remembered and fresh (a dictionary lookup), else None."""
-        key = self._key(studio, artwork)
-        if key is None:
-            return None
+    def _lookup(self, key: tuple[Any, ...]) -> VerifyReport | None:
         with self._lock:
             hit = self._reports.get(key)
             if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
@@ -52,13 +52,28 @@ class VerifiedCache:
                 return hit[1]
         return None
 
+    def remembered(self, studio: Any, artwork: Artwork) -> VerifyReport | None:
+        """The report when it is remembered and fresh (a dictionary lookup), else None."""
+        key = self._key(studio, artwork)
+        return None if key is None else self._lookup(key)
+
+    async def check(self, studio: Any, artwork: Artwork) -> VerifyReport:
+        """`report` for an async page: remembered, or a small picture (about a millisecond),
+        on the event loop; a larger picture's first check in a worker thread."""
+        found = self.remembered(studio, artwork)
+        if found is not None:
+            return found
+        if (artwork.width or 0) * (artwork.height or 0) <= INLINE_CHECK_PIXELS:
+            return self.report(studio, artwork)
+        return await run_in_threadpool(self.report, studio, artwork)
+
     def report(self, studio: Any, artwork: Artwork) -> VerifyReport:
         """`verify_file` of the artwork's stored file, against the studio's catalog and roots."""
         path = Path(str(artwork.path))
         key = self._key(studio, artwork)
         if key is None:  # let verify_file say what is wrong with the file
             return verify_file(path, catalog=studio.catalog, settings=studio.settings)
-        hit = self.remembered(studio, artwork)
+        hit = self._lookup(key)
         if hit is not None:
             return hit
         now = time.monotonic()
