@@ -252,3 +252,20 @@ def test_engine_is_registered_through_the_plugin_hook():
     diffusion = registry.get("diffusion")
     assert isinstance(diffusion, DiffusionEngine)
     assert diffusion.capabilities == {"txt2img", "img2img", "inpaint", "outpaint"}
+
+
+def test_latents_follow_the_models_own_vae_scale(engine, tmp_path):
+    from tiny_models import save_tiny_sd
+
+    model = save_tiny_sd(tmp_path / "vae4", vae_blocks=3)  # downsamples by 4, not 8
+    [art] = run(engine, model, width=32, height=48)
+    assert art.image.size == (32, 48)
+    assert pixels(art).std() > 0
+    from types import SimpleNamespace
+
+    from studiolo.engines.diffusion import latent_shape
+
+    pipe16 = SimpleNamespace(vae_scale_factor=16, unet=SimpleNamespace(config=SimpleNamespace(in_channels=4)))
+    assert latent_shape(pipe16, 64, 32) == (1, 4, 4, 2)
+    with pytest.raises(InvalidArgument, match=r"divisible by 16 \(this model's VAE scale\) but are 72 and 64"):
+        latent_shape(pipe16, 72, 64)

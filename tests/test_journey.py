@@ -334,6 +334,9 @@ def test_cli_style_journey_and_its_errors(studio_home, tmp_path, content, capsys
                          "--frames", "3", "--out", str(tmp_path / "j"))
     assert code == 0, err
     assert (tmp_path / "j" / "journey.mp4").is_file() and "Contact sheet" in out
+    assert main(["ls"]) == 0
+    listing, _ = capsys.readouterr()
+    assert "explore: " in listing and "{" not in listing and "overlap" not in listing
     code, _, err = cli(capsys, "--styles", "magenta-2", "Starry Nite", "--image", str(photo))
     assert code == 1 and "Unknown style 'Starry Nite'" in err and "The Starry Night" in err
     code, _, err = cli(capsys, "--styles", "magenta-2", "The Kiss", "--image", str(photo),

@@ -104,6 +104,8 @@ def test_parse_path_with_colons(tmp_path):
     ("ink:", "ends with ':' but has no weight"),
     (":0.5", "has a weight but no name or path"),
     ("ink:50", "weight must be between -10 and 10, got 50.0"),
+    ("file.safetensors:abc", r"`lora` weight must be a number, got 'abc' in 'file.safetensors:abc'"),
+    ("ink:high", r"`lora` weight must be a number, got 'high'"),
 ])
 def test_parse_bad_input(text, message):
     with pytest.raises(InvalidArgument, match=message):

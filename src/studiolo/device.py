@@ -52,18 +52,55 @@ _ACTIVATION_KWARGS = (
 )
 
 
+def available_devices() -> list[str]:
+    """The devices this machine and this PyTorch build can run on, best first."""
+    found = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        found.append("mps")
+    return [*found, "cpu"]
+
+
+def check_device(preference: str | None) -> str | None:
+    """`preference` normalised ("cuda" -> "cuda", "CPU" -> "cpu"), or InvalidArgument.
+
+    Refuses names PyTorch does not know and devices this machine does not have, with
+    the devices it has, so `--device cuda` on a CPU-only machine is one sentence, not an
+    assertion deep inside PyTorch.
+    """
+    if preference is None:
+        return None
+    pref = str(preference).strip().lower()
+    kind, _, index = pref.partition(":")
+    have = available_devices()
+    if kind not in DEVICES or (index and (kind != "cuda" or not index.isascii() or not index.isdigit())):
+        raise InvalidArgument(
+            f"`device` must be auto, cpu, cuda, cuda:N or mps, got {preference!r}; "
+            f"this machine has {', '.join(have)}."
+        )
+    if kind == "cuda" and not torch.cuda.is_available():
+        why = "this PyTorch is a CPU build" if torch.version.cuda is None else "no CUDA GPU is visible"
+        raise InvalidArgument(
+            f"`device` {preference!r} is not available: {why}; this machine has {', '.join(have)}."
+        )
+    if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
+        raise InvalidArgument(
+            f"`device` {preference!r} is not available: there are {torch.cuda.device_count()} "
+            f"CUDA devices; this machine has {', '.join(have)}."
+        )
+    if kind == "mps" and "mps" not in have:
+        raise InvalidArgument(
+            f"`device` {preference!r} is not available (no Apple GPU); this machine has "
+            f"{', '.join(have)}."
+        )
+    return pref
+
+
 def choose_device(preference: str | None = None) -> str:
     """The device to run on: the preference when given, else CUDA, then MPS, then CPU."""
-    pref = (preference or "auto").lower()
-    if pref.split(":")[0] not in DEVICES:
-        raise InvalidArgument(f"`device` must be one of {DEVICES}, got {preference!r}.")
+    pref = check_device(preference) or "auto"
     if pref != "auto":
         return pref
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
+    return "cuda" if torch.cuda.is_available() else available_devices()[0]
 
 
 @functools.cache

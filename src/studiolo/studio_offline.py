@@ -26,7 +26,22 @@ def is_style_image(style: Any) -> bool:
         return True
     if isinstance(style, os.PathLike):
         return True
-    return isinstance(style, str) and Path(style).expanduser().is_file()
+    if isinstance(style, str) and Path(style).expanduser().is_file():
+        return True
+    if isinstance(style, str) and _looks_like_a_file(style):
+        raise InvalidArgument(
+            f"Style image {style!r}: no such file. Give an existing image, or a built-in style "
+            "name (see `studiolo styles`)."
+        )
+    return False
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def _looks_like_a_file(name: str) -> bool:
+    """A path rather than a style title: an image suffix or a folder in it."""
+    return name.lower().endswith(IMAGE_SUFFIXES) or "/" in name or os.sep in name
 
 
 def _style_source(style: Any) -> Any:

@@ -43,6 +43,19 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
+def _device(value: str | None) -> str | None:
+    """Refuse a device this machine does not have before any work starts."""
+    if value is None:
+        return None
+    from ..device import check_device
+    from ..errors import InvalidArgument
+
+    try:
+        return check_device(value)
+    except InvalidArgument as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @click.group(context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="studiolo")
 @click.option(
@@ -51,7 +64,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
     type=click.Path(file_okay=False),
     help="Studio folder: catalog, files, keys. [env STUDIOLO_HOME; default ~/.studiolo]",
 )
-@click.option("--device", help="cpu, cuda, cuda:1 or mps. [default: the best available]")
+@click.option("--device", callback=lambda ctx, param, value: _device(value),
+              help="auto, cpu, cuda, cuda:1 or mps. [default: the best available]")
 @click.option("--as", "person", help="Whose studio work this is (credited as the author).")
 @click.option("--prompt-in-file/--private-prompt", "prompt_in_file", default=None,
               help="Write the prompt into the files this command makes, or keep it out (it "

@@ -22,7 +22,7 @@ def describe(recipe: Any) -> str:
         return f"upscale {options.get('scale', '')}x".replace(" x", "")
     names = [s.get("title") or s.get("name") or s.get("input") for s in options.get("styles") or []
              if isinstance(s, dict)]
-    if options.get("style"):
+    if isinstance(options.get("style"), str):  # a journey's "style" is its options, not a name
         names.append(options["style"])
     if not names and recipe.mode == "portrait":
         names.append("style image")

@@ -59,7 +59,7 @@ def paint(ctx: Ctx, prompt: str, style: str | None, strength: float | None, no_s
     \b
     Examples:
       studiolo paint "a stormy sea at night"
-      studiolo paint "quiet fields at dawn" --style "The Hay Wain" --seed 7
+      studiolo paint "quiet fields at dawn" --style "The Gleaners" --seed 7
       studiolo paint "a harbour at dawn" --taste default --candidates 8
     """
     with taste_warnings(), progress_bars(not as_json) as progress:
@@ -102,7 +102,7 @@ def stylize(ctx: Ctx, image: str, styles: tuple[str, ...], strength: float, pres
     Examples:
       studiolo stylize photo.jpg --style "The Starry Night"
       studiolo stylize photo.jpg --style "The Great Wave off Kanagawa:2" --style my_style.png
-      studiolo stylize photo.jpg --style "The Scream" --mask person.png --only background
+      studiolo stylize photo.jpg --style "The Kiss" --mask person.png --only background
     """
     names, weights = zip(*(_split_weight(s) for s in styles))
     with progress_bars(not as_json) as progress:

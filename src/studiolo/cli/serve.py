@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import webbrowser
@@ -36,6 +37,7 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
     from ..catalog import accounts
     from ..web.app import create_app
 
+    sock = _listen(host, port)  # before anything is printed: a bad address is one sentence
     studio = ctx.studio
     if not accounts.has_users(studio.catalog):
         click.echo("No accounts yet: make the owner's with `studiolo users add NAME --owner`, "
@@ -46,7 +48,32 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
     click.echo(f"studiolo web studio on {url} (Ctrl+C to stop)", err=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or a ClickException saying why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise click.ClickException(
+            f"--host {host!r} is not an address of this machine ({exc}); try 127.0.0.1."
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --port, or "
+            "--host 127.0.0.1."
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @cli.group()

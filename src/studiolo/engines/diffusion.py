@@ -66,6 +66,20 @@ class DiffusionOptions(BaseModel):
                           "its configs [default: the cached base repo of its family]")
 
 
+def latent_shape(pipe: Any, height: int, width: int) -> tuple[int, int, int, int]:
+    """(1, C, H / f, W / f): the starting noise for an image, f the model's own VAE scale.
+
+    SD-family VAEs downsample by 8, but not every VAE does (f = 2 ** (blocks - 1)).
+    """
+    factor = int(getattr(pipe, "vae_scale_factor", 0) or 2 ** (len(pipe.vae.config.block_out_channels) - 1))
+    if height % factor or width % factor:
+        raise InvalidArgument(
+            f"`height` and `width` have to be divisible by {factor} (this model's VAE scale) "
+            f"but are {height} and {width}."
+        )
+    return (1, pipe.unet.config.in_channels, height // factor, width // factor)
+
+
 class DiffusionEngine:
     id: ClassVar[str] = "diffusion"
     capabilities: ClassVar[frozenset[str]] = frozenset({"txt2img", "img2img", "inpaint", "outpaint"})
@@ -138,7 +152,7 @@ class DiffusionEngine:
             generator = torch.Generator("cpu").manual_seed(seed)
             kwargs: dict[str, Any] = dict(embeds)
             if recipe.mode == "txt2img" and not inpainting_unet:
-                shape = (1, base.unet.config.in_channels, height // 8, width // 8)
+                shape = latent_shape(base, height, width)
                 kwargs["latents"] = torch.randn(shape, generator=generator, dtype=torch.float32)
                 # The pipeline's dtype, not the UNet's: a bf16 UNet casts at its own boundary.
                 kwargs["latents"] = kwargs["latents"].to(device, load_dtype(device))

@@ -236,7 +236,7 @@ class JourneyEngine:
 
         from ..device import choose_device
         from ..settings import Settings
-        from .diffusion import DiffusionEngine, _progress_callback, parse_options
+        from .diffusion import DiffusionEngine, _progress_callback, latent_shape, parse_options
         from .diffusion_speed import load_dtype
         from .prompt_weighting import encode_prompt, extract_lora_tags
         from .schedulers import canonical_scheduler_name, make_scheduler, scheduler_name
@@ -282,7 +282,7 @@ class JourneyEngine:
                     if spec.kind == "prompts" else embeds_a)
         pad = encode_prompt(pipe, "", "", clip_skip=dopts.clip_skip)
         pad = {k: pad[k.replace("negative_", "")] for k in embeds_a}
-        shape = (1, pipe.unet.config.in_channels, recipe.height // 8, recipe.width // 8)
+        shape = latent_shape(pipe, recipe.height, recipe.width)
 
         def noise(seed: int):
             return torch.randn(shape, generator=torch.Generator("cpu").manual_seed(seed))

@@ -77,7 +77,19 @@ def _session(model: bytes | str):
 
 @functools.cache
 def predict_session():
-    return _session(str(model_dir() / "arbitrary_predict.onnx"))
+    """The style-prediction network with its int8 quantisation folded away (float32 math).
+
+    The shipped file is int8 fake-quantised; onnxruntime fuses those pairs into int8
+    kernels that differ by CPU (AVX2 saturates u8 x s8 sums to int16, AVX512-VNNI and AMX
+    do not), so the same image gave style vectors 0.5 apart on EPYC and Xeon machines.
+    In float32 the vectors agree across CPUs to about 1e-5.
+    """
+    path = model_dir() / "arbitrary_predict.onnx"
+    try:
+        import onnx
+    except ImportError:
+        return _session(str(path))
+    return _session(float_graph(onnx.load(str(path))))
 
 
 @functools.cache
@@ -93,18 +105,19 @@ def transform_session():
         import onnx
     except ImportError:
         return _session(str(path)), FIXED_TRANSFORM_SIZE
-    return _session(_free_size_float_graph(onnx.load(str(path)))), None
+    return _session(float_graph(onnx.load(str(path)), free_size=True)), None
 
 
-def _free_size_float_graph(model) -> bytes:
-    """Free the H, W input dims and fold the int8 quantisation away (see module docstring)."""
+def float_graph(model, *, free_size: bool = False) -> bytes:
+    """Fold the int8 quantisation away; with `free_size`, free the H, W dims too (see above)."""
     from onnx import helper, numpy_helper
 
     graph = model.graph
-    for value in (graph.input[0], graph.output[0]):
-        dims = value.type.tensor_type.shape.dim
-        dims[1].dim_param, dims[2].dim_param = "height", "width"
-    del graph.value_info[:]  # stale 384x384 shapes; onnxruntime infers them again
+    if free_size:
+        for value in (graph.input[0], graph.output[0]):
+            dims = value.type.tensor_type.shape.dim
+            dims[1].dim_param, dims[2].dim_param = "height", "width"
+    del graph.value_info[:]  # stale fixed shapes; onnxruntime infers them again
     constants = {t.name: t for t in graph.initializer}
     alias: dict[str, str] = {}
     kept, folded = [], []

@@ -42,6 +42,11 @@ def parse_lora_arg(text: str) -> LoraSpec:
         target, weight = head, float(tail)
     elif sep and not tail.strip():
         raise InvalidArgument(f"`lora` {text!r} ends with ':' but has no weight after it.")
+    elif sep and head and not any(c in tail for c in "/\\") and not Path(text).expanduser().exists():
+        # "ink.safetensors:abc": a weight that is not a number, not a path with a colon.
+        raise InvalidArgument(
+            f"`lora` weight must be a number, got {tail.strip()!r} in {text!r} (NAME_OR_PATH[:WEIGHT])."
+        )
     if not target:
         raise InvalidArgument(f"`lora` {text!r} has a weight but no name or path.")
     if not -10.0 <= weight <= 10.0:

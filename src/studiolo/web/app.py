@@ -35,6 +35,7 @@ from ..errors import (
 )
 from .auth import CsrfRefused, NotLoggedIn
 from .progress import ProgressHub
+from .uploads import UploadTooLarge, too_large
 from .verified import VerifiedCache
 
 HERE = Path(__file__).parent
@@ -43,7 +44,7 @@ FORM_SLACK = 64 * 1024  # the other fields of an upload form
 
 # Most specific first: the first class the error is an instance of decides.
 STATUS = (
-    (ModelNotFound, 404), (UnknownName, 404), (ConsentRefused, 403), (ImageError, 422),
+    (UploadTooLarge, 413), (ModelNotFound, 404), (UnknownName, 404), (ConsentRefused, 403), (ImageError, 422),
     (UnsafeModelFile, 422), (InvalidArgument, 400), (ModelError, 409), (StudioloError, 400),
 )
 
@@ -68,8 +69,8 @@ def create_app(
         title="studiolo web studio", version=__version__, lifespan=lifespan,
         description="Create, browse, credit and verify artworks. Log in on /login; "
                     "state-changing calls need the session's X-CSRF-Token header.",
-        max_body_size=upload_limit + FORM_SLACK,
     )
+    app.add_middleware(BodyLimit, limit=upload_limit + FORM_SLACK, upload_limit=upload_limit)
     app.state.studio = studio
     app.state.hub = ProgressHub()
     app.state.verified = VerifiedCache()
@@ -93,6 +94,40 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api" or (
         "application/json" in request.headers.get("accept", "")
         and "text/html" not in request.headers.get("accept", ""))
+
+
+class BodyLimit:
+    """Refuse request bodies over `limit` bytes with the studio's own 413 sentence.
+
+    A declared Content-Length over the limit is refused before anything is read; a
+    chunked body is counted as it arrives and refused when it passes the limit.
+    (FastAPI's own `max_body_size` answers in plain text, outside our error handlers.)
+    """
+
+    def __init__(self, app: Any, *, limit: int, upload_limit: int) -> None:
+        self.app, self.limit, self.upload_limit = app, limit, upload_limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            reply = JSONResponse({"error": str(too_large(self.upload_limit))}, status_code=413)
+            await reply(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise too_large(self.upload_limit)
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
@@ -141,8 +176,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         messages = {
             404: f"Nothing at {request.url.path}; see /docs for the API and / for the studio.",
             405: f"{request.method} is not allowed on {request.url.path}; see /docs.",
-            413: f"The upload is too large: the limit is "
-                 f"{request.app.state.upload_limit // (1024 * 1024)} MB.",
+            413: str(too_large(request.app.state.upload_limit)),
         }
         message = messages.get(exc.status_code) or str(exc.detail)
         return error_response(request, exc.status_code, message)

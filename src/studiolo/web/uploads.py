@@ -37,6 +37,17 @@ def size_words(n: int) -> str:
     return f"{n} bytes"
 
 
+class UploadTooLarge(ImageError):
+    """An upload over the server's limit (HTTP 413)."""
+
+
+def too_large(upload_limit: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"The upload is larger than the limit of {size_words(upload_limit)}; send a smaller "
+        "image (or start the server with a larger --upload-limit)."
+    )
+
+
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The upload's bytes, refusing more than `limit`; an empty upload is refused too."""
     parts: list[bytes] = []
@@ -44,10 +55,7 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
     while chunk := await upload.read(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise ImageError(
-                f"The upload is larger than the limit of {size_words(limit)}; "
-                "send a smaller image (or start the server with a larger --upload-limit)."
-            )
+            raise too_large(limit)
         parts.append(chunk)
     if size == 0:
         raise ImageError("The upload is empty (0 bytes); choose an image file.")
