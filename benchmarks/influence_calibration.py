@@ -58,9 +58,9 @@ import time
 import numpy as np
 from PIL import Image, ImageOps
 
-from studiolo.engines.style_transfer import style_vector, stylize
+from studiolo.capabilities.style.transfer import style_vector, stylize
+from studiolo.features.styles import list_styles, style_image
 from studiolo.provenance.influence import reference_vectors, similarities
-from studiolo.styles import list_styles, style_image
 
 
 def _crop(image: Image.Image, rng: random.Random) -> Image.Image:

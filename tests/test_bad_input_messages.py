@@ -14,9 +14,9 @@ import zlib
 import pytest
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
-from studiolo.taste.codes import parse_code
-from studiolo.train.data import TrainingDataWarning, load_training_folder
+from studiolo.capabilities.taste.codes import parse_code
+from studiolo.core.errors import InvalidArgument
+from studiolo.features.training_data import TrainingDataWarning, load_training_folder
 from studiolo.web.uploads import size_words
 
 fastapi = pytest.importorskip("fastapi")

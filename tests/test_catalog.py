@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from studiolo.catalog import Catalog, migrate, open_catalog, search
 from studiolo.catalog.schema import metadata
-from studiolo.errors import CatalogError, InvalidArgument, UnknownName, UnsafePath
-from studiolo.settings import Settings
-from studiolo.types import Artwork, Credit, Recipe
+from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName, UnsafePath
+from studiolo.core.settings import Settings
+from studiolo.core.types import Artwork, Credit, Recipe
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -11,11 +11,17 @@ import pytest
 from sqlalchemy import update
 
 from studiolo import Studio
+from studiolo.capabilities.curate import (
+    features,
+    group_rooms,
+    path_length,
+    random_tour_length,
+    visual_tour,
+)
+from studiolo.capabilities.curate.features import image_embedder, image_features
 from studiolo.catalog.schema import artworks as artworks_table
 from studiolo.cli import main
-from studiolo.curate import features, group_rooms, path_length, random_tour_length, visual_tour
-from studiolo.curate.features import image_embedder, image_features
-from studiolo.errors import InvalidArgument, UnknownName, UnsafePath
+from studiolo.core.errors import InvalidArgument, UnknownName, UnsafePath
 from studiolo.provenance.ledger import credit_sentence
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night",

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from studiolo import device as dev
-from studiolo.device import (
+from studiolo.core import device as dev
+from studiolo.core.device import (
     SpeedSettings,
     choose_device,
     cpuinfo_has_bf16,
@@ -18,7 +18,7 @@ from studiolo.device import (
     optimize_pipeline,
     run_unet_in,
 )
-from studiolo.errors import InvalidArgument, ModelNotFound
+from studiolo.core.errors import InvalidArgument, ModelNotFound
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.engines.base import Request
-from studiolo.engines.diffusion import DiffusionEngine
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.types import LoraSpec, Recipe
+from studiolo.capabilities.diffusion.engine import DiffusionEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import LoraSpec, Recipe
 
 
 @pytest.fixture(autouse=True)
@@ -263,7 +263,7 @@ def test_latents_follow_the_models_own_vae_scale(engine, tmp_path):
     assert pixels(art).std() > 0
     from types import SimpleNamespace
 
-    from studiolo.engines.diffusion import latent_shape
+    from studiolo.capabilities.diffusion.engine import latent_shape
 
     pipe16 = SimpleNamespace(vae_scale_factor=16, unet=SimpleNamespace(config=SimpleNamespace(in_channels=4)))
     assert latent_shape(pipe16, 64, 32) == (1, 4, 4, 2)

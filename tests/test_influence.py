@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
+from studiolo.features.styles import style_image
 from studiolo.provenance.influence import (
     SIMILARITY_THRESHOLD,
     _compute_vectors,
@@ -19,8 +21,6 @@ from studiolo.provenance.influence import (
     similarity_influences,
 )
 from studiolo.provenance.ledger import build_credits, credit_sentence
-from studiolo.styles import style_image
-from studiolo.types import Recipe
 
 
 def _names(credits) -> list[str]:
@@ -133,8 +133,7 @@ def test_the_bundled_vectors_carry_the_versions_they_were_made_with():
 def test_the_style_prediction_graph_has_no_int8_kernels():
     import onnx
 
-    from studiolo.engines import style_tiles
-
+    from studiolo.features import magenta as style_tiles
     model = onnx.load(str(style_tiles.model_dir() / "arbitrary_predict.onnx"))
     assert any(n.op_type == "QuantizeLinear" for n in model.graph.node)  # the shipped file is int8
     folded = onnx.load_from_string(style_tiles.float_graph(model))

@@ -13,16 +13,16 @@ import torch
 from PIL import Image
 
 import studiolo
-from studiolo import journeys
+from studiolo.capabilities.journey import media as journeys
+from studiolo.capabilities.journey.engine import JourneyEngine, lerp_embeddings, slerp
+from studiolo.capabilities.style.engine import StyleTransferEngine
+from studiolo.capabilities.style.transfer import stylize
 from studiolo.cli import main
-from studiolo.engines.base import Request
-from studiolo.engines.journey import JourneyEngine, lerp_embeddings, slerp
-from studiolo.engines.style_engine import StyleTransferEngine
-from studiolo.engines.style_transfer import stylize
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Recipe
+from studiolo.features.styles import style_image
 from studiolo.studio import Studio
-from studiolo.styles import style_image
-from studiolo.types import Recipe
 
 PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
 SMALL = {"steps": 2, "width": 32, "height": 32, "seed": 7}
@@ -293,7 +293,7 @@ def test_studio_stores_every_frame_and_reruns_one(studio_home, content):
 
 
 def cli(capsys, *args):
-    import studiolo.cli.explore  # noqa: F401  (attaches the command until app.py imports it)
+    import studiolo.capabilities.journey.cli  # noqa: F401  (attaches the command until app.py imports it)
 
     code = main(["explore", *args])
     out, err = capsys.readouterr()

@@ -8,10 +8,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from studiolo.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.settings import Settings
+from studiolo.core.types import LoraSpec
 from studiolo.models import apply_loras, load_pipeline, lora_metadata, parse_lora_arg, resolve_model
-from studiolo.settings import Settings
-from studiolo.types import LoraSpec
 
 UNET_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 TEXT_TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj"]

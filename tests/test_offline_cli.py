@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from studiolo import Studio
+from studiolo.capabilities.painter.cli import _split_weight
 from studiolo.cli import main
 from studiolo.cli.demo import demo_photo
-from studiolo.cli.offline import _split_weight
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -196,7 +196,7 @@ def test_a_style_file_that_does_not_exist_is_named_as_missing(studio_home, photo
 def test_every_style_in_the_help_texts_is_a_built_in_style(capsys):
     import re
 
-    from studiolo.styles import get_style
+    from studiolo.features.styles import get_style
 
     named = []
     for command in ("stylize", "portrait", "paint", "explore"):

@@ -9,12 +9,13 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo.engines import style_engine, style_tiles
-from studiolo.engines import style_transfer as st
-from studiolo.engines.base import Request
-from studiolo.engines.style_engine import StyleTransferEngine
-from studiolo.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
-from studiolo.types import Recipe
+from studiolo.capabilities.style import engine as style_engine
+from studiolo.capabilities.style import transfer as st
+from studiolo.capabilities.style.engine import StyleTransferEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
+from studiolo.core.types import Recipe
+from studiolo.features import magenta as style_tiles
 
 PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
 
@@ -171,7 +172,7 @@ def test_huge_image_is_refused_before_work(starry):
 def test_style_that_is_not_an_image(content, tmp_path):
     with pytest.raises(InvalidArgument, match=r"`style` must be a style name, a PIL image.*got b.not an image"):
         st.stylize(content, b"not an image")
-    from studiolo.imageio import open_image
+    from studiolo.core.imageio import open_image
 
     text = tmp_path / "notes.jpg"
     text.write_text("hello")

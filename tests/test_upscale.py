@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from studiolo.engines import upscale as up
-from studiolo.engines.base import Request
-from studiolo.errors import InvalidArgument
-from studiolo.types import Recipe
+from studiolo.capabilities.upscale import engine as up
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
 
 ARTWORKS = "/work/shared/artworks"
 FAST = "realesr-animevideov3"  # the compact model: shape and tiling tests in a fraction of a second

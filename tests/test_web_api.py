@@ -21,7 +21,7 @@ from PIL import Image
 from web_helpers import OWNER, PASSWORD, follow, login, make_studio
 
 from studiolo.catalog import accounts
-from studiolo.errors import ConsentRefused, ImageError, ModelNotFound, UnknownName
+from studiolo.core.errors import ConsentRefused, ImageError, ModelNotFound, UnknownName
 from studiolo.web.app import create_app, status_of
 
 
@@ -285,8 +285,8 @@ def test_users_add_from_the_command_line(tmp_path, monkeypatch, capsys):
 def test_create_with_the_viewers_taste_keeps_its_favourite(studio, app, owner, member):
     import numpy as np
 
-    from studiolo.taste.profile import fit_profile
-    from studiolo.types import Artwork, Recipe
+    from studiolo.capabilities.taste.profile import fit_profile
+    from studiolo.core.types import Artwork, Recipe
     from studiolo.web.work import studio_as
 
     as_owner = studio_as(studio, OWNER)

@@ -26,8 +26,8 @@ pytest.importorskip("argon2")
 from fastapi.testclient import TestClient
 from web_helpers import OWNER, follow, make_studio
 
+from studiolo.capabilities.curate.web import slug
 from studiolo.catalog import visibility
-from studiolo.web.exhibitions import slug
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night", "a stormy sea at midnight"]
 HILLS = ["green hills in spring sunshine", "a mountain lake in the morning"]

@@ -7,20 +7,20 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .engines.base import Engine
-from .errors import UnknownName
+from studiolo import hookspecs
+from studiolo.core.engine import Engine
+from studiolo.core.errors import UnknownName
 
 # Built-in features are plugins too (the llm/datasette habit): the core has no
 # special path for them.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "studiolo.engines.diffusion",
-    "studiolo.engines.painter",
-    "studiolo.engines.style_engine",
-    "studiolo.engines.portrait",
-    "studiolo.engines.upscale",
-    "studiolo.engines.journey",
-    "studiolo.engines.generator",
+    "studiolo.capabilities.diffusion.engine",
+    "studiolo.capabilities.painter.engine",
+    "studiolo.capabilities.style.engine",
+    "studiolo.capabilities.portrait.engine",
+    "studiolo.capabilities.upscale.engine",
+    "studiolo.capabilities.journey.engine",
+    "studiolo.capabilities.generator.engine",
 )
 
 

@@ -16,16 +16,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .engines.base import ProgressCallback, Request, no_progress
-from .errors import InvalidArgument
-from .settings import Settings
-from .studio_curate import CurateVerbs
-from .studio_edits import EditVerbs
-from .studio_generator import GeneratorVerbs
-from .studio_journeys import JourneyVerbs
-from .studio_offline import OfflineVerbs
-from .studio_taste import TASTE_NOTE, TasteVerbs, check_taste_arguments
-from .types import Artwork, InputRef, LoraSpec, Recipe
+from studiolo.capabilities.curate.verbs import CurateVerbs
+from studiolo.capabilities.diffusion.verbs import EditVerbs
+from studiolo.capabilities.generator.verbs import GeneratorVerbs
+from studiolo.capabilities.journey.verbs import JourneyVerbs
+from studiolo.capabilities.painter.verbs import OfflineVerbs
+from studiolo.capabilities.taste.verbs import TASTE_NOTE, TasteVerbs, check_taste_arguments
+from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.settings import Settings
+from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 
@@ -47,10 +47,10 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         settings: Settings | None = None,
         load_entry_points: bool = True,
     ) -> None:
-        from .catalog import open_catalog
-        from .files import BlobStore
-        from .jobs.local import LocalRunner
-        from .plugins import EngineRegistry, make_plugin_manager
+        from studiolo.catalog import open_catalog
+        from studiolo.core.files import BlobStore
+        from studiolo.jobs.local import LocalRunner
+        from studiolo.plugins import EngineRegistry, make_plugin_manager
 
         self.settings = settings or Settings.from_env(home)
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -90,8 +90,8 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
                 f"Engine {recipe.engine!r} cannot do {recipe.mode!r}; it can do "
                 f"{', '.join(sorted(engine.capabilities))}."
             )
-        from .provenance.collect import credits_from_source
-        from .provenance.consent import check_request
+        from studiolo.provenance.collect import credits_from_source
+        from studiolo.provenance.consent import check_request
 
         # Consent first (raises ConsentRefused under the "refuse" policy), then what a
         # style image says of its own makers, read before re-encoding strips it.
@@ -129,8 +129,8 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         self, images: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[InputRef], list[bytes]]:
         """Open each input safely; return the images, their refs and their PNG bytes."""
-        from .imageio import open_image, sha256_bytes
-        from .imagemeta import encode_png
+        from studiolo.core.imageio import open_image, sha256_bytes
+        from studiolo.core.imagemeta import encode_png
 
         opened: dict[str, Any] = {}
         refs: list[InputRef] = []
@@ -164,8 +164,8 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
 
         `include_prompt` / `training_mining` override the studio's settings for this artwork.
         """
-        from .catalog.marks import add_mark, find_by_mark
-        from .provenance.pipeline import prepare
+        from studiolo.catalog.marks import add_mark, find_by_mark
+        from studiolo.provenance.pipeline import prepare
 
         if artwork.image is None:
             raise InvalidArgument("Artwork has no image to store.")
@@ -264,7 +264,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
 
     def import_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
         """Read recipes from images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-        from .provenance.importers import read_recipe
+        from studiolo.provenance.importers import read_recipe
 
         return [read_recipe(Path(p)) for p in paths]
 
@@ -283,7 +283,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         sampler: str | None, model: str | None, loras: Sequence[LoraSpec | str],
         strength: float | None, options: Mapping[str, Any] | None,
     ) -> Recipe:
-        from .models.lora import parse_lora_arg
+        from studiolo.models.lora import parse_lora_arg
 
         specs = tuple(lo if isinstance(lo, LoraSpec) else parse_lora_arg(lo) for lo in loras)
         defaults = {"steps": 20, "guidance": 7.0}
@@ -311,7 +311,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         """An input that is itself a stored artwork becomes a parent (credit flows through edits)."""
         if not isinstance(image, (str, os.PathLike)):
             return ()
-        from .imageio import sha256_bytes
+        from studiolo.core.imageio import sha256_bytes
 
         path = Path(image)
         if not path.is_file():

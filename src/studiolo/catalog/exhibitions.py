@@ -18,10 +18,17 @@ from typing import Any
 from sqlalchemy import delete, false, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidArgument, UnknownName
-from ..types import Artwork
-from ._common import now, text_arg
-from .schema import artworks, exhibition_items, exhibition_rooms, exhibitions, people, tags
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import (
+    artworks,
+    exhibition_items,
+    exhibition_rooms,
+    exhibitions,
+    people,
+    tags,
+)
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork
 
 MAX_POOL = 2000  # the newest works a theme is matched against
 

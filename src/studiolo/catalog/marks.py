@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidArgument
-from .schema import marks
+from studiolo.catalog.schema import marks
+from studiolo.core.errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from .store import Catalog
+    from studiolo.catalog.store import Catalog
 
 MAX_MARK = 2**63 - 1  # a signed BIGINT on every backend
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Select, String, bindparam, literal_column, select
 
-from ..types import Artwork, Credit, Recipe
-from . import search
-from .schema import artwork_parents, artworks, credits, people, recipes, tags
+from studiolo.catalog import search
+from studiolo.catalog.schema import artwork_parents, artworks, credits, people, recipes, tags
+from studiolo.core.types import Artwork, Credit, Recipe
 
 
 def artwork_select() -> Select[Any]:

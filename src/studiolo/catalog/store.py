@@ -1,7 +1,7 @@
 """The catalog: artworks, recipes, credits, jobs and collections in SQL.
 
 `Catalog(url)` opens (and, if needed, creates or upgrades) a SQLite or
-PostgreSQL database and speaks in the frozen types of `studiolo.types`. Every
+PostgreSQL database and speaks in the frozen types of `studiolo.core.types`. Every
 write is one transaction: an artwork lands with its recipe, credits, parents
 and tags, or not at all.
 """
@@ -29,18 +29,15 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from ..errors import CatalogError, InvalidArgument, UnknownName
-from ..files import check_sha256, is_sha256
-from ..types import Artwork
-from . import migrate, search
-from ._common import now as _now
-from ._common import text_arg as _text_arg
-from .boards import CollectionTable
-from .changes import Changes, CountCache
-from .consent import OptOutTable
-from .exhibitions import ExhibitionTable
-from .jobs import JobTable
-from .queries import (
+from studiolo.catalog import migrate, search
+from studiolo.catalog._common import now as _now
+from studiolo.catalog._common import text_arg as _text_arg
+from studiolo.catalog.boards import CollectionTable
+from studiolo.catalog.changes import Changes, CountCache
+from studiolo.catalog.consent import OptOutTable
+from studiolo.catalog.exhibitions import ExhibitionTable
+from studiolo.catalog.jobs import JobTable
+from studiolo.catalog.queries import (
     artwork_from_rows,
     artwork_select,
     complete,
@@ -48,8 +45,8 @@ from .queries import (
     filter_shape,
     statements,
 )
-from .ratings import RatingTable
-from .schema import (
+from studiolo.catalog.ratings import RatingTable
+from studiolo.catalog.schema import (
     artwork_parents,
     artworks,
     collection_items,
@@ -61,6 +58,9 @@ from .schema import (
     recipes,
     tags,
 )
+from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName
+from studiolo.core.files import check_sha256, is_sha256
+from studiolo.core.types import Artwork
 
 MIN_PREFIX = 6
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ..errors import InvalidArgument, UnknownName
-from ..types import Artwork
-from . import search
-from .queries import artwork_select, complete, filter_params, filter_shape
-from .schema import artworks, collection_items, credits, people
+from studiolo.catalog import search
+from studiolo.catalog.queries import artwork_select, complete, filter_params, filter_shape
+from studiolo.catalog.schema import artworks, collection_items, credits, people
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork
 
 if TYPE_CHECKING:
-    from .store import Catalog
+    from studiolo.catalog.store import Catalog
 
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import InvalidArgument
+from studiolo import __version__
+from studiolo.core.errors import InvalidArgument
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -30,8 +30,8 @@ class Ctx:
     @property
     def studio(self) -> Any:
         if self._studio is None:
-            from ..settings import Settings
-            from ..studio import Studio
+            from studiolo.core.settings import Settings
+            from studiolo.studio import Studio
 
             settings = Settings.from_env(
                 self.home, device=self.device, person=self.person,
@@ -47,8 +47,8 @@ def _device(value: str | None) -> str | None:
     """Refuse a device this machine does not have before any work starts."""
     if value is None:
         return None
-    from ..device import check_device
-    from ..errors import InvalidArgument
+    from studiolo.core.device import check_device
+    from studiolo.core.errors import InvalidArgument
 
     try:
         return check_device(value)
@@ -159,19 +159,19 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 
 def register_commands() -> None:
-    from . import (  # noqa: F401  (they attach themselves to `cli`)
+    from studiolo.capabilities.curate import cli as _curate  # noqa: F401
+    from studiolo.capabilities.diffusion import cli as _diffusion  # noqa: F401
+    from studiolo.capabilities.generator import cli as _generator  # noqa: F401
+    from studiolo.capabilities.journey import cli as _journey  # noqa: F401
+    from studiolo.capabilities.lora import cli as _lora  # noqa: F401
+    from studiolo.capabilities.painter import cli as _painter  # noqa: F401
+    from studiolo.capabilities.taste import cli as _taste  # noqa: F401
+    from studiolo.cli import (  # noqa: F401  (they attach themselves to `cli`)
         catalog_cmds,
-        create,
         credit_cmds,
         demo,
-        exhibit_cmds,
-        explore,
-        offline,
         provenance_cmds,
         serve,
-        taste_cmds,
-        train_generator,
-        train_lora,
     )
 
 

@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .app import Ctx, artwork_dict, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, artwork_dict, cli, emit_json, json_option, pass_ctx
 
 console = Console()
 
@@ -61,7 +61,7 @@ def ls_cmd(ctx: Ctx, query: str | None, engine: str | None, limit: int, offset: 
 @pass_ctx
 def show(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
     """Show an artwork's recipe and credits (ARTWORK_ID may be a unique prefix)."""
-    from ..provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.infotext import recipe_to_infotext
 
     artwork = ctx.studio.get(artwork_id)
     if as_json:
@@ -101,8 +101,8 @@ def show(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
 @pass_ctx
 def import_cmd(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> None:
     """Read the recipes in images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-    from ..provenance.importers import read_recipe
-    from ..provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.importers import read_recipe
+    from studiolo.provenance.infotext import recipe_to_infotext
 
     found = [(path, read_recipe(path)) for path in files]
     if as_json:
@@ -125,7 +125,7 @@ def models() -> None:
 @pass_ctx
 def models_ls(ctx: Ctx, with_hash: bool, as_json: bool) -> None:
     """Show the models and LoRAs available offline, with size and content hash."""
-    from ..models.listing import list_models
+    from studiolo.models.listing import list_models
 
     found = list_models(ctx.studio.settings, with_hash=with_hash)
     if as_json:
@@ -152,7 +152,7 @@ def models_ls(ctx: Ctx, with_hash: bool, as_json: bool) -> None:
 @pass_ctx
 def models_pull(ctx: Ctx, repo_id: str, revision: str | None, variant: str | None) -> None:
     """Download REPO_ID (safetensors only) into the Hugging Face cache, for offline use after."""
-    from ..models.pull import pull_model
+    from studiolo.models.pull import pull_model
 
     path = pull_model(repo_id, ctx.studio.settings, revision=revision, variant=variant)
     click.echo(f"{repo_id} is ready at {path}")
@@ -175,7 +175,7 @@ def engines(ctx: Ctx, as_json: bool) -> None:
 @cli.command()
 def samplers() -> None:
     """List the scheduler names `--sampler` accepts."""
-    from ..engines.schedulers import scheduler_names
+    from studiolo.capabilities.diffusion.schedulers import scheduler_names
 
     for name in scheduler_names():
         click.echo(name)

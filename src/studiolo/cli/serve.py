@@ -9,8 +9,8 @@ import webbrowser
 
 import click
 
-from ..errors import InvalidArgument
-from .app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.core.errors import InvalidArgument
 
 
 @cli.command()
@@ -34,8 +34,8 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
     """
     import uvicorn
 
-    from ..catalog import accounts
-    from ..web.app import create_app
+    from studiolo.catalog import accounts
+    from studiolo.web.app import create_app
 
     sock = _listen(host, port)  # before anything is printed: a bad address is one sentence
     studio = ctx.studio
@@ -100,7 +100,7 @@ def users_add(ctx: Ctx, name: str, owner: bool, password_stdin: bool) -> None:
       studiolo users add ada --owner
       echo "$PASSWORD" | studiolo users add grace --password-stdin
     """
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     catalog = ctx.studio.catalog
     first = not accounts.has_users(catalog)
@@ -118,7 +118,7 @@ def users_add(ctx: Ctx, name: str, owner: bool, password_stdin: bool) -> None:
 @pass_ctx
 def users_password(ctx: Ctx, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME (their open sessions end)."""
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     accounts.set_password(ctx.studio.catalog, name, _read_password(password_stdin))
     click.echo(f"New password set for {name}.")
@@ -129,7 +129,7 @@ def users_password(ctx: Ctx, name: str, password_stdin: bool) -> None:
 @pass_ctx
 def users_ls(ctx: Ctx, as_json: bool) -> None:
     """List the accounts."""
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     found = accounts.list_users(ctx.studio.catalog)
     if as_json:

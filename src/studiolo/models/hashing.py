@@ -14,8 +14,8 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..settings import Settings
-from .safety import SAFE_SUFFIXES, weight_files
+from studiolo.core.settings import Settings
+from studiolo.models.safety import SAFE_SUFFIXES, weight_files
 
 _CHUNK = 4 * 1024 * 1024
 

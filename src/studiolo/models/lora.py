@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidArgument, ModelError, ModelNotFound
-from ..settings import Settings
-from ..types import LoraSpec
-from .hashing import file_sha256
-from .safety import check_weights_file, read_safetensors_metadata
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound
+from studiolo.core.settings import Settings
+from studiolo.core.types import LoraSpec
+from studiolo.models.hashing import file_sha256
+from studiolo.models.safety import check_weights_file, read_safetensors_metadata
 
 _WEIGHT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 

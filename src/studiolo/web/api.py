@@ -17,18 +17,18 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..catalog import accounts, visibility
-from ..catalog.boards import board_id_arg
-from ..errors import InvalidArgument, UnknownName
-from ..provenance.infotext import recipe_to_infotext
-from ..provenance.ledger import credit_sentence
-from ..provenance.verify import summary_lines
-from ..styles import get_style
-from ..types import Artwork, Job
-from . import work
-from .auth import CurrentViewer, Viewer
-from .sse import router as events_router
-from .uploads import read_upload, store_upload, thumbnail, upload_path
+from studiolo.catalog import accounts, visibility
+from studiolo.catalog.boards import board_id_arg
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Job
+from studiolo.features.styles import get_style
+from studiolo.provenance.infotext import recipe_to_infotext
+from studiolo.provenance.ledger import credit_sentence
+from studiolo.provenance.verify import summary_lines
+from studiolo.web import work
+from studiolo.web.auth import CurrentViewer, Viewer
+from studiolo.web.sse import router as events_router
+from studiolo.web.uploads import read_upload, store_upload, thumbnail, upload_path
 
 router = APIRouter(prefix="/api", tags=["studio"])
 router.include_router(events_router)
@@ -140,7 +140,7 @@ def engines(request: Request, viewer: CurrentViewer) -> list[dict[str, Any]]:
 
 @router.get("/styles", summary="Built-in styles for the painter, restyle and portraits")
 def styles(viewer: CurrentViewer) -> list[dict[str, Any]]:
-    from ..styles import list_styles
+    from studiolo.features.styles import list_styles
 
     return [{"id": s.id, "title": s.title, "artist": s.artist, "year": s.year, "kind": s.kind}
             for s in list_styles()]

@@ -21,9 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
-from .. import __version__
-from ..catalog import accounts
-from ..errors import (
+from studiolo import __version__
+from studiolo.catalog import accounts
+from studiolo.core.errors import (
     ConsentRefused,
     ImageError,
     InvalidArgument,
@@ -33,10 +33,10 @@ from ..errors import (
     UnknownName,
     UnsafeModelFile,
 )
-from .auth import CsrfRefused, NotLoggedIn
-from .progress import ProgressHub
-from .uploads import UploadTooLarge, too_large
-from .verified import VerifiedCache
+from studiolo.web.auth import CsrfRefused, NotLoggedIn
+from studiolo.web.progress import ProgressHub
+from studiolo.web.uploads import UploadTooLarge, too_large
+from studiolo.web.verified import VerifiedCache
 
 HERE = Path(__file__).parent
 DEFAULT_UPLOAD_LIMIT = 20 * 1024 * 1024
@@ -57,7 +57,8 @@ def create_app(
     studio: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, secure_cookies: bool = False
 ) -> FastAPI:
     """The FastAPI app for this studio. `upload_limit` is the largest upload in bytes."""
-    from . import api, auth, boards, exhibitions, pages
+    from studiolo.capabilities.curate import web as exhibitions
+    from studiolo.web import api, auth, boards, pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -133,7 +134,7 @@ class BodyLimit:
 def error_response(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
-    from .auth import viewer_of
+    from studiolo.web.auth import viewer_of
 
     viewer = viewer_of(request) if status != 500 else None
     return request.app.state.templates.TemplateResponse(

@@ -17,8 +17,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..catalog import accounts
-from ..catalog.accounts import User
+from studiolo.catalog import accounts
+from studiolo.catalog.accounts import User
 
 SESSION_COOKIE = "studiolo_session"
 LOGIN_COOKIE = "studiolo_login_csrf"

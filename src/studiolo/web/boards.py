@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from ..catalog import visibility
-from ..catalog.boards import Collection
-from .api import page_json
-from .auth import CurrentViewer, Viewer
+from studiolo.catalog import visibility
+from studiolo.catalog.boards import Collection
+from studiolo.web.api import page_json
+from studiolo.web.auth import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/api", tags=["boards"])
 

@@ -15,23 +15,23 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from ..catalog import accounts
-from ..catalog.boards import board_id_arg
-from ..errors import InvalidArgument, StudioloError
-from ..provenance.infotext import recipe_to_infotext
-from ..provenance.ledger import credit_sentence
-from ..provenance.verify import summary_lines
-from ..styles import list_styles
-from .api import artwork_json, gallery_of, summary_json, visible, visible_artwork
-from .auth import CurrentViewer, MaybeViewer, Viewer
-from .boards import board_json, boards_with, my_boards, own_board
+from studiolo.catalog import accounts
+from studiolo.catalog.boards import board_id_arg
+from studiolo.core.errors import InvalidArgument, StudioloError
+from studiolo.features.styles import list_styles
+from studiolo.provenance.infotext import recipe_to_infotext
+from studiolo.provenance.ledger import credit_sentence
+from studiolo.provenance.verify import summary_lines
+from studiolo.web.api import artwork_json, gallery_of, summary_json, visible, visible_artwork
+from studiolo.web.auth import CurrentViewer, MaybeViewer, Viewer
+from studiolo.web.boards import board_json, boards_with, my_boards, own_board
 
 router = APIRouter(include_in_schema=False)
 PAGE = 40
 
 
 def module_ready(name: str) -> bool:
-    """Whether a teammate's module (studiolo.taste..., studiolo.curate...) is installed."""
+    """Whether a teammate's module (studiolo.capabilities.taste..., studiolo.capabilities.curate...) is installed."""
     try:
         return importlib.util.find_spec(name) is not None
     except ModuleNotFoundError:
@@ -68,8 +68,8 @@ def create_page(request: Request, viewer: CurrentViewer,
     engines = [e for e in studio.engines.ids()
                if "txt2img" in studio.engines.get(e).capabilities]
     tastes: list[str] = []
-    if module_ready("studiolo.taste.profile"):
-        from ..taste.profile import list_profiles
+    if module_ready("studiolo.capabilities.taste.profile"):
+        from studiolo.capabilities.taste.profile import list_profiles
 
         tastes = list_profiles(studio, viewer.name)
     return render(request, "create.html", viewer, recipe=recipe, engines=engines,
@@ -125,12 +125,11 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
 
 @router.get("/rate")
 def rate_page(request: Request, viewer: CurrentViewer) -> Response:
-    if not module_ready("studiolo.taste.profile"):
+    if not module_ready("studiolo.capabilities.taste.profile"):
         return render(request, "coming.html", viewer, title="Rate", ready=False,
                       what="Choose the better of two artworks, pair after pair, to teach the "
                            "studio your taste; the profile's accuracy will be shown here.")
-    from ..taste import profile
-
+    from studiolo.capabilities.taste import profile
     studio = request.app.state.studio
     try:
         pair, problem = profile.suggest_pair(studio, viewer.name), None

@@ -1,7 +1,7 @@
 """Uploads in, thumbnails out: the two places the web studio touches image bytes.
 
 An upload is read up to the size limit (one byte more is refused), opened by
-its content through `studiolo.imageio` (never by its name or extension;
+its content through `studiolo.core.imageio` (never by its name or extension;
 decompression bombs are refused from the header), re-encoded as PNG and kept
 in the content-addressed file store. The client's file name is never used.
 
@@ -19,10 +19,10 @@ from typing import Any
 
 from fastapi import UploadFile
 
-from ..errors import ImageError, InvalidArgument
-from ..files import check_sha256
-from ..imageio import open_image
-from ..imagemeta import encode_png, encode_webp
+from studiolo.core.errors import ImageError, InvalidArgument
+from studiolo.core.files import check_sha256
+from studiolo.core.imageio import open_image
+from studiolo.core.imagemeta import encode_png, encode_webp
 
 THUMB_SIZES = (256, 512)
 UPLOAD_MAX_PIXELS = 40_000_000

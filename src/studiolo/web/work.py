@@ -18,11 +18,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..catalog import visibility
-from ..engines.base import ProgressCallback
-from ..errors import InvalidArgument
-from ..types import Artwork, Job
-from .progress import ProgressHub
+from studiolo.catalog import visibility
+from studiolo.core.engine import ProgressCallback
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Artwork, Job
+from studiolo.web.progress import ProgressHub
 
 MAX_SEED = 2**32 - 1
 
@@ -129,7 +129,7 @@ def make_create(req: CreateRequest, image_path: Any) -> Make:
 def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCallback) -> list[Artwork]:
     """Text to image steered by the viewer's taste profile; a too-young profile's warning is
     shown as the job's message."""
-    from ..studio_taste import TasteWarning
+    from studiolo.capabilities.taste.verbs import TasteWarning
 
     engine = req.engine or studio.default_txt2img_engine(req.model)
     with warnings.catch_warnings(record=True) as caught:
@@ -173,7 +173,7 @@ def _one(studio: Any, req: CreateRequest, image: Any, seed: int, progress: Progr
 
 
 def random_style() -> str:
-    from ..styles import list_styles
+    from studiolo.features.styles import list_styles
 
     paintings = [s.id for s in list_styles() if s.kind == "painting"]
     return random.SystemRandom().choice(paintings)

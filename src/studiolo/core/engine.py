@@ -1,0 +1,50 @@
+"""What every engine shares: the request it receives and the progress it reports.
+
+An engine is a class with an `id`, a set of `capabilities`, a pydantic
+`Options` model and `run(request, progress) -> list[Artwork]`. It checks its
+inputs first and raises `InvalidArgument` naming the argument and the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from studiolo.core.types import Artwork, Recipe
+
+# Progress is a plain dict (the k-diffusion habit): {"stage": "denoise", "step": 3,
+# "total": 20, "preview": PIL.Image | None, "message": str | None}.
+ProgressEvent = dict[str, Any]
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+def no_progress(event: ProgressEvent) -> None:
+    """A progress callback that ignores everything."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an engine is asked to make.
+
+    `recipe` says what (its `mode` names the capability); `images` holds the
+    input pictures by role ("init", "mask", "style", ...) already read through
+    `studiolo.core.imageio`; `batch_size` images are made with seeds seed, seed+1, ...
+    """
+
+    recipe: Recipe
+    images: Mapping[str, Any] = field(default_factory=dict)
+    batch_size: int = 1
+    device: str | None = None
+
+
+@runtime_checkable
+class Engine(Protocol):
+    id: ClassVar[str]
+    capabilities: ClassVar[frozenset[str]]
+    Options: ClassVar[type[BaseModel]]
+
+    def run(self, request: Request, progress: ProgressCallback = no_progress) -> list[Artwork]:
+        ...
