@@ -58,7 +58,8 @@ import time
 import numpy as np
 from PIL import Image, ImageOps
 
-from studiolo.capabilities.style.transfer import style_vector, stylize
+from studiolo.capabilities.style.transfer import stylize
+from studiolo.features.style import style_vector
 from studiolo.features.styles import list_styles, style_image
 from studiolo.provenance.influence import reference_vectors, similarities
 

@@ -171,7 +171,7 @@ def build_pool(cache: Path, size: int) -> dict[str, np.ndarray]:
     if path.is_file():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
 
     started = time.time()
     items: list[tuple[Image.Image, dict]] = []
@@ -220,7 +220,7 @@ def _edge_share(images: np.ndarray) -> np.ndarray:
 
 
 def _closeness(styles: np.ndarray, style_id: str) -> np.ndarray:
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
 
     target = style_vector(style_id).astype(np.float64)
     return styles @ target / (np.linalg.norm(styles, axis=1) * np.linalg.norm(target))
@@ -229,7 +229,7 @@ def _closeness(styles: np.ndarray, style_id: str) -> np.ndarray:
 def properties(images: np.ndarray, styles: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The image properties the hidden preferences read: (N, S, S, 3) uint8 -> per-picture values."""
     if styles is None:
-        from studiolo.capabilities.style.transfer import style_vector
+        from studiolo.features.style import style_vector
 
         styles = np.stack([style_vector(Image.fromarray(im)) for im in images])
     styles = np.asarray(styles, np.float64)

@@ -11,14 +11,10 @@ import pytest
 from sqlalchemy import update
 
 from studiolo import Studio
-from studiolo.capabilities.curate import (
-    features,
-    group_rooms,
-    path_length,
-    random_tour_length,
-    visual_tour,
-)
+from studiolo.capabilities.curate import features
 from studiolo.capabilities.curate.features import image_embedder, image_features
+from studiolo.capabilities.curate.flow import path_length, random_tour_length, visual_tour
+from studiolo.capabilities.curate.rooms import group_rooms
 from studiolo.catalog.schema import artworks as artworks_table
 from studiolo.cli import main
 from studiolo.core.errors import InvalidArgument, UnknownName, UnsafePath

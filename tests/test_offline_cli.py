@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from studiolo import Studio
-from studiolo.capabilities.painter.cli import _split_weight
+from studiolo.capabilities.style.cli import _split_weight
 from studiolo.cli import main
 from studiolo.cli.demo import demo_photo
 

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo.capabilities.portrait.engine import PortraitEngine, register_engines
+from studiolo.capabilities.portrait import register_engines
+from studiolo.capabilities.portrait.engine import PortraitEngine
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument, UnknownName
 from studiolo.core.types import InputRef, Recipe

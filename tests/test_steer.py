@@ -154,7 +154,7 @@ def test_search_needs_a_score():
 
 
 def _cosine_to(style_id):
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
 
     target = style_vector(style_id)
 

@@ -22,8 +22,9 @@ from studiolo.capabilities.generator.verbs import GeneratorVerbs
 from studiolo.capabilities.journey.verbs import JourneyVerbs
 from studiolo.capabilities.painter.verbs import OfflineVerbs
 from studiolo.capabilities.taste.verbs import TASTE_NOTE, TasteVerbs, check_taste_arguments
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.settings import Settings
 from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe
 
@@ -104,6 +105,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             images=opened,
             batch_size=batch_size,
             device=device or self.settings.device,
+            settings=self.settings,
         )
         made = engine.run(request, progress)
         if note is not None:

@@ -134,6 +134,32 @@ def report_artworks(artworks: Sequence[Any], as_json: bool, out: str | None = No
         )
 
 
+def out_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `--out DIR`: also copy the results into this folder."""
+    return click.option(
+        "--out", "-o", type=click.Path(file_okay=False), help="Also copy the result into this folder."
+    )(func)
+
+
+def complete_style(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tab completion for --style: built-in style names (files complete as usual)."""
+    from click.shell_completion import CompletionItem
+
+    from studiolo.features.styles import complete_style_names
+
+    return [CompletionItem(name) for name in complete_style_names(incomplete)]
+
+
+def style_credit_line(artworks: Sequence[Any]) -> None:
+    """One dim line per artwork naming the painters its style is credited to."""
+    from studiolo.cli.progress import err_console
+
+    for artwork in artworks:
+        styles = [c.name for c in artwork.credits if c.role == "style_source"]
+        if styles:
+            err_console.print(f"[dim]Style credited to {', '.join(styles)}.[/dim]")
+
+
 def parse_size(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
@@ -159,20 +185,18 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 
 def register_commands() -> None:
-    from studiolo.capabilities.curate import cli as _curate  # noqa: F401
-    from studiolo.capabilities.diffusion import cli as _diffusion  # noqa: F401
-    from studiolo.capabilities.generator import cli as _generator  # noqa: F401
-    from studiolo.capabilities.journey import cli as _journey  # noqa: F401
-    from studiolo.capabilities.lora import cli as _lora  # noqa: F401
-    from studiolo.capabilities.painter import cli as _painter  # noqa: F401
-    from studiolo.capabilities.taste import cli as _taste  # noqa: F401
+    """The studio's own commands, then every capability's (the `register_commands` hook)."""
     from studiolo.cli import (  # noqa: F401  (they attach themselves to `cli`)
         catalog_cmds,
         credit_cmds,
         demo,
         provenance_cmds,
         serve,
+        train,
     )
+    from studiolo.plugins import default_plugin_manager
+
+    default_plugin_manager().hook.register_commands(cli=cli)
 
 
 @functools.cache

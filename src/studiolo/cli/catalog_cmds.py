@@ -8,7 +8,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from studiolo.cli.app import Ctx, artwork_dict, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import (
+    Ctx,
+    artwork_dict,
+    cli,
+    emit_json,
+    json_option,
+    out_option,
+    pass_ctx,
+    report_artworks,
+)
 
 console = Console()
 
@@ -93,6 +102,20 @@ def show(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
     console.print(credits)
     console.print("\n[dim]AUTOMATIC1111 parameters:[/dim]")
     console.print(recipe_to_infotext(r), markup=False, highlight=False)
+
+
+@cli.command()
+@click.argument("artwork_id")
+@json_option
+@out_option
+@pass_ctx
+def rerun(ctx: Ctx, artwork_id: str, as_json: bool, out: str | None) -> None:
+    """Make an artwork again from its stored recipe (same seed, same pixels)."""
+    from studiolo.cli.progress import progress_bars
+
+    with progress_bars(not as_json) as progress:
+        artworks = ctx.studio.rerun(artwork_id, progress=progress)
+    report_artworks(artworks, as_json, out)
 
 
 @cli.command("import")

@@ -7,22 +7,15 @@ inputs first and raises `InvalidArgument` naming the argument and the value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from studiolo.core.progress import ProgressCallback, no_progress
+from studiolo.core.settings import Settings
 from studiolo.core.types import Artwork, Recipe
-
-# Progress is a plain dict (the k-diffusion habit): {"stage": "denoise", "step": 3,
-# "total": 20, "preview": PIL.Image | None, "message": str | None}.
-ProgressEvent = dict[str, Any]
-ProgressCallback = Callable[[ProgressEvent], None]
-
-
-def no_progress(event: ProgressEvent) -> None:
-    """A progress callback that ignores everything."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +31,9 @@ class Request:
     images: Mapping[str, Any] = field(default_factory=dict)
     batch_size: int = 1
     device: str | None = None
+    # Where models, caches and LoRAs are looked for: the Studio passes its own, so an engine
+    # never reads the environment (a bare Request, in a script or a test, gets the default).
+    settings: Settings = field(default_factory=Settings.from_env)
 
 
 @runtime_checkable

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -12,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from studiolo.core.atomic import npz_bytes, write_atomic
 
 if TYPE_CHECKING:
     from studiolo.features.embed import Embedder
@@ -64,10 +65,7 @@ def artwork_features(
             image = open_image(studio.files.path(sha), mode="RGB")
             found = embedder.embed([image])[0]
             if disk:
-                folder.mkdir(parents=True, exist_ok=True)
-                tmp = folder / f".{sha}.{os.getpid()}.tmp.npz"
-                np.savez(tmp, features=found)
-                os.replace(tmp, path)
+                write_atomic(path, npz_bytes(features=found))
         _remember(key, found)
         rows.append(found)
     return np.stack(rows) if rows else np.zeros((0, embedder.size), np.float32)

@@ -34,7 +34,6 @@ every block.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import zlib
 from collections.abc import Sequence
@@ -45,6 +44,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from studiolo.core.atomic import npz_bytes, write_atomic
 from studiolo.core.errors import InvalidArgument, ModelNotFound, UnknownName
 from studiolo.features.colour import STAT_NAMES, image_stats
 
@@ -189,8 +189,8 @@ class DefaultEmbedder(Embedder):
     derived = (Block("affinity", 0, 8, "affinity", source="style"),)
 
     def _embed_one(self, image: Image.Image) -> np.ndarray:
-        from studiolo.capabilities.style.transfer import style_vector
         from studiolo.features.content import image_features
+        from studiolo.features.style import style_vector
 
         deep = image_features(image)
         deep = deep / max(float(np.linalg.norm(deep)), 1e-8)
@@ -345,10 +345,7 @@ def _reference_features(embedder: Embedder, home: Path | None) -> tuple[list[str
     titles, images = zip(*reference_images())
     raw = embedder.embed(list(images))
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".reference.{os.getpid()}.tmp.npz")
-        np.savez(tmp, titles=np.array(titles), features=raw)
-        os.replace(tmp, path)
+        write_atomic(path, npz_bytes(titles=np.array(titles), features=raw))
     return list(titles), raw
 
 

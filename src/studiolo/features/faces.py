@@ -30,6 +30,9 @@ from torch import nn
 
 from studiolo.core.errors import InvalidArgument, ModelNotFound
 
+# The name every credit for the face detector uses.
+TOOL_NAME = "MTCNN face detector (Zhang et al. 2016)"
+
 WEIGHTS = Path(__file__).resolve().parents[1] / "data" / "faces" / "mtcnn.safetensors"
 THRESHOLDS = (0.6, 0.7, 0.8)  # P-, R-, O-Net face probabilities; O-Net stricter than usual: paintings
 PYRAMID_FACTOR = 0.709  # each pyramid level has half the area of the last

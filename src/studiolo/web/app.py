@@ -33,6 +33,7 @@ from studiolo.core.errors import (
     UnknownName,
     UnsafeModelFile,
 )
+from studiolo.plugins import nav_links as plugin_nav_links
 from studiolo.web.auth import CsrfRefused, NotLoggedIn
 from studiolo.web.progress import ProgressHub
 from studiolo.web.uploads import UploadTooLarge, too_large
@@ -57,7 +58,6 @@ def create_app(
     studio: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, secure_cookies: bool = False
 ) -> FastAPI:
     """The FastAPI app for this studio. `upload_limit` is the largest upload in bytes."""
-    from studiolo.capabilities.curate import web as exhibitions
     from studiolo.web import api, auth, boards, pages
 
     @asynccontextmanager
@@ -82,11 +82,16 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(boards.router)
-    app.include_router(exhibitions.api)
-    app.include_router(exhibitions.shared_api)
-    app.include_router(exhibitions.pages)
     app.include_router(auth.router)
     app.include_router(pages.router)
+    # Each capability's pages and API, and its templates folder if it has one.
+    for plugin in studio.plugins.get_plugins():
+        folder = Path(getattr(plugin, "__file__", "") or ".").parent / "templates"
+        if getattr(plugin, "__file__", None) and folder.is_dir():
+            app.state.templates.env.loader.searchpath.append(str(folder))
+    studio.plugins.hook.register_routes(app=app)
+    app.state.templates.env.globals["nav_links"] = lambda viewer: plugin_nav_links(
+        studio.plugins, viewer)
     _add_error_handlers(app)
     return app
 

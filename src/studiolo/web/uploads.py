@@ -12,13 +12,12 @@ renamed so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
 
+from studiolo.core.atomic import write_atomic
 from studiolo.core.errors import ImageError, InvalidArgument
 from studiolo.core.files import check_sha256
 from studiolo.core.imageio import open_image
@@ -87,13 +86,4 @@ def thumbnail(studio: Any, sha256: str, size: int) -> Path:
     image = open_image(studio.files.path(sha))
     image.thumbnail((size, size))
     data = encode_webp(image, quality=80)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, data)

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from studiolo.catalog import visibility
-from studiolo.core.engine import ProgressCallback
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback
 from studiolo.core.types import Artwork, Job
 from studiolo.web.progress import ProgressHub
 

@@ -8,13 +8,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, emit_json, json_option, pass_ctx
 from studiolo.cli.progress import progress_bars
 
 console = Console()
 
 
-@cli.group()
+@click.group()
 def exhibit() -> None:
     """Exhibitions: works chosen by a theme, hung in rooms, exported as a static site.
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from studiolo.capabilities.curate.make import ExhibitionView
 from studiolo.capabilities.curate.walltext import WallText, format_date
+from studiolo.core.atomic import write_atomic
 from studiolo.core.errors import InvalidArgument, UnsafePath
 from studiolo.core.types import Artwork
 
@@ -70,9 +70,7 @@ def _write(root: Path, relative: str, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.parent.resolve() != path.parent:  # `root` is resolved: a link on the way differs
         raise UnsafePath(f"Cannot export: {path.parent} leads outside {root}; remove that link.")
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, path)  # replaces a link of that name rather than writing through it
+    write_atomic(path, data)  # replaces a link of that name rather than writing through it
 
 
 def _image_bytes(image: Any) -> bytes:

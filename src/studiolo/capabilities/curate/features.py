@@ -103,7 +103,7 @@ class ImageEmbedder:
 
 def _light_features(image: Image.Image) -> np.ndarray:
     """Style bottleneck (100) + colour statistics (18: Lab mean/std, hue and lightness histograms)."""
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
 
     style = style_vector(image, style_size=FEATURE_SIDE)
     lab = np.asarray(image.convert("LAB"), np.float32).reshape(-1, 3) / 255.0

@@ -18,8 +18,8 @@ from studiolo.capabilities.curate.flow import path_length, random_tour_length, v
 from studiolo.capabilities.curate.rooms import MAX_ROOMS, group_rooms, joint_vectors, name_rooms
 from studiolo.capabilities.curate.walltext import WallText, introduction, room_text, wall_text
 from studiolo.catalog.exhibitions import Exhibition, ExhibitionRoom
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork
 
 MAX_TITLE = 200

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
+from studiolo.core.progress import ProgressCallback, no_progress
 
 
 class CurateVerbs:
@@ -37,7 +37,7 @@ class CurateVerbs:
         A public exhibition uses public works only, so its link shows nothing private.
         Returns the stored `studiolo.catalog.exhibitions.Exhibition`.
         """
-        from studiolo.capabilities.curate import plan_exhibition
+        from studiolo.capabilities.curate.make import plan_exhibition
 
         person = person or self.settings.person
         candidates = self.catalog.visible_artworks(person, public_only=public)
@@ -52,14 +52,14 @@ class CurateVerbs:
 
     def exhibition_view(self, exhibition_id: int | str, *, person: str | None = None) -> Any:
         """An exhibition with its introduction, room texts and every work's label."""
-        from studiolo.capabilities.curate import view
+        from studiolo.capabilities.curate.make import view
 
         viewer = person or self.settings.person
         return view(self.catalog.get_exhibition(exhibition_id, viewer=viewer), self.get)
 
     def shared_exhibition_view(self, token: str) -> Any:
         """The public exhibition a share link's token names, as `exhibition_view`."""
-        from studiolo.capabilities.curate import view
+        from studiolo.capabilities.curate.make import view
 
         return view(self.catalog.exhibition_by_token(token), self.get)
 
@@ -72,7 +72,7 @@ class CurateVerbs:
         person: str | None = None,
     ) -> Path:
         """Write the exhibition as a static site into `folder`; return the path of index.html."""
-        from studiolo.capabilities.curate import check_target, export_site
+        from studiolo.capabilities.curate.export import check_target, export_site
 
         target = check_target(folder, home=self.settings.home, files_dir=self.settings.files_dir,
                               force=force)

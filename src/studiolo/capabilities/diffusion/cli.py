@@ -9,7 +9,6 @@ import click
 
 from studiolo.cli.app import (
     Ctx,
-    cli,
     json_option,
     parse_options,
     parse_size,
@@ -59,7 +58,7 @@ def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | No
     return artworks
 
 
-@cli.command()
+@click.command()
 @click.argument("prompt")
 @click.option("--engine", "-e", help="Engine id (see `studiolo engines`). [default: diffusion with --model, else the offline painter]")
 @click.option("--width", "-W", type=int, default=512, show_default=True)
@@ -98,7 +97,7 @@ def generate(ctx: Ctx, prompt: str, engine: str | None, width: int, height: int,
         report_taste(artworks)
 
 
-@cli.command()
+@click.command()
 @click.argument("image", type=click.Path(dir_okay=False))
 @click.argument("prompt")
 @click.option("--strength", type=float, default=0.75, show_default=True, help="How much to change: 0 keeps the picture, 1 ignores it.")
@@ -111,7 +110,7 @@ def img2img(ctx: Ctx, image: str, prompt: str, extra: tuple[str, ...], tiny_vae:
           options=_options(extra, tiny_vae), **kwargs)
 
 
-@cli.command()
+@click.command()
 @click.argument("image", type=click.Path(dir_okay=False))
 @click.argument("mask", type=click.Path(dir_okay=False))
 @click.argument("prompt")
@@ -125,7 +124,7 @@ def inpaint(ctx: Ctx, image: str, mask: str, prompt: str, extra: tuple[str, ...]
           options=_options(extra, tiny_vae), **kwargs)
 
 
-@cli.command()
+@click.command()
 @click.argument("image", type=click.Path(dir_okay=False))
 @click.argument("prompt")
 @click.option("--pad", type=int, default=0, help="Pixels to add on every side (multiple of 8).")
@@ -142,13 +141,3 @@ def outpaint(ctx: Ctx, image: str, prompt: str, pad: int, left: int, right: int,
     sides = {k: (v or pad) for k, v in {"left": left, "right": right, "top": top, "bottom": bottom}.items()}
     _make(ctx, ctx.studio.outpaint, as_json, out, image=image, prompt=prompt,
           options=_options(extra, tiny_vae), **sides, **kwargs)
-
-
-@cli.command()
-@click.argument("artwork_id")
-@json_option
-@click.option("--out", "-o", type=click.Path(file_okay=False), help="Also copy the results here.")
-@pass_ctx
-def rerun(ctx: Ctx, artwork_id: str, as_json: bool, out: str | None) -> None:
-    """Make an artwork again from its stored recipe (same seed, same pixels)."""
-    _make(ctx, ctx.studio.rerun, as_json, out, artwork_id=artwork_id)

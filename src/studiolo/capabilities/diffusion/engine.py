@@ -25,10 +25,10 @@ from studiolo.capabilities.diffusion.schedulers import (
     scheduler_name,
 )
 from studiolo.capabilities.diffusion.speed import SpeedRecord, load_dtype, speed_request
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument, ModelError
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, LoraSpec, Recipe
-from studiolo.hookspecs import hookimpl
 
 MAX_BATCH = 16
 MAX_SEED = 2**32 - 1
@@ -113,9 +113,7 @@ class DiffusionEngine:
 
         # 2. Load the model (and derive the mode's pipeline without reloading weights)
         from studiolo.core.device import choose_device
-        from studiolo.core.settings import Settings
-
-        settings = Settings.from_env()
+        settings = request.settings
         device = choose_device(options.device or request.device)
         key, source, base, speed = self.load(recipe.model, device, options, settings, width, height)
         inpainting_unet = base.unet.config.in_channels == 9
@@ -414,7 +412,3 @@ def _progress_callback(progress: ProgressCallback, image: int, images: int, step
 
     return on_step_end
 
-
-@hookimpl
-def register_engines(register) -> None:
-    register(DiffusionEngine())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, LoraSpec
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import click
 
-from studiolo.cli.app import CONTEXT, Ctx, cli, emit_json, json_option, pass_ctx, report_artworks
+from studiolo.cli.app import CONTEXT, Ctx, emit_json, json_option, pass_ctx, report_artworks
 from studiolo.cli.progress import progress_bars
-from studiolo.cli.train import skipped_pictures_shown, studiolo_command, train
+from studiolo.cli.train import skipped_pictures_shown, studiolo_command
 from studiolo.core.errors import InvalidArgument
 
 
-@train.command("generator", context_settings=CONTEXT)
+@click.command("generator", context_settings=CONTEXT)
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--name", required=True, help="Name of the generator (and of its run folder).")
 @click.option("--size", type=int, help="Side in pixels, a multiple of 16 from 32 to 128. [default: 64]")
@@ -95,7 +95,7 @@ def _report(ctx: Ctx, result: Any, as_json: bool) -> None:
     click.echo(f"Walk its latent space with:\n  {explore}")
 
 
-@cli.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("name")
 @click.option("--seed", "-s", type=int, help="Seed of the first picture (the latent is drawn on the CPU). [default: random]")
 @click.option("--batch", "batch_size", type=int, default=1, show_default=True, help="Pictures to make, with seeds seed, seed+1, ...")

@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit, Recipe
-from studiolo.hookspecs import hookimpl
 
 MAX_BATCH = 64
 MAX_SEED = 2**63 - 1
@@ -155,7 +155,3 @@ def run_generator_journey(request: Request, options: Any, indices: list[int],
     progress({"stage": "journey", "step": len(indices), "total": len(indices)})
     return made
 
-
-@hookimpl
-def register_engines(register) -> None:
-    register(GeneratorEngine())

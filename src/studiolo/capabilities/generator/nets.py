@@ -28,12 +28,10 @@ seeded global generator (torch's init functions draw from it).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -43,6 +41,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from studiolo.core.atomic import write_atomic, write_json_atomic
 from studiolo.core.errors import UnknownName
 
 MIN_SIZE, MAX_SIZE, SIZE_STEP = 32, 128, 16
@@ -252,30 +251,16 @@ MODEL_FORMAT = "studiolo.generator/1"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
-def write_atomic(path: Path, write: Callable[[str], Any]) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_checkpoint(tensors: dict[str, torch.Tensor], folder: Path, state: dict[str, Any]) -> Path:
     """The tensors with the JSON `state` in the header (one file, so one atomic rename), and
     the state again as JSON for people to read."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{CHECKPOINT}.safetensors"
     state = {"format": CHECKPOINT_FORMAT, **state}
     text = json.dumps(state, sort_keys=True)
-    write_atomic(path, lambda tmp: save_file(tensors, tmp, metadata={"state": text}))
-    write_atomic(folder / f"{CHECKPOINT}.json",
-                 lambda tmp: Path(tmp).write_text(json.dumps(state, indent=1), "utf-8"))
+    write_atomic(path, save(tensors, metadata={"state": text}), fsync=True)
+    write_json_atomic(folder / f"{CHECKPOINT}.json", state, indent=1)
     return path
 
 
@@ -305,18 +290,17 @@ def generators_dir(settings: Any) -> Path:
 def save_generator(g: Generator, config: dict[str, Any], folder: Path,
                    samples: list | None = None) -> Path:
     """generator.safetensors (weights), samples.png and config.json in `folder`."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    folder.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().contiguous().clone() for k, v in g.state_dict().items()}
     meta = {"format": MODEL_FORMAT, "config": json.dumps(g.config.as_dict())}
-    write_atomic(folder / "generator.safetensors", lambda tmp: save_file(weights, tmp, meta))
+    write_atomic(folder / "generator.safetensors", save(weights, metadata=meta))
     if samples:
-        write_atomic(folder / "samples.png",
-                     lambda tmp: grid(samples, columns=4).save(tmp, format="PNG"))
+        buffer = io.BytesIO()
+        grid(samples, columns=4).save(buffer, format="PNG")
+        write_atomic(folder / "samples.png", buffer.getvalue())
     # config.json last: a folder is a generator once it has one.
-    write_atomic(folder / "config.json",
-                 lambda tmp: Path(tmp).write_text(json.dumps(config, indent=1), "utf-8"))
+    write_json_atomic(folder / "config.json", config, indent=1)
     return folder
 
 

@@ -55,8 +55,8 @@ import numpy as np
 import torch
 
 from studiolo.capabilities.generator import nets
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.settings import Settings
 from studiolo.features.training_data import load_training_folder
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Recipe
 
 

@@ -11,7 +11,6 @@ import click
 from studiolo.cli.app import (
     Ctx,
     artwork_dict,
-    cli,
     emit_json,
     json_option,
     parse_options,
@@ -67,7 +66,7 @@ def _kind(ends: tuple[str, ...], seeds: tuple[int, int] | None, styles: tuple[st
     return kind, a, b, prompt
 
 
-@cli.command()
+@click.command()
 @click.argument("ends", nargs=-1, metavar="[A] [B]")
 @click.option("--seeds", nargs=2, type=int, metavar="A B", help="Journey between two seeds of one PROMPT.")
 @click.option("--generator", "-g", metavar="NAME", help="Journey between --seeds A B of a generator trained with `studiolo train generator`.")

@@ -37,10 +37,10 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Recipe
-from studiolo.hookspecs import hookimpl
 
 MIN_FRAMES, MAX_FRAMES = 2, 240
 KINDS = ("prompts", "seeds", "styles", "generator")
@@ -251,7 +251,6 @@ class JourneyEngine:
         )
         from studiolo.capabilities.diffusion.speed import load_dtype
         from studiolo.core.device import choose_device
-        from studiolo.core.settings import Settings
 
         recipe, spec = request.recipe, options.journey
         # 1. Check each end as the diffusion engine would check a plain generation of it.
@@ -260,7 +259,7 @@ class JourneyEngine:
         for prompt, seed in ends:
             plain = recipe.replace(engine="diffusion", mode="txt2img", prompt=prompt, seed=seed,
                                    options=options.diffusion)
-            diffusion.check_inputs(Request(plain))
+            diffusion.check_inputs(Request(plain, settings=request.settings))
         dopts = parse_options(options.diffusion)
         (prompt_a, tags_a), (prompt_b, tags_b) = (extract_lora_tags(p) for p, _ in ends)
         if sorted(tags_a) != sorted(tags_b):
@@ -272,7 +271,7 @@ class JourneyEngine:
         sampler = canonical_scheduler_name(recipe.sampler) if recipe.sampler else None
 
         # 2. Load the model through the diffusion engine (same cache, speed settings, LoRAs)
-        settings = Settings.from_env()
+        settings = request.settings
         device = choose_device(dopts.device or request.device)
         key, source, pipe, speed = diffusion.load(recipe.model, device, dopts, settings,
                                                   recipe.width, recipe.height)
@@ -390,7 +389,3 @@ def frame_title(spec: JourneySpec, index: int) -> str:
 
     return f"{name(spec.a)} -> {name(spec.b)}, frame {index + 1}/{spec.frames}"
 
-
-@hookimpl
-def register_engines(register) -> None:
-    register(JourneyEngine())

@@ -13,15 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from studiolo.capabilities.style.transfer import (
-    blend_vectors,
-    style_vector,
-    stylize,
-    stylize_with_vector,
-)
-from studiolo.core.engine import ProgressCallback, Request
+from studiolo.capabilities.style.transfer import stylize, stylize_with_vector
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback
 from studiolo.core.types import Artwork, Credit
+from studiolo.features.style import blend_vectors, style_vector
 from studiolo.features.styles import BuiltinStyle, get_style
 
 MAGENTA_TOOL = Credit(name="Magenta arbitrary image stylization (Ghiasi et al. 2017)",

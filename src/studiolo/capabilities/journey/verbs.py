@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, LoraSpec, Recipe
 
 KINDS = ("prompts", "seeds", "styles", "generator")

@@ -10,7 +10,7 @@ from click.core import ParameterSource
 
 from studiolo.cli.app import CONTEXT, Ctx, emit_json, json_option, pass_ctx
 from studiolo.cli.progress import progress_bars
-from studiolo.cli.train import skipped_pictures_shown, studiolo_command, train
+from studiolo.cli.train import skipped_pictures_shown, studiolo_command
 from studiolo.core.errors import InvalidArgument
 
 # What a resumed run keeps from its start: giving one of these with --resume is a mistake.
@@ -19,7 +19,7 @@ FIXED_ON_RESUME = ("folder", "model", "trigger", "name", "rank", "alpha", "learn
                    "prior_weight", "train_text_encoder", "checkpoint_every", "out", "overwrite")
 
 
-@train.command("lora", context_settings=CONTEXT)
+@click.command("lora", context_settings=CONTEXT)
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
 @click.option("--model", "-m", help="Base model: a diffusers folder, a .safetensors checkpoint, a name in STUDIOLO_HOME/models or a cached repo id (SD 1.x or 2.x).")
 @click.option("--trigger", "-t", help="The word that will call up what it learns, e.g. ohwx; put first in every caption.")

@@ -21,9 +21,7 @@ the LoRA learnt from (its consent trail; the file names stay private).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -31,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from studiolo.core.atomic import write_atomic
 
 _PEFT_PARAM = re.compile(r"^(?P<module>.+)\.lora_(?P<ab>[AB])\.(?:[^.]+\.)?weight$")
 # The architecture names of the SAI model spec (https://github.com/Stability-AI/ModelSpec).
@@ -178,15 +178,7 @@ def _text(value: Any) -> str:
 def save_safetensors(tensors: Mapping[str, torch.Tensor], path: Path,
                      metadata: Mapping[str, str] | None = None) -> Path:
     """Write `tensors` to `path` through a temporary name, so no half file is ever left."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file({k: v.contiguous() for k, v in tensors.items()}, tmp, metadata=dict(metadata or {}))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    data = save({k: v.contiguous() for k, v in tensors.items()}, metadata=dict(metadata or {}))
+    return write_atomic(path, data)

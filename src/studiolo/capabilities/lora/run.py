@@ -13,11 +13,11 @@ written to a temporary name and renamed, so a crash leaves the last good one.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +28,7 @@ from typing import Any, Self
 import torch
 
 from studiolo.capabilities.lora.format import save_safetensors
+from studiolo.core.atomic import write_atomic, write_json_atomic
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.settings import Settings
 
@@ -115,10 +116,7 @@ def find_run(settings: Settings, ref: str | os.PathLike[str]) -> Path:
 
 
 def write_json(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False)
-    os.replace(tmp, path)
+    write_json_atomic(path, data, indent=2)
 
 
 def write_args(run: Path, args: LoraArgs) -> None:
@@ -221,9 +219,9 @@ def class_images(run: Path, pipe, prompt: str, count: int, *, resolution: int, s
             image = pipe(prompt, num_inference_steps=steps, guidance_scale=7.5, height=resolution,
                          width=resolution, generator=torch.Generator("cpu").manual_seed(seed + i),
                          output_type="pil").images[0]
-        tmp = path.with_suffix(".tmp.png")
-        image.save(tmp)
-        os.replace(tmp, path)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        write_atomic(path, buffer.getvalue())
     progress({"stage": "prior", "step": count, "total": count, "message": None})
     return paths
 

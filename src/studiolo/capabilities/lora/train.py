@@ -52,8 +52,8 @@ from studiolo.capabilities.lora.math import (
     tokenize,
 )
 from studiolo.capabilities.lora.run import LoraArgs, StopAtStepEnd
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument, StudioloError
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.settings import Settings
 
 MAX_SEED = 2**32 - 1

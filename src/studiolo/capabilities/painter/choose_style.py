@@ -11,10 +11,11 @@ from __future__ import annotations
 import threading
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from studiolo.capabilities.painter.understand import SceneSpec, _load_or_embed
+from studiolo.capabilities.painter.understand import SceneSpec
 
 _ARTIST_NOTES = {
     "Vincent van Gogh": "post-impressionist swirling brushstrokes, starry night skies, wheat fields, cypresses, sunflowers",
@@ -72,20 +73,24 @@ def _plain(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
-def _paintings() -> tuple[list, np.ndarray]:
+def _paintings(cache_dir: Path | None = None) -> tuple[list, np.ndarray]:
     from studiolo.features.styles import list_styles
+    from studiolo.features.text import embed_cached
 
     with _lock:
         if "styles" not in _cache:
             styles = [s for s in list_styles() if s.kind == "painting"]
             texts = [f"{s.title}, by {s.artist}: {_ARTIST_NOTES.get(s.artist, 'a painting')}" for s in styles]
-            _cache["styles"] = (styles, _load_or_embed(texts))
+            _cache["styles"] = (styles, embed_cached(texts, cache_dir, "painter-styles"))
         return _cache["styles"]  # type: ignore[return-value]
 
 
-def choose_style(spec: SceneSpec) -> StyleChoice:
-    """The built-in painting to paint `spec` with, and the similarity that picked it."""
-    styles, vectors = _paintings()
+def choose_style(spec: SceneSpec, cache_dir: Path | None = None) -> StyleChoice:
+    """The built-in painting to paint `spec` with, and the similarity that picked it.
+
+    `cache_dir`: where the paintings' text embeddings may be kept between runs.
+    """
+    styles, vectors = _paintings(cache_dir)
     from studiolo.features.text import get_encoder
 
     scene = f"{spec.prompt}. {spec.mood.name} {spec.time_of_day.name} {' '.join(spec.subject_names)}"

@@ -21,10 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studiolo.capabilities.painter.compose import compose
 from studiolo.capabilities.painter.understand import Choice, SceneSpec, understand
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit
-from studiolo.hookspecs import hookimpl
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 # Moderate: the network's strokes and texture, while the composition still reads.
@@ -89,7 +89,7 @@ class PainterEngine:
         recipe = request.recipe
         # 2. Understand.
         progress({"stage": "understand", "step": 0, "total": 1})
-        spec = understand(recipe.prompt)
+        spec = understand(recipe.prompt, cache_dir=request.settings.home / "cache")
         if options.palette is not None:
             spec = dataclasses.replace(spec, palette=Choice(options.palette, 1.0, "set by the `palette` option"))
         progress({"stage": "understand", "step": 1, "total": 1})
@@ -115,7 +115,7 @@ class PainterEngine:
 
 def _style_for(spec: SceneSpec, forced: str | None, blend: list[PainterStyleRef] | None = None):
     from studiolo.capabilities.painter.choose_style import StyleChoice, choose_style
-    from studiolo.capabilities.style.transfer import blend_vectors, style_vector
+    from studiolo.features.style import blend_vectors, style_vector
     from studiolo.features.styles import get_style
 
     if blend:
@@ -165,10 +165,6 @@ def _artwork(recipe, image, spec: SceneSpec, style, options: PainterOptions) -> 
     return Artwork(recipe=recipe, image=image, credits=tuple(credits), width=image.width, height=image.height)
 
 
-@hookimpl
-def register_engines(register) -> None:
-    register(PainterEngine())
-
 
 __all__ = ["PALETTES", "PainterEngine", "PainterOptions", "PainterStyleRef", "SceneSpec", "compose",
-           "register_engines", "understand"]
+           "understand"]

@@ -9,15 +9,16 @@ choice keeps its score and a sentence saying why, so the recipe can show it.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from studiolo.core.errors import InvalidArgument
+from studiolo.features.text import embed_cached
 from studiolo.features.vocab import CONCEPTS, EXAMPLES, STOPWORDS, Concept
 
 # Cosine above which a word lands on a concept. Tuned on MiniLM: synonyms
@@ -61,42 +62,17 @@ class SceneSpec:
         return dataclasses.asdict(self)
 
 
-def concept_vectors() -> np.ndarray:
-    """MiniLM embeddings of every concept description, computed once per process (and cached on disk)."""
+def concept_vectors(cache_dir: Path | None = None) -> np.ndarray:
+    """MiniLM embeddings of every concept description, computed once per process.
+
+    `cache_dir` (the studio's cache folder): kept there too, so a later start is instant
+    (embedding ~100 descriptions takes a couple of seconds on 2 cores).
+    """
     global _concept_vectors
     with _lock:
         if _concept_vectors is None:
-            _concept_vectors = _load_or_embed([c.description for c in CONCEPTS])
+            _concept_vectors = embed_cached([c.description for c in CONCEPTS], cache_dir, "painter-vocab")
         return _concept_vectors
-
-
-def _load_or_embed(texts: list[str]) -> np.ndarray:
-    # Embedding ~100 descriptions takes a couple of seconds on 2 cores; a small
-    # disk cache keyed by the texts makes every later start instant.
-    from studiolo.features.text import get_encoder, model_dir
-
-    key = hashlib.sha256(("\n".join(texts) + str(model_dir())).encode()).hexdigest()[:16]
-    path = None
-    try:
-        from studiolo.core.settings import Settings
-
-        path = Settings.from_env().home / "cache" / f"painter-vocab-{key}.npy"
-        if path.is_file():
-            vectors = np.load(path)
-            if vectors.shape[0] == len(texts):
-                return vectors
-    except (OSError, ValueError):  # a cache we cannot read is only a slower start
-        path = None
-    vectors = get_encoder().encode(texts)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
-            np.save(tmp, vectors)
-            tmp.replace(path)
-        except OSError:
-            pass
-    return vectors
 
 
 def _tokens(prompt: str) -> list[str]:
@@ -141,13 +117,14 @@ def _phrases(tokens: list[str], used: set[int]) -> list[tuple[str, list[int]]]:
     return units
 
 
-def _semantic(tokens: list[str], used: set[int]) -> tuple[dict[Concept, Choice], set[int]]:
+def _semantic(tokens: list[str], used: set[int], cache_dir: Path | None = None,
+              ) -> tuple[dict[Concept, Choice], set[int]]:
     units = _phrases(tokens, used)
     if not units:
         return {}, set()
     from studiolo.features.text import get_encoder
 
-    sims = get_encoder().encode([u for u, _ in units]) @ concept_vectors().T  # (units, concepts)
+    sims = get_encoder().encode([u for u, _ in units]) @ concept_vectors(cache_dir).T  # (units, concepts)
     found: dict[Concept, Choice] = {}
     newly: set[int] = set()
     for (unit, idx), row in zip(units, sims, strict=True):
@@ -177,15 +154,18 @@ def _could_not_map(prompt: str, tried: list[str]) -> InvalidArgument:
     )
 
 
-def understand(prompt: str) -> SceneSpec:
-    """The scene a prompt asks for; InvalidArgument when no word of it can be painted."""
+def understand(prompt: str, *, cache_dir: Path | None = None) -> SceneSpec:
+    """The scene a prompt asks for; InvalidArgument when no word of it can be painted.
+
+    `cache_dir`: where the concept embeddings may be kept between runs (see `concept_vectors`).
+    """
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidArgument(
             f"`prompt` must be a non-empty text for the painter, got {prompt!r}; try {EXAMPLES[0]!r}."
         )
     tokens = _tokens(prompt)
     found, used = _lexical(tokens)
-    more, newly = _semantic(tokens, used)
+    more, newly = _semantic(tokens, used, cache_dir)
     for concept, choice in more.items():
         found.setdefault(concept, choice)
     used |= newly

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Recipe
 
 StyleArg = "str | os.PathLike[str] | PIL.Image.Image"

@@ -20,13 +20,14 @@ from typing import Any, ClassVar
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studiolo.capabilities.style.transfer import style_vector, stylize_with_vector
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.capabilities.style.transfer import stylize_with_vector
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit
 from studiolo.features.faces import detect_faces, face_mask, face_similarity
+from studiolo.features.style import style_vector
 from studiolo.features.styles import get_style
-from studiolo.hookspecs import hookimpl
 
 _RESULT_KEYS = ("faces", "face_box", "face_similarity", "face_similarity_full_style", "style_credit")
 
@@ -146,7 +147,3 @@ class PortraitEngine:
         return [Artwork(recipe=recipe, image=result, credits=tuple(credits),
                         parents=(parent,) if parent else (), width=result.width, height=result.height)]
 
-
-@hookimpl
-def register_engines(register: Any) -> None:
-    register(PortraitEngine())

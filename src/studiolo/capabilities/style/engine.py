@@ -11,12 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from studiolo.capabilities.style.transfer import MIN_TILE, StyleSpec, _check_image, stylize
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.capabilities.style.transfer import MIN_TILE, stylize
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit
+from studiolo.features.style import StyleSpec, check_image
 from studiolo.features.styles import get_style
-from studiolo.hookspecs import hookimpl
 
 
 class StyleRef(BaseModel):
@@ -84,7 +85,7 @@ class StyleTransferEngine:
                         f"Style input {ref.input!r} is not among the request's images "
                         f"{sorted(request.images)}."
                     )
-                pairs.append((_check_image(image, ref.input), ref.weight))
+                pairs.append((check_image(image, ref.input), ref.weight))
                 recorded.append({"input": ref.input, "weight": ref.weight})
         mask = None
         if options.mask_mode is not None:
@@ -120,7 +121,3 @@ class StyleTransferEngine:
         return [Artwork(recipe=recipe, image=image, credits=tuple(credits),
                         width=image.width, height=image.height)]
 
-
-@hookimpl
-def register_engines(register) -> None:
-    register(StyleTransferEngine())

@@ -1,8 +1,8 @@
 """Style transfer on the Magenta networks: any painting or picture as a style, at any size.
 
 Library functions (the portrait engine and the offline painter build on them)
-The `style` engine is in `style_engine.py`, the networks and the tiling in
-`style_tiles.py`.
+The `style` engine is in `engine.py`; the style vector is the shared feature
+`studiolo.features.style`, the networks and the tiling `studiolo.features.magenta`.
 
 - A style is a built-in name (`studiolo.features.styles`: bundled public-domain paintings
   and `magenta-0`..`magenta-25`) or a PIL image. `style_vector` turns it into the
@@ -24,63 +24,37 @@ The `style` engine is in `style_engine.py`, the networks and the tiling in
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from importlib import resources
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter
 
-from studiolo.core.engine import ProgressCallback, no_progress
-from studiolo.core.errors import ImageError, InvalidArgument
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.features import magenta as style_tiles
-from studiolo.features.styles import BuiltinStyle, get_style, style_image
+from studiolo.features.style import (
+    MIN_SIDE,
+    VECTOR_SIZE,
+    StyleSpec,
+    blend_vectors,
+    check_image,
+    check_vector,
+    multistyle,
+    predict,
+    style_vector,
+)
+from studiolo.features.styles import BuiltinStyle, get_style
 
-StyleSpec = str | Image.Image
-
-VECTOR_SIZE = 100
-MIN_SIDE = 16  # smaller than this and the network's 8x downsampling leaves nothing to style
-MAX_PIXELS = 64_000_000  # 8000 x 8000, as studiolo.core.imageio; larger is refused before any work
 MIN_TILE = 64
 
 
 # -- checks -------------------------------------------------------------------
 
 
-def _check_image(image: object, name: str) -> Image.Image:
-    if not isinstance(image, Image.Image):
-        raise InvalidArgument(
-            f"`{name}` must be a PIL image (open files with studiolo.core.imageio.open_image), "
-            f"got {type(image).__name__}."
-        )
-    w, h = image.size
-    if min(w, h) < MIN_SIDE:
-        raise InvalidArgument(
-            f"`{name}` is {w}x{h} px; both sides must be at least {MIN_SIDE} px."
-        )
-    if w * h > MAX_PIXELS:
-        raise ImageError(
-            f"`{name}` is {w}x{h} px ({w * h / 1e6:.0f} megapixels); style transfer takes at "
-            f"most {MAX_PIXELS / 1e6:.0f} megapixels. Downscale it first."
-        )
-    return image if image.mode == "RGB" else image.convert("RGB")
-
-
 def _check_unit(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         raise InvalidArgument(f"`{name}` must be a number between 0 and 1, got {value!r}.")
     return float(value)
-
-
-def _check_vector(vector: object) -> np.ndarray:
-    arr = np.asarray(vector, dtype=np.float32) if isinstance(vector, np.ndarray) else None
-    if arr is None or arr.size != VECTOR_SIZE or not np.isfinite(arr).all():
-        shape = getattr(vector, "shape", type(vector).__name__)
-        raise InvalidArgument(
-            f"`vector` must be a finite array of {VECTOR_SIZE} numbers from style_vector(), "
-            f"got {shape}."
-        )
-    return arr.reshape(1, 1, 1, VECTOR_SIZE)
 
 
 def _check_tiling(tile: object, overlap: object) -> tuple[int, int]:
@@ -91,81 +65,6 @@ def _check_tiling(tile: object, overlap: object) -> tuple[int, int]:
             f"`overlap` must be an integer from 0 to tile/2 ({tile // 2}), got {overlap!r}."
         )
     return tile, overlap
-
-
-# -- style vectors ------------------------------------------------------------
-
-
-def _predict(image: Image.Image, style_size: int) -> np.ndarray:
-    # Short side to `style_size`, then the central 256 px: a larger style_size
-    # shows the network finer brushwork (smaller strokes in the result).
-    w, h = image.size
-    scale = style_size / min(w, h)
-    image = image.resize(
-        (max(style_size, round(w * scale)), max(style_size, round(h * scale))),
-        Image.Resampling.LANCZOS,
-    )
-    side = style_tiles.PREDICT_SIZE
-    left, top = (image.width - side) // 2, (image.height - side) // 2
-    crop = image.crop((left, top, left + side, top + side))
-    x = np.asarray(crop, dtype=np.float32)[None] / 255.0  # (1, 256, 256, 3)
-    session = style_tiles.predict_session()
-    out = session.run(None, {session.get_inputs()[0].name: x})[0]
-    return out.reshape(VECTOR_SIZE).astype(np.float32)
-
-
-@functools.cache
-def _swatch() -> Image.Image:
-    # What a Magenta style looks like, for its bottleneck: that style painted over
-    # the bundled demo photo (the 26-style network has no bottleneck of its own).
-    from studiolo.core.imageio import open_image
-
-    data = resources.files("studiolo.data").joinpath("photos").joinpath("astronaut.jpg").read_bytes()
-    return open_image(data, mode="RGB").resize((256, 256), Image.Resampling.LANCZOS)
-
-
-@functools.cache
-def _builtin_vector(style_id: str, style_size: int) -> np.ndarray:
-    style = get_style(style_id)
-    if style.kind == "magenta":
-        weights = np.zeros(26, np.float32)
-        weights[style.magenta_index] = 1.0
-        image = _multistyle(_swatch(), weights)
-    else:
-        image = style_image(style)
-    vector = _predict(image, style_size)
-    vector.setflags(write=False)  # cached: nobody may change it in place
-    return vector
-
-
-def style_vector(style: StyleSpec, *, style_size: int = 256) -> np.ndarray:
-    """The (100,) float32 style bottleneck of a built-in style name or a style image.
-
-    Built-in styles are computed once per process and cached (read-only arrays).
-    """
-    if isinstance(style_size, bool) or not isinstance(style_size, int) or not (
-        style_tiles.PREDICT_SIZE <= style_size <= 2048
-    ):
-        raise InvalidArgument(
-            f"`style_size` must be an integer from {style_tiles.PREDICT_SIZE} to 2048, "
-            f"got {style_size!r}."
-        )
-    if isinstance(style, str):
-        return _builtin_vector(get_style(style).id, style_size)
-    return _predict(_check_image(style, "style"), style_size)
-
-
-def blend_vectors(pairs: Sequence[tuple[np.ndarray, float]]) -> np.ndarray:
-    """Weighted mean of style vectors; weights must be positive and are normalised to sum 1."""
-    if not pairs:
-        raise InvalidArgument("`pairs` must hold at least one (vector, weight), got none.")
-    total = 0.0
-    for i, (_, weight) in enumerate(pairs):
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
-            raise InvalidArgument(f"Style weight {i} must be a positive number, got {weight!r}.")
-        total += float(weight)
-    mixed = sum(_check_vector(v).reshape(VECTOR_SIZE) * (w / total) for v, w in pairs)
-    return np.asarray(mixed, dtype=np.float32)
 
 
 # -- stylising ----------------------------------------------------------------
@@ -179,20 +78,6 @@ def _transform_fn(vector: np.ndarray):
         return session.run(None, {names[0]: tile[None], names[1]: vector})[0][0]
 
     return run
-
-
-def _multistyle(content: Image.Image, weights: np.ndarray, tile: int = 1024, overlap: int = 64,
-                progress: ProgressCallback = no_progress) -> Image.Image:
-    session = style_tiles.multistyle_session()
-
-    def run(tile_: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(tile_.transpose(2, 0, 1)[None])  # (1, 3, h, w)
-        return session.run(None, {"image": x, "style_weights": weights})[0][0].transpose(1, 2, 0)
-
-    out = style_tiles.run_tiled(
-        np.asarray(content), run, tile=tile, overlap=overlap, progress=progress
-    )
-    return Image.fromarray(out)
 
 
 def _feathered(mask: Image.Image, invert: bool) -> np.ndarray:
@@ -225,7 +110,7 @@ def _finish(content: Image.Image, styled: Image.Image, strength: float, preserve
 def _prepare(content: object, strength: object, mask: object, tile: object, overlap: object,
              work_side: object) -> tuple[Image.Image, float, Image.Image | None, int, int]:
     # 1. Check inputs. Raise error if not correct.
-    content = _check_image(content, "content")
+    content = check_image(content, "content")
     strength = _check_unit(strength, "strength")
     tile, overlap = _check_tiling(tile, overlap)
     if mask is not None:
@@ -274,12 +159,12 @@ def stylize_with_vector(
     content, strength, mask, tile, overlap = _prepare(
         content, strength, mask, tile, overlap, work_side
     )
-    vector = _check_vector(vector)
+    vector = check_vector(vector)
     if strength == 0.0:
         return content.copy()
     # 2. Move the style toward the content's own style (Ghiasi et al. 2017, section 5).
     if strength < 1.0:
-        own = _predict(content, style_tiles.PREDICT_SIZE).reshape(vector.shape)
+        own = predict(content, style_tiles.PREDICT_SIZE).reshape(vector.shape)
         vector = (own + (vector - own) * strength).astype(np.float32)
     # 3. Run the network tile by tile.
     _, fixed = style_tiles.transform_session()
@@ -348,7 +233,7 @@ def stylize(
         )
         if strength == 0.0:
             return content.copy()
-        styled = _multistyle(_work_copy(content, work_side), weights, tile, overlap, progress)
+        styled = multistyle(_work_copy(content, work_side), weights, tile, overlap, progress)
         if styled.size != content.size:
             styled = styled.resize(content.size, Image.Resampling.LANCZOS)
         return _finish(content, styled, strength, preserve_colors, mask, invert)

@@ -9,5 +9,33 @@
   name).score_images(images)` scores any pictures.
 - `codes`: a profile as a short shareable code ("stv1-...").
 
-Nothing is imported here, so `import studiolo.capabilities.taste.steer` stays light.
+The shared picture features it learns on live in `studiolo.features`. Only the hook
+implementations are here, so importing the plugin stays light.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from studiolo.hookspecs import hookimpl
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    from studiolo.capabilities.taste.cli import rate, taste
+
+    cli.add_command(rate)
+    cli.add_command(taste)
+
+
+@hookimpl
+def register_routes(app: Any) -> None:
+    from studiolo.capabilities.taste import web
+
+    app.include_router(web.api)
+    app.include_router(web.pages)
+
+
+@hookimpl
+def nav_links(viewer: Any) -> list[dict[str, str]]:
+    return [{"href": "/rate", "label": "Rate"}]

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, emit_json, json_option, pass_ctx
 from studiolo.core.errors import InvalidArgument
 
 EMBEDDER_HELP = ("Features the profile sees with: default (bundled weights), clip[:MODEL] or "
@@ -46,7 +46,7 @@ def progress_line(studio: Any, person: str, profile: Any) -> str:
     return f"Profile: {trust_sentence(None, training_pairs(studio, person).total)}"
 
 
-@cli.command()
+@click.command()
 @click.option("--terminal", is_flag=True, help="Ask in the terminal (1, 2, s to skip, q to quit) "
               "instead of a page in the browser.")
 @click.option("--no-browser", is_flag=True, help="Print the page's address instead of opening it.")
@@ -147,7 +147,7 @@ def _rate_in_terminal(studio: Any, person: str, query: str | None, rounds: int |
 # -- studiolo taste ----------------------------------------------------------------
 
 
-@cli.group()
+@click.group()
 def taste() -> None:
     """Your taste profile: what it learned, how far to trust it, and codes to share it.
 

@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Recipe
 
 Score = Callable[[list[Image.Image]], np.ndarray]
@@ -150,7 +151,7 @@ def allowed_paintings(optouts: Iterable[Any] = ()) -> list[Any]:
 
 def _style_space(ids: Sequence[str]) -> np.ndarray:
     """(len(ids), d) coordinates in [0, 1]: the style vectors' first principal components."""
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
 
     vectors = np.stack([style_vector(i) for i in ids]).astype(np.float64)
     centred = vectors - vectors.mean(0)

