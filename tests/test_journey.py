@@ -293,8 +293,6 @@ def test_studio_stores_every_frame_and_reruns_one(studio_home, content):
 
 
 def cli(capsys, *args):
-    import studiolo.capabilities.journey.cli  # noqa: F401  (attaches the command until app.py imports it)
-
     code = main(["explore", *args])
     out, err = capsys.readouterr()
     return code, out, err

@@ -19,10 +19,9 @@ from studiolo.capabilities.taste.profile import (
     load_profile,
     save_profile,
 )
-from studiolo.capabilities.taste.verbs import TasteWarning
 from studiolo.cli import main
 from studiolo.core.engine import Request
-from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.errors import InvalidArgument, TasteWarning, UnknownName
 from studiolo.core.types import Artwork, Recipe
 from studiolo.studio import Studio
 

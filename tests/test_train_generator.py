@@ -19,11 +19,9 @@ from click.testing import CliRunner
 from PIL import Image
 from safetensors.torch import load_file
 
-import studiolo.capabilities.generator.cli  # noqa: F401  (attaches `train generator` and `sample`)
 from studiolo.capabilities.generator.engine import GeneratorEngine
 from studiolo.capabilities.generator.nets import load_generator
 from studiolo.capabilities.generator.train import TrainingInterrupted, train_generator
-from studiolo.capabilities.generator.verbs import GeneratorVerbs
 from studiolo.cli import main
 from studiolo.cli.app import cli
 from studiolo.core.engine import Request
@@ -60,8 +58,6 @@ def _env(home, monkeypatch):
     monkeypatch.setenv("STUDIOLO_HOME", str(home))
     monkeypatch.setenv("STUDIOLO_PERSON", "Ada Painter")
     monkeypatch.delenv("STUDIOLO_DATABASE_URL", raising=False)
-    if not hasattr(Studio, "sample"):  # until GeneratorVerbs is among Studio's bases
-        monkeypatch.setattr(Studio, "sample", GeneratorVerbs.sample, raising=False)
 
 
 @pytest.fixture(scope="module")

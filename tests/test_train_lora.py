@@ -266,7 +266,6 @@ def test_bad_model_and_folder(tiny_sd, tmp_path, photos, settings):
 # -- the command line ------------------------------------------------------------------------------
 
 def test_cli_trains_and_generate_uses_the_lora(tiny_sd, photos, studio_home, capsys):
-    import studiolo.capabilities.lora.cli  # noqa: F401  (the lead registers it in cli/app.py)
     from studiolo.cli import main
 
     rc = main(["train", "lora", str(photos), "--model", str(tiny_sd), "--trigger", "ohwx",
@@ -286,7 +285,6 @@ def test_cli_trains_and_generate_uses_the_lora(tiny_sd, photos, studio_home, cap
 
 
 def test_cli_errors_and_interrupt(tiny_sd, photos, studio_home, capsys, monkeypatch):
-    import studiolo.capabilities.lora.cli  # noqa: F401
     from studiolo.capabilities.lora import train as lora
     from studiolo.cli import main
     assert main(["train", "lora", str(photos), "--model", str(tiny_sd)]) == 1

@@ -2,31 +2,38 @@
 
 It holds the settings, the catalog, the file store, the plugins and the job
 runner as explicit fields, and offers one path for making artworks:
-`Studio.run(recipe, images)`, which `generate`, `img2img`, `inpaint` and the
-other verbs fill in. Data flows one way: face -> Studio -> engine ->
-provenance -> catalog.
+`Studio.run(recipe, images)`, then `store`, `get`, `list`, `rerun` and
+`acting_as(person)`. The public verbs (`generate`, `paint`, `stylize`, ...) are
+functions of their capabilities, taking the Studio as a `studiolo.core.maker.Maker`,
+bound here as methods: this file names them, their bodies live with their
+engines. Data flows one way: face -> Studio -> engine -> provenance -> catalog.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from studiolo.capabilities.curate.verbs import CurateVerbs
-from studiolo.capabilities.diffusion.verbs import EditVerbs
-from studiolo.capabilities.generator.verbs import GeneratorVerbs
-from studiolo.capabilities.journey.verbs import JourneyVerbs
-from studiolo.capabilities.painter.verbs import OfflineVerbs
-from studiolo.capabilities.taste.verbs import TASTE_NOTE, TasteVerbs, check_taste_arguments
+from studiolo.capabilities.curate import verbs as curate
+from studiolo.capabilities.diffusion import verbs as diffusion
+from studiolo.capabilities.generator import verbs as generator
+from studiolo.capabilities.journey import verbs as journey
+from studiolo.capabilities.painter import verbs as painter
+from studiolo.capabilities.portrait import verbs as portrait
+from studiolo.capabilities.style import verbs as style
+from studiolo.capabilities.taste import verbs as taste_verbs
+from studiolo.capabilities.taste.verbs import TASTE_NOTE, check_taste_arguments
+from studiolo.capabilities.upscale import verbs as upscale
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.settings import Settings
-from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe
+from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe, random_seed
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 
@@ -34,12 +41,29 @@ ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 DEFAULT_TXT2IMG_ENGINES = ("diffusion", "painter")
 
 
-def random_seed() -> int:
-    return random.SystemRandom().randrange(0, 2**32)
-
-
-class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs, TasteVerbs):
+class Studio:
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
+
+    # -- the verbs: each capability's, bound as methods (see the module docstring) ----
+    generate = diffusion.generate
+    img2img = diffusion.img2img
+    inpaint = diffusion.inpaint
+    outpaint = diffusion.outpaint
+    paint = painter.paint
+    stylize = style.stylize
+    portrait = portrait.portrait
+    upscale = upscale.upscale
+    explore = journey.explore
+    train_generator = generator.train_generator
+    sample = generator.sample
+    generators = generator.generators
+    taste_profile = taste_verbs.taste_profile
+    make_exhibition = curate.make_exhibition
+    list_exhibitions = curate.list_exhibitions
+    exhibition_view = curate.exhibition_view
+    shared_exhibition_view = curate.shared_exhibition_view
+    export_exhibition = curate.export_exhibition
+    delete_exhibition = curate.delete_exhibition
 
     def __init__(
         self,
@@ -74,13 +98,22 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         store: bool = True,
         person: str | None = None,
         select: Callable[[list[Artwork]], list[Artwork]] | None = None,
+        taste: Any = None,
+        candidates: int | None = None,
+        taste_search: bool | Mapping[str, Any] | None = None,
     ) -> list[Artwork]:
         """Make artworks from a recipe and input images (by role), store and return them.
 
         Input images are read safely, kept in the file store by content hash
         and named in the recipe, so the recipe alone can make the image again.
-        `select` picks which of the made artworks are stored (taste steering).
+        `select` picks which of the made artworks are stored. `taste` (a taste
+        profile's name): make `candidates` and keep the `batch_size` it rates highest
+        (the taste capability's `steered`; `taste_search` for the painter's search).
         """
+        check_taste_arguments(taste, candidates, taste_search)
+        if taste is not None:
+            return taste_verbs.steered(self, recipe, taste, candidates=candidates, keep=batch_size,
+                                       search=taste_search, progress=progress, device=device)
         # The "taste" note records how a recipe was chosen; no engine reads it.
         note = recipe.options.get(TASTE_NOTE)
         if note is not None:
@@ -106,6 +139,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             batch_size=batch_size,
             device=device or self.settings.device,
             settings=self.settings,
+            engines=self.engines,
         )
         made = engine.run(request, progress)
         if note is not None:
@@ -121,7 +155,8 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         progress({"stage": "store", "step": 0, "total": len(made)})
         stored = [
             self.store(a, parents=parents, person=person or self.settings.person,
-                       influences=influences, style_credits=style_credits)
+                       influences=influences, style_credits=style_credits,
+                       private=self.settings.private_works)
             for a in made
         ]
         progress({"stage": "store", "step": len(stored), "total": len(stored)})
@@ -161,10 +196,13 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         style_credits: Sequence[Any] | None = None,
         include_prompt: bool | None = None,
         training_mining: str | None = None,
+        private: bool | None = None,
     ) -> Artwork:
         """Store an engine's artwork: ledger, watermark, recipe chunk, C2PA signature, record.
 
         `include_prompt` / `training_mining` override the studio's settings for this artwork.
+        `private` (default: the settings' `private_works`) is recorded with the row itself,
+        so the artwork is never public, not even for a moment.
         """
         from studiolo.catalog.marks import add_mark, find_by_mark
         from studiolo.provenance.pipeline import prepare
@@ -192,8 +230,13 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             image=prepared.image,
         )
         existed = self.catalog.has_artwork(sha)
+        private = bool(self.settings.private_works if private is None else private)
         try:
-            self.catalog.add_artwork(stored, ext="png")
+            self.catalog.add_artwork(stored, ext="png", private=private)
+            if existed and private:  # the same pixels made again, privately
+                from studiolo.catalog import visibility
+
+                visibility.set_private(self.catalog, sha, True)
             # The mark is fixed by recipe, person and pixels, so a rerun that
             # makes the same pixels carries the same mark: it keeps naming the
             # first record, whose recipe is the same.
@@ -210,46 +253,6 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             raise
         return stored
 
-    # -- verbs ----------------------------------------------------------------
-    def generate(
-        self,
-        prompt: str,
-        *,
-        engine: str | None = None,
-        model: str | None = None,
-        negative_prompt: str = "",
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        width: int = 512,
-        height: int = 512,
-        sampler: str | None = None,
-        loras: Sequence[LoraSpec | str] = (),
-        batch_size: int = 1,
-        options: Mapping[str, Any] | None = None,
-        progress: ProgressCallback = no_progress,
-        device: str | None = None,
-        taste: Any = None,
-        candidates: int | None = None,
-        taste_search: bool | Mapping[str, Any] | None = None,
-    ) -> list[Artwork]:
-        """Text to image. With no engine named: diffusion when a model is given, else the painter.
-
-        `taste` (a taste profile's name): make `candidates` (default 8) and keep the
-        `batch_size` it rates highest; the painter also searches its options first
-        (`taste_search`), other engines suggest style words (see `studio_taste`).
-        """
-        check_taste_arguments(taste, candidates, taste_search)
-        engine_id = engine or self.default_txt2img_engine(model)
-        recipe = self._recipe(
-            engine_id, "txt2img", prompt, negative_prompt, seed, steps, guidance, width,
-            height, sampler, model, loras, None, options,
-        )
-        if taste is not None:
-            return self._steered(recipe, taste, candidates=candidates, keep=batch_size,
-                                 search=taste_search, progress=progress, device=device)
-        return self.run(recipe, batch_size=batch_size, progress=progress, device=device)
-
     def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:
         """Make an artwork again from its stored recipe and input images."""
         original = self.get(artwork_id)
@@ -260,6 +263,14 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
     def get(self, id_or_prefix: str) -> Artwork:
         artwork = self.catalog.get_artwork(id_or_prefix)
         return artwork.replace(path=self.files.path(artwork.id))
+
+    def image(self, artwork_id: str) -> Any:
+        """The stored picture of an artwork, opened safely (a PIL image)."""
+        from studiolo.core.files import is_sha256
+        from studiolo.core.imageio import open_image
+
+        sha = artwork_id if is_sha256(artwork_id) else self.catalog.resolve_id(artwork_id)
+        return open_image(self.files.path(sha))
 
     def list(self, **filters: Any) -> list[Artwork]:
         return [a.replace(path=self.files.path(a.id)) for a in self.catalog.list_artworks(**filters)]
@@ -278,13 +289,38 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
                 return engine_id
         return "diffusion"
 
-    # -- helpers ------------------------------------------------------------
-    def _recipe(
-        self, engine: str, mode: str, prompt: str, negative: str, seed: int | None,
-        steps: int | None, guidance: float | None, width: int, height: int,
-        sampler: str | None, model: str | None, loras: Sequence[LoraSpec | str],
-        strength: float | None, options: Mapping[str, Any] | None,
+    def acting_as(self, person: str, *, private: bool | None = None) -> Studio:
+        """The same studio (catalog, files, engines, jobs) working for `person`.
+
+        `private`: whether what this view stores is private (default: as the settings say).
+        """
+        view = copy.copy(self)
+        changes: dict[str, Any] = {"person": person}
+        if private is not None:
+            changes["private_works"] = bool(private)
+        view.settings = dataclasses.replace(self.settings, **changes)
+        return view
+
+    # -- helpers for the verbs ---------------------------------------------------
+    def recipe(
+        self,
+        *,
+        engine: str,
+        mode: str = "txt2img",
+        prompt: str = "",
+        negative_prompt: str = "",
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        width: int = 512,
+        height: int = 512,
+        sampler: str | None = None,
+        model: str | None = None,
+        loras: Sequence[LoraSpec | str] = (),
+        strength: float | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Recipe:
+        """A recipe from keywords: a random seed when none is given, LoRA texts parsed."""
         from studiolo.models.lora import parse_lora_arg
 
         specs = tuple(lo if isinstance(lo, LoraSpec) else parse_lora_arg(lo) for lo in loras)
@@ -293,7 +329,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             engine=engine,
             mode=mode,
             prompt=prompt,
-            negative_prompt=negative or "",
+            negative_prompt=negative_prompt or "",
             seed=random_seed() if seed is None else seed,
             steps=defaults["steps"] if steps is None else steps,
             guidance=defaults["guidance"] if guidance is None else guidance,
@@ -309,7 +345,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
     def _known(self, ids: Sequence[str]) -> tuple[str, ...]:
         return tuple(i for i in ids if self.catalog.has_artwork(i))
 
-    def _parents_of(self, image: Any) -> tuple[str, ...]:
+    def parents_of(self, image: Any) -> tuple[str, ...]:
         """An input that is itself a stored artwork becomes a parent (credit flows through edits)."""
         if not isinstance(image, (str, os.PathLike)):
             return ()

@@ -20,7 +20,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -49,12 +48,8 @@ from studiolo.catalog.ratings import RatingTable
 from studiolo.catalog.schema import (
     artwork_parents,
     artworks,
-    collection_items,
     credits,
-    exhibition_items,
-    marks,
     people,
-    ratings,
     recipes,
     tags,
 )
@@ -372,17 +367,21 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
         sha = self.resolve_id(id_or_prefix)
         with self.engine.begin() as conn:
             recipe_id = conn.scalar(select(artworks.c.recipe_id).where(artworks.c.id == sha))
-            # Explicit deletes rather than ON DELETE CASCADE alone, so a SQLite
-            # connection opened without foreign_keys=ON cannot leave orphans.
-            for table in (tags, credits, artwork_parents, collection_items, exhibition_items):
-                conn.execute(delete(table).where(table.c.artwork_id == sha))
-            conn.execute(delete(marks).where(marks.c.artwork_sha == sha))
-            conn.execute(
-                delete(ratings).where(or_(ratings.c.artwork_id == sha, ratings.c.other_id == sha))
-            )
+            # Every row that points at the artwork, found from the tables' own foreign keys,
+            # so a table added later cannot be forgotten here; explicit deletes rather than
+            # ON DELETE CASCADE alone, so a SQLite connection without foreign_keys=ON cannot
+            # leave orphans.
+            for column in artwork_references():
+                conn.execute(delete(column.table).where(column == sha))
             conn.execute(delete(artworks).where(artworks.c.id == sha))
             conn.execute(delete(recipes).where(recipes.c.id == recipe_id))
         return sha
+
+
+def artwork_references() -> list[Any]:
+    """Every column of the schema with a foreign key to `artworks.id`, children first."""
+    return [fk.parent for table in reversed(artworks.metadata.sorted_tables)
+            for fk in table.foreign_keys if fk.column is artworks.c.id]
 
 
 def open_catalog(settings: Any) -> Catalog:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 from collections.abc import Callable, Sequence
@@ -56,7 +55,30 @@ def _device(value: str | None) -> str | None:
         raise click.BadParameter(str(exc)) from None
 
 
-@click.group(context_settings=CONTEXT)
+class StudioGroup(click.Group):
+    """The `studiolo` group: its commands are registered on first use, not on import.
+
+    So a capability's command module can import this module (for `Ctx`, `json_option`,
+    ...) without a cycle, and `register_commands` runs once, when a command is looked up.
+    """
+
+    _registered = False
+
+    def _register(self) -> None:
+        if not StudioGroup._registered:
+            StudioGroup._registered = True
+            register_commands()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._register()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=StudioGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="studiolo")
 @click.option(
     "--home",
@@ -197,12 +219,3 @@ def register_commands() -> None:
     from studiolo.plugins import default_plugin_manager
 
     default_plugin_manager().hook.register_commands(cli=cli)
-
-
-@functools.cache
-def _registered() -> bool:
-    register_commands()
-    return True
-
-
-_registered()

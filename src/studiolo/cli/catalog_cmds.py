@@ -22,20 +22,14 @@ from studiolo.cli.app import (
 console = Console()
 
 
-def describe(recipe: Any) -> str:
-    """The prompt, or for prompt-less work what was done ("style: The Kiss", "upscale 2x")."""
+def describe(recipe: Any, engines: Any = None) -> str:
+    """The prompt, or for prompt-less work what its engine says was done ("stylize: The Kiss")."""
     if recipe.prompt:
         return recipe.prompt
-    options = recipe.options or {}
-    if recipe.mode == "upscale":
-        return f"upscale {options.get('scale', '')}x".replace(" x", "")
-    names = [s.get("title") or s.get("name") or s.get("input") for s in options.get("styles") or []
-             if isinstance(s, dict)]
-    if isinstance(options.get("style"), str):  # a journey's "style" is its options, not a name
-        names.append(options["style"])
-    if not names and recipe.mode == "portrait":
-        names.append("style image")
-    return f"{recipe.mode}: {' + '.join(str(n) for n in names)}" if names else recipe.mode
+    engine = engines.get(recipe.engine) if engines is not None and recipe.engine in engines else None
+    if engine is not None and hasattr(engine, "describe"):
+        return str(engine.describe(recipe))
+    return recipe.mode
 
 
 @cli.command("ls")
@@ -57,7 +51,7 @@ def ls_cmd(ctx: Ctx, query: str | None, engine: str | None, limit: int, offset: 
     table = Table("id", "made", "engine", "size", "seed", "prompt", box=None)
     for a in artworks:
         made = a.created.strftime("%Y-%m-%d %H:%M") if a.created else ""
-        prompt = describe(a.recipe)
+        prompt = describe(a.recipe, ctx.studio.engines)
         prompt = prompt if len(prompt) < 60 else prompt[:57] + "..."
         table.add_row(a.id[:12], made, a.recipe.engine, f"{a.width}x{a.height}",
                       str(a.recipe.seed), prompt)

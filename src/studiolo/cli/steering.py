@@ -31,7 +31,7 @@ def taste_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def taste_warnings() -> Iterator[None]:
     """Show TasteWarnings (a profile with few ratings) as one yellow line each."""
-    from studiolo.capabilities.taste.verbs import TasteWarning
+    from studiolo.core.errors import TasteWarning
 
     with warnings_shown(TasteWarning):
         yield

@@ -34,6 +34,9 @@ class Request:
     # Where models, caches and LoRAs are looked for: the Studio passes its own, so an engine
     # never reads the environment (a bare Request, in a script or a test, gets the default).
     settings: Settings = field(default_factory=Settings.from_env)
+    # The studio's engines (a `studiolo.plugins.EngineRegistry`), so an engine can use another
+    # engine's public calls (the journey denoises with the diffusion engine's model cache).
+    engines: Any = None
 
 
 @runtime_checkable

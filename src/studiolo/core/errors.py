@@ -69,3 +69,14 @@ class JobFailed(StudioloError):
 
 class ConsentRefused(StudioloError):
     """A request or a training image uses work whose owner did not consent (names the policy)."""
+
+
+# -- warnings: the work went on, but the person should know ----------------------------
+
+
+class StudioloWarning(UserWarning):
+    """Base of the warnings studiolo gives on purpose (the CLI shows each as one line)."""
+
+
+class TasteWarning(StudioloWarning):
+    """A taste profile was used that has too few ratings to be trusted much."""

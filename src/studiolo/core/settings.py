@@ -27,6 +27,9 @@ class Settings:
     # The C2PA training-and-mining choice signed into every artwork: "notAllowed",
     # "allowed" or "constrained"; env STUDIOLO_TRAINING_MINING.
     training_mining: str = "notAllowed"
+    # Whether what this studio stores is private to its person (the web studio's "private"
+    # box makes a view with it set: see `Studio.acting_as`).
+    private_works: bool = False
 
     @property
     def files_dir(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -190,3 +191,11 @@ class Job:
     error: str | None = None
     created: datetime | None = None
     updated: datetime | None = None
+
+
+MAX_SEED = 2**32 - 1  # the seeds every engine accepts (a 32-bit generator seed)
+
+
+def random_seed() -> int:
+    """A seed from the operating system's randomness, 0 to MAX_SEED."""
+    return random.SystemRandom().randrange(0, MAX_SEED + 1)

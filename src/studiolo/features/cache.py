@@ -8,11 +8,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studiolo.core.atomic import npz_bytes, write_atomic
+from studiolo.core.maker import Maker
 
 if TYPE_CHECKING:
     from studiolo.features.embed import Embedder
@@ -39,7 +40,7 @@ def _remember(key: tuple[str, str], value: np.ndarray) -> None:
 
 
 def artwork_features(
-    studio: Any, artwork_ids: Sequence[str], embedder: Embedder, *, disk: bool = True
+    studio: Maker, artwork_ids: Sequence[str], embedder: Embedder, *, disk: bool = True
 ) -> np.ndarray:
     """(n, size) raw features of stored artworks (full ids), from memory, disk or the pixels.
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from PIL import Image
 
@@ -164,3 +166,45 @@ def complete_style_names(prefix: str) -> list[str]:
             if _normalise(text).startswith(key) and text not in found:
                 found.append(text)
     return sorted(found, key=str.lower)
+
+
+# -- a style argument: a built-in name, or an image ------------------------------
+
+
+def is_style_image(style: Any) -> bool:
+    """A style is an image when it is a picture or names an existing file; else a built-in name."""
+    if hasattr(style, "save") and hasattr(style, "size"):
+        return True
+    if isinstance(style, bytes):
+        return True
+    if isinstance(style, os.PathLike):
+        return True
+    if isinstance(style, str) and Path(style).expanduser().is_file():
+        return True
+    if isinstance(style, str) and looks_like_a_file(style):
+        raise InvalidArgument(
+            f"Style image {style!r}: no such file. Give an existing image, or a built-in style "
+            "name (see `studiolo styles`)."
+        )
+    return False
+
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+
+
+def looks_like_a_file(name: str) -> bool:
+    """A path rather than a style title: an image suffix or a folder in it."""
+    return name.lower().endswith(IMAGE_SUFFIXES) or "/" in name or os.sep in name
+
+
+def style_source(style: Any) -> Any:
+    return Path(style).expanduser() if isinstance(style, str) else style
+
+
+def style_names(options: Any) -> list[str]:
+    """The styles a recipe's options name, as a person reads them (a name, or "style image")."""
+    names = [s.get("title") or s.get("name") or s.get("input") for s in options.get("styles") or []
+             if isinstance(s, dict)]
+    if isinstance(options.get("style"), str):
+        names.append(options["style"])
+    return [str(n) for n in names]

@@ -8,8 +8,6 @@ and the page follows `/api/jobs/{id}/events`. No image logic lives here.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import random
 import threading
 import warnings
@@ -18,7 +16,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from studiolo.catalog import visibility
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback
 from studiolo.core.types import Artwork, Job
@@ -59,11 +56,9 @@ class RestyleRequest(BaseModel):
     private: bool = False
 
 
-def studio_as(studio: Any, person: str) -> Any:
+def studio_as(studio: Any, person: str, *, private: bool | None = None) -> Any:
     """The same studio (catalog, files, engines, jobs) acting for `person`."""
-    view = copy.copy(studio)
-    view.settings = dataclasses.replace(studio.settings, person=person)
-    return view
+    return studio.acting_as(person, private=private)
 
 
 Make = Callable[[Any, ProgressCallback, Callable[[list[Artwork]], None]], None]
@@ -74,7 +69,8 @@ def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[
     """Queue `make(studio_as_person, progress, stored)` as a job; return the job at once."""
     ready = threading.Event()
     box: dict[str, str] = {}
-    view = studio_as(studio, person)
+    # Private work is stored private: never public, not for a moment.
+    view = studio_as(studio, person, private=private)
     made: list[Artwork] = []
 
     def work(job_progress: ProgressCallback) -> list[Artwork]:
@@ -87,8 +83,6 @@ def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[
 
         def stored(artworks: list[Artwork]) -> None:
             for artwork in artworks:
-                if private:
-                    visibility.set_private(studio.catalog, artwork.id, True)
                 made.append(artwork)
                 hub.add_result(job_id, str(artwork.id))
 
@@ -129,7 +123,7 @@ def make_create(req: CreateRequest, image_path: Any) -> Make:
 def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCallback) -> list[Artwork]:
     """Text to image steered by the viewer's taste profile; a too-young profile's warning is
     shown as the job's message."""
-    from studiolo.capabilities.taste.verbs import TasteWarning
+    from studiolo.core.errors import TasteWarning
 
     engine = req.engine or studio.default_txt2img_engine(req.model)
     with warnings.catch_warnings(record=True) as caught:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studiolo.capabilities.diffusion.denoise import denoise
 from studiolo.capabilities.diffusion.images import composite, prepare_images
 from studiolo.capabilities.diffusion.prompt_weighting import encode_prompt, extract_lora_tags
 from studiolo.capabilities.diffusion.schedulers import (
@@ -86,6 +87,8 @@ def latent_shape(pipe: Any, height: int, width: int) -> tuple[int, int, int, int
 
 class DiffusionEngine:
     id: ClassVar[str] = "diffusion"
+    # What the CLI and the web studio call each progress stage of this engine.
+    stage_labels: ClassVar[dict[str, str]] = {"denoise": "Denoising", "decode": "Decoding"}
     capabilities: ClassVar[frozenset[str]] = frozenset({"txt2img", "img2img", "inpaint", "outpaint"})
     Options: ClassVar[type[BaseModel]] = DiffusionOptions
 
@@ -131,24 +134,16 @@ class DiffusionEngine:
         loras = self.apply_loras(key, base, recipe.loras, tag_loras, settings)
 
         # 4. Scheduler: the named one, else the model's own
-        own_cls, own_config = self._own_schedulers[key]
-        sampler_name = sampler or scheduler_name(own_cls.from_config(own_config))
+        sampler_name = self.sampler_name(key, sampler)
 
         # 5. Encode the prompt with weights
         embeds = encode_prompt(pipe, prompt, negative, clip_skip=options.clip_skip)
 
         model_hash = self.model_hash(source, settings)
-        sdxl = getattr(base, "text_encoder_2", None) is not None
         made: list[Artwork] = []
         for index in range(request.batch_size):
             seed = (recipe.seed + index) % (MAX_SEED + 1)
-            scheduler = (
-                make_scheduler(sampler, own_config) if sampler else own_cls.from_config(own_config)
-            )
-            if hasattr(scheduler, "noise_sampler_seed"):
-                # DPM++ SDE's Brownian tree would otherwise be seeded at random.
-                scheduler.noise_sampler_seed = seed
-            pipe.scheduler = scheduler
+            pipe.scheduler = self.scheduler(key, sampler, seed)
 
             # 6. Noise on the CPU, so a seed means the same picture on every device
             generator = torch.Generator("cpu").manual_seed(seed)
@@ -165,16 +160,9 @@ class DiffusionEngine:
                 kwargs.update(image=init, mask_image=mask, strength=strength, height=height, width=width)
 
             # 7. Denoise
-            callback = _progress_callback(progress, index, request.batch_size, recipe.steps, sdxl)
-            with torch.inference_mode():
-                image = pipe(
-                    num_inference_steps=recipe.steps,
-                    guidance_scale=recipe.guidance,
-                    generator=generator,
-                    callback_on_step_end=callback,
-                    output_type="pil",
-                    **kwargs,
-                ).images[0]
+            image = denoise(pipe, steps=recipe.steps, guidance=recipe.guidance, generator=generator,
+                            progress=progress, image_index=index, images=request.batch_size,
+                            **kwargs)
 
             # 8. Decode and return (unmasked pixels are the original ones, as in A1111)
             if mask is not None and recipe.mode in ("inpaint", "outpaint"):
@@ -198,6 +186,21 @@ class DiffusionEngine:
                 )
             )
         return made
+
+    # -- schedulers: the named one, else the model's own -------------------------------
+    def scheduler(self, key: tuple[str, str], sampler: str | None, seed: int) -> Any:
+        """A fresh scheduler for one image of the model loaded under `key`, seeded by `seed`."""
+        own_cls, own_config = self._own_schedulers[key]
+        scheduler = make_scheduler(sampler, own_config) if sampler else own_cls.from_config(own_config)
+        if hasattr(scheduler, "noise_sampler_seed"):
+            # DPM++ SDE's Brownian tree would otherwise be seeded at random.
+            scheduler.noise_sampler_seed = seed
+        return scheduler
+
+    def sampler_name(self, key: tuple[str, str], sampler: str | None) -> str:
+        """The A1111 name of the sampler a recipe records: the named one, else the model's own."""
+        own_cls, own_config = self._own_schedulers[key]
+        return sampler or scheduler_name(own_cls.from_config(own_config))
 
     # -- 1. checks --------------------------------------------------------------------
     def check_inputs(self, request: Request) -> DiffusionOptions:
@@ -392,23 +395,3 @@ def _pipeline_classes(auto) -> list[type]:
         else auto_pipeline.AUTO_INPAINT_PIPELINES_MAPPING
     )
     return list(mapping.values())
-
-
-def _progress_callback(progress: ProgressCallback, image: int, images: int, steps: int, sdxl: bool):
-    from studiolo.capabilities.diffusion.previews import latent_preview
-
-    def on_step_end(pipe, i: int, t, tensors: dict) -> dict:
-        total = getattr(pipe, "num_timesteps", None) or steps
-        # A preview about every eighth step and at the end: cheap, but not free.
-        every = max(1, total // 8)
-        preview = None
-        if (i + 1) % every == 0 or i + 1 == total:
-            preview = latent_preview(tensors["latents"], sdxl=sdxl)
-        progress(
-            {"stage": "denoise", "step": i + 1, "total": total, "preview": preview,
-             "image": image + 1, "images": images}
-        )
-        return tensors
-
-    return on_step_end
-

@@ -162,6 +162,13 @@ class JourneyEngine:
     def __init__(self) -> None:
         self._diffusion: Any = None  # a DiffusionEngine of our own, made on first use
 
+    def describe(self, recipe: Recipe) -> str:
+        """A prompt-less (style) journey frame, for listings: "explore: The Kiss + magenta-2"."""
+        from studiolo.features.styles import style_names
+
+        names = style_names(recipe.options or {})
+        return f"explore: {' + '.join(names)}" if names else "explore"
+
     def run(self, request: Request, progress: ProgressCallback = no_progress) -> list[Artwork]:
         options = self.check_inputs(request)
         spec = options.journey
@@ -234,9 +241,9 @@ class JourneyEngine:
                        progress: ProgressCallback) -> list[Artwork]:
         import torch
 
+        from studiolo.capabilities.diffusion.denoise import denoise
         from studiolo.capabilities.diffusion.engine import (
             DiffusionEngine,
-            _progress_callback,
             latent_shape,
             parse_options,
         )
@@ -244,18 +251,18 @@ class JourneyEngine:
             encode_prompt,
             extract_lora_tags,
         )
-        from studiolo.capabilities.diffusion.schedulers import (
-            canonical_scheduler_name,
-            make_scheduler,
-            scheduler_name,
-        )
+        from studiolo.capabilities.diffusion.schedulers import canonical_scheduler_name
         from studiolo.capabilities.diffusion.speed import load_dtype
         from studiolo.core.device import choose_device
 
         recipe, spec = request.recipe, options.journey
         # 1. Check each end as the diffusion engine would check a plain generation of it.
         ends = _ends(recipe, spec)
-        diffusion = self._diffusion = self._diffusion or DiffusionEngine()
+        # The studio's own diffusion engine (one model cache), else one of our own.
+        if request.engines is not None and "diffusion" in request.engines:
+            diffusion = request.engines.get("diffusion")
+        else:
+            diffusion = self._diffusion = self._diffusion or DiffusionEngine()
         for prompt, seed in ends:
             plain = recipe.replace(engine="diffusion", mode="txt2img", prompt=prompt, seed=seed,
                                    options=options.diffusion)
@@ -282,10 +289,8 @@ class JourneyEngine:
             )
         pipe.set_progress_bar_config(disable=True)
         loras = diffusion.apply_loras(key, pipe, recipe.loras, tags_a, settings)
-        own_cls, own_config = diffusion._own_schedulers[key]
-        sampler_name = sampler or scheduler_name(own_cls.from_config(own_config))
+        sampler_name = diffusion.sampler_name(key, sampler)
         model_hash = diffusion.model_hash(source, settings)
-        sdxl = getattr(pipe, "text_encoder_2", None) is not None
 
         # 3. Both ends' embeddings and noise, once
         embeds_a = encode_prompt(pipe, prompt_a, negative, clip_skip=dopts.clip_skip)
@@ -307,31 +312,17 @@ class JourneyEngine:
             prompt, seed = ends[near]
             progress({"stage": "journey", "step": n, "total": len(indices),
                       "message": f"frame {index + 1}/{spec.frames}"})
-            scheduler = (
-                make_scheduler(sampler, own_config) if sampler else own_cls.from_config(own_config)
-            )
-            if hasattr(scheduler, "noise_sampler_seed"):
-                scheduler.noise_sampler_seed = seed
-            pipe.scheduler = scheduler
+            pipe.scheduler = diffusion.scheduler(key, sampler, seed)
             # The generator goes on in the state a plain generation of `seed` leaves it in
             # (after its latents), so ancestral samplers add the same noise at the ends.
             generator = torch.Generator("cpu").manual_seed(seed)
             torch.randn(shape, generator=generator)
             latents = slerp(noise_a, noise_b, t) if spec.kind == "seeds" else noise_a
             kwargs = lerp_embeddings(embeds_a, embeds_b, t, pad)
-            callback = _progress_callback(progress, n, len(indices), recipe.steps, sdxl)
-            with torch.inference_mode():
-                image = pipe(
-                    latents=latents.to(device, load_dtype(device)),  # as a plain generation
-                    height=recipe.height,
-                    width=recipe.width,
-                    num_inference_steps=recipe.steps,
-                    guidance_scale=recipe.guidance,
-                    generator=generator,
-                    callback_on_step_end=callback,
-                    output_type="pil",
-                    **kwargs,
-                ).images[0]
+            image = denoise(pipe, steps=recipe.steps, guidance=recipe.guidance, generator=generator,
+                            progress=progress, image_index=n, images=len(indices),
+                            latents=latents.to(device, load_dtype(device)),  # as a plain generation
+                            height=recipe.height, width=recipe.width, **kwargs)
             frame_recipe = recipe.replace(
                 prompt=prompt, seed=seed, sampler=sampler_name, model_hash=model_hash, loras=loras,
                 width=image.width, height=image.height, strength=None, generator_device="cpu",

@@ -16,14 +16,14 @@ from studiolo.capabilities.painter.canvas import fbm, lay, mix, to_image, vertic
 from studiolo.capabilities.painter.palette import grade, palette_for
 from studiolo.capabilities.painter.understand import SceneSpec
 
-_LANDSCAPE = {"sea", "lake", "river", "mountains", "hills", "field", "forest", "tree", "desert", "snow", "city",
+LANDSCAPE = {"sea", "lake", "river", "mountains", "hills", "field", "forest", "tree", "desert", "snow", "city",
               "flowers", "figure", "lighthouse", "boat"}
 
 
 def _horizon(names: set[str], rng: np.random.Generator) -> float:
     if names & {"sea", "lake", "boat", "lighthouse"}:
         return rng.uniform(0.5, 0.6)
-    if not names & _LANDSCAPE:  # a sky picture: keep a low strip of land
+    if not names & LANDSCAPE:  # a sky picture: keep a low strip of land
         return rng.uniform(0.76, 0.84)
     if "mountains" in names:
         return rng.uniform(0.6, 0.68)
@@ -43,7 +43,7 @@ def compose(spec: SceneSpec, width: int, height: int, seed: int, *, horizon: flo
     time, mood = spec.time_of_day.name, spec.mood.name
     pal = palette_for(time, mood)
     h, w = height, width
-    if not names & _LANDSCAPE and names & {"flow", "geometry"}:
+    if not names & LANDSCAPE and names & {"flow", "geometry"}:
         canvas = _abstract(spec, pal, h, w, rng)
     else:
         canvas = _landscape(names, time, mood, pal, h, w, rng, horizon, clouds)

@@ -58,6 +58,8 @@ _LATER_OPTIONS = ("styles", "palette", "horizon", "clouds", "stroke")
 
 class PainterEngine:
     id: ClassVar[str] = "painter"
+    # What the CLI and the web studio call each progress stage of this engine.
+    stage_labels: ClassVar[dict[str, str]] = {"understand": "Reading the prompt", "compose": "Composing", "paint": "Painting"}
     capabilities: ClassVar[frozenset[str]] = frozenset({"txt2img"})
     Options: ClassVar[type[BaseModel]] = PainterOptions
 

@@ -24,7 +24,7 @@ from studiolo.capabilities.style.transfer import stylize_with_vector
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
-from studiolo.core.types import Artwork, Credit
+from studiolo.core.types import Artwork, Credit, Recipe
 from studiolo.features.faces import detect_faces, face_mask, face_similarity
 from studiolo.features.style import style_vector
 from studiolo.features.styles import get_style
@@ -71,6 +71,13 @@ class PortraitEngine:
     id: ClassVar[str] = "portrait"
     capabilities: ClassVar[frozenset[str]] = frozenset({"portrait"})
     Options: ClassVar[type[BaseModel]] = PortraitOptions
+
+    def describe(self, recipe: Recipe) -> str:
+        """What a portrait did, for listings: "portrait: The Kiss" (or "style image")."""
+        from studiolo.features.styles import style_names
+
+        names = style_names(recipe.options or {}) or ["style image"]
+        return f"portrait: {' + '.join(names)}"
 
     def run(self, request: Request, progress: ProgressCallback = no_progress) -> list[Artwork]:
         # 1. Check inputs. Raise error if not correct.

@@ -7,7 +7,7 @@ and the style credits.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -15,7 +15,7 @@ from studiolo.capabilities.style.transfer import MIN_TILE, stylize
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
-from studiolo.core.types import Artwork, Credit
+from studiolo.core.types import Artwork, Credit, Recipe
 from studiolo.features.style import StyleSpec, check_image
 from studiolo.features.styles import get_style
 
@@ -51,8 +51,17 @@ class StyleTransferEngine:
     """Style transfer: `init` is the content, styles are built-in names and/or input images."""
 
     id = "style"
+    # What the CLI and the web studio call each progress stage of this engine.
+    stage_labels: ClassVar[dict[str, str]] = {"stylize": "Stylising"}
     capabilities = frozenset({"stylize"})
     Options = StyleOptions
+
+    def describe(self, recipe: Recipe) -> str:
+        """What a prompt-less stylisation did, for listings: "stylize: The Kiss + magenta-2"."""
+        from studiolo.features.styles import style_names
+
+        names = style_names(recipe.options or {})
+        return f"stylize: {' + '.join(names)}" if names else "stylize"
 
     def run(self, request: Request, progress: ProgressCallback = no_progress) -> list[Artwork]:
         # 1. Check inputs.

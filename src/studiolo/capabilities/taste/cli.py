@@ -8,6 +8,7 @@ import click
 
 from studiolo.cli.app import Ctx, emit_json, json_option, pass_ctx
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.maker import Maker
 
 EMBEDDER_HELP = ("Features the profile sees with: default (bundled weights), clip[:MODEL] or "
                  "dino[:MODEL] from a local folder or the Hugging Face cache.")
@@ -26,7 +27,7 @@ def profile_dict(profile: Any) -> dict[str, Any]:
             "likes": profile.describe()}
 
 
-def refit(studio: Any, person: str, name: str, embedder: str | None) -> Any:
+def refit(studio: Maker, person: str, name: str, embedder: str | None) -> Any:
     """The refitted (and saved) profile, or None while there are too few pairs."""
     from studiolo.capabilities.taste.model import MIN_PAIRS
     from studiolo.capabilities.taste.profile import fit_profile, training_pairs
@@ -36,7 +37,7 @@ def refit(studio: Any, person: str, name: str, embedder: str | None) -> Any:
     return fit_profile(studio, person, name, embedder=embedder)
 
 
-def progress_line(studio: Any, person: str, profile: Any) -> str:
+def progress_line(studio: Maker, person: str, profile: Any) -> str:
     """What to say after a pick: the trust sentence, or how many pairs are still needed."""
     from studiolo.capabilities.taste.model import trust_sentence
     from studiolo.capabilities.taste.profile import training_pairs
@@ -110,14 +111,14 @@ def rate(ctx: Ctx, terminal: bool, no_browser: bool, query: str | None, rounds: 
                       port=port, open_browser=not no_browser)
 
 
-def _describe_artwork(studio: Any, artwork_id: str) -> str:
+def _describe_artwork(studio: Maker, artwork_id: str) -> str:
     artwork = studio.get(artwork_id)
     words = artwork.recipe.prompt or artwork.title or artwork.recipe.mode
     words = words if len(words) <= 60 else words[:57] + "..."
     return f"{artwork_id[:12]}  {artwork.path}  ({words})"
 
 
-def _rate_in_terminal(studio: Any, person: str, query: str | None, rounds: int | None,
+def _rate_in_terminal(studio: Maker, person: str, query: str | None, rounds: int | None,
                       name: str, embedder: str | None) -> None:
     from studiolo.capabilities.taste.profile import suggest_pair
 

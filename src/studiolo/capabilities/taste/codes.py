@@ -36,6 +36,7 @@ import numpy as np
 from studiolo.capabilities.taste.model import TasteModel
 from studiolo.capabilities.taste.profile import TasteProfile, save_profile
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.maker import Maker
 from studiolo.features.embed import get_embedder
 
 PREFIX = "stv"
@@ -163,7 +164,7 @@ def profile_from_code(code: str, person: str, name: str, *, home: Any = None) ->
                         home=home)
 
 
-def import_code(studio: Any, code: str, name: str, *, person: str | None = None) -> TasteProfile:
+def import_code(studio: Maker, code: str, name: str, *, person: str | None = None) -> TasteProfile:
     """Save a taste code as the profile `name` of `person` (a new version if it exists)."""
     if not isinstance(name, str) or not name.strip():
         raise InvalidArgument(f"`name` must be a non-empty profile name, got {name!r}.")

@@ -29,6 +29,7 @@ from studiolo.capabilities.taste.model import (
     trust_sentence,
 )
 from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.maker import Maker
 from studiolo.features.cache import artwork_features
 from studiolo.features.colour import describe_weights
 from studiolo.features.embed import DEFAULT_EMBEDDER, Embedder, get_embedder
@@ -68,7 +69,7 @@ class TasteProfile:
         """Predicted utility of each PIL image (higher = more to this person's taste)."""
         return self.utility_images(images)[0]
 
-    def score_artworks(self, studio: Any, artwork_ids: Sequence[str]) -> np.ndarray:
+    def score_artworks(self, studio: Maker, artwork_ids: Sequence[str]) -> np.ndarray:
         """Predicted utility of stored artworks (ids or unique prefixes), features cached."""
         ids = [studio.catalog.resolve_id(i) for i in artwork_ids]
         embedder = self._embedder()
@@ -117,7 +118,7 @@ class Training:
         return len(self.direct) + len(self.implied)
 
 
-def training_pairs(studio: Any, person: str) -> Training:
+def training_pairs(studio: Maker, person: str) -> Training:
     """The person's picks, plus pairs implied by likes and stars (rule in `taste.model`)."""
     direct: list[tuple[str, str]] = []
     ids: dict[str, None] = {}  # an ordered set
@@ -144,12 +145,12 @@ def training_pairs(studio: Any, person: str) -> Training:
     return Training(list(ids), direct, implied)
 
 
-def _person(studio: Any, person: str | None) -> str:
+def _person(studio: Maker, person: str | None) -> str:
     return person or studio.settings.person
 
 
 def fit_profile(
-    studio: Any,
+    studio: Maker,
     person: str | None = None,
     name: str = DEFAULT_PROFILE,
     *,
@@ -174,7 +175,7 @@ def fit_profile(
 
 
 def _fit(
-    studio: Any, training: Training, emb: Embedder
+    studio: Maker, training: Training, emb: Embedder
 ) -> tuple[TasteModel, np.ndarray, np.ndarray, np.ndarray]:
     """The model, the direct pair differences, the implied ones and their weights."""
     features = emb.reduce(artwork_features(studio, training.ids, emb), studio.settings.home)
@@ -185,7 +186,7 @@ def _fit(
     return model, d, ex, ew
 
 
-def save_profile(studio: Any, profile: TasteProfile) -> int:
+def save_profile(studio: Maker, profile: TasteProfile) -> int:
     """Store the profile in the catalog as a new version of (person, name); its version."""
     return int(studio.catalog.save_taste_profile(
         profile.person, profile.name, embedder=profile.embedder, model=profile.to_dict(),
@@ -194,7 +195,7 @@ def save_profile(studio: Any, profile: TasteProfile) -> int:
 
 
 def load_profile(
-    studio: Any, name: str = DEFAULT_PROFILE, *, person: str | None = None,
+    studio: Maker, name: str = DEFAULT_PROFILE, *, person: str | None = None,
     version: int | None = None,
 ) -> TasteProfile:
     """The newest saved version of a profile; UnknownName lists the person's profiles."""
@@ -226,7 +227,7 @@ def load_profile(
     )
 
 
-def list_profiles(studio: Any, person: str | None = None) -> list[str]:
+def list_profiles(studio: Maker, person: str | None = None) -> list[str]:
     """Names of the person's saved profiles."""
     return list(studio.catalog.list_taste_profiles(_person(studio, person)))
 
@@ -234,7 +235,7 @@ def list_profiles(studio: Any, person: str | None = None) -> list[str]:
 # -- what to ask next -------------------------------------------------------------
 
 
-def pool_ids(studio: Any, person: str | None = None, query: str | None = None) -> list[str]:
+def pool_ids(studio: Maker, person: str | None = None, query: str | None = None) -> list[str]:
     """The artworks a person rates among: theirs, newest first; `query` "tag:NAME" or text."""
     person = _person(studio, person)
     filters: dict[str, Any] = {"owner": person, "limit": POOL_LIMIT}
@@ -246,7 +247,7 @@ def pool_ids(studio: Any, person: str | None = None, query: str | None = None) -
 
 
 def suggest_pair(
-    studio: Any, person: str | None = None, *, query: str | None = None,
+    studio: Maker, person: str | None = None, *, query: str | None = None,
     embedder: str | None = None, skip: Sequence[tuple[str, str]] = (), seed: int | None = None,
 ) -> tuple[str, str]:
     """The next two artworks to show: most informative for the person's current model.

@@ -20,6 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import click
 
+from studiolo.core.maker import Maker
+
 MAX_FORM = 4096
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>studiolo: rate</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;background:#faf8f5;color:#222}}
@@ -44,7 +46,7 @@ DONE = """<!doctype html><html><head><meta charset="utf-8"><title>studiolo: rate
 class RatingSession:
     """What the page needs between requests: who rates, among what, and the pair on screen."""
 
-    studio: Any
+    studio: Maker
     person: str
     query: str | None = None
     rounds: int | None = None
@@ -167,7 +169,7 @@ def make_rating_server(session: RatingSession, port: int = 0) -> tuple[HTTPServe
     return server, f"http://127.0.0.1:{server.server_port}/?t={session.token}"
 
 
-def serve_rating_page(studio: Any, person: str, *, query: str | None, rounds: int | None,
+def serve_rating_page(studio: Maker, person: str, *, query: str | None, rounds: int | None,
                       name: str, embedder: str | None, port: int, open_browser: bool) -> None:
     """Serve the page until the person is done (Ctrl-C also ends it)."""
     session = RatingSession(studio, person, query=query, rounds=rounds, name=name,

