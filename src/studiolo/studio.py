@@ -133,6 +133,29 @@ class Studio:
         style_credits = credits_from_source((images or {}).get("style"))
         opened, refs, blobs = self._read_inputs(images or {})
         recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
+        person = person or self.settings.person
+
+        def noted(artwork: Artwork) -> Artwork:
+            if note is None:
+                return artwork
+            options = {**artwork.recipe.options, TASTE_NOTE: note}
+            return artwork.replace(recipe=artwork.recipe.replace(options=options))
+
+        kept: list[Artwork] = []
+
+        def keep(artwork: Artwork) -> Artwork:
+            """Store one artwork the moment it is made: a killed batch keeps what it finished."""
+            if not kept:  # inputs are kept only once something was made from them
+                for data in blobs:
+                    self.files.put(data, "png")
+            stored = self.store(noted(artwork), parents=parents, person=person,
+                                influences=influences, style_credits=style_credits,
+                                private=self.settings.private_works)
+            kept.append(stored)
+            progress({"stage": "store", "step": len(kept), "total": max(batch_size, len(kept))})
+            return stored
+
+        streaming = store and select is None
         request = Request(
             recipe=recipe,
             images=opened,
@@ -140,27 +163,19 @@ class Studio:
             device=device or self.settings.device,
             settings=self.settings,
             engines=self.engines,
+            on_made=keep if streaming else None,
         )
         made = engine.run(request, progress)
-        if note is not None:
-            made = [a.replace(recipe=a.recipe.replace(options={**a.recipe.options, TASTE_NOTE: note}))
-                    for a in made]
+        if streaming:
+            # An engine that does not hand its artworks on as it makes them: store them now.
+            stored_now = {id(a) for a in kept}
+            return [a if id(a) in stored_now else keep(a) for a in made]
+        made = [noted(a) for a in made]
         if select is not None:
             made = select(made)
         if not store:
             return made
-        # Inputs are kept only once something was made from them.
-        for data in blobs:
-            self.files.put(data, "png")
-        progress({"stage": "store", "step": 0, "total": len(made)})
-        stored = [
-            self.store(a, parents=parents, person=person or self.settings.person,
-                       influences=influences, style_credits=style_credits,
-                       private=self.settings.private_works)
-            for a in made
-        ]
-        progress({"stage": "store", "step": len(stored), "total": len(stored)})
-        return stored
+        return [keep(a) for a in made]
 
     def _read_inputs(
         self, images: Mapping[str, Any]
@@ -204,7 +219,6 @@ class Studio:
         `private` (default: the settings' `private_works`) is recorded with the row itself,
         so the artwork is never public, not even for a moment.
         """
-        from studiolo.catalog.marks import add_mark, find_by_mark
         from studiolo.provenance.pipeline import prepare
 
         if artwork.image is None:
@@ -232,17 +246,14 @@ class Studio:
         existed = self.catalog.has_artwork(sha)
         private = bool(self.settings.private_works if private is None else private)
         try:
-            self.catalog.add_artwork(stored, ext="png", private=private)
+            # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
+            # pixels carries the same mark: it keeps naming the first record, whose recipe is
+            # the same. Row and mark are written in one transaction.
+            self.catalog.add_artwork(stored, ext="png", private=private, mark=prepared.mark)
             if existed and private:  # the same pixels made again, privately
                 from studiolo.catalog import visibility
 
                 visibility.set_private(self.catalog, sha, True)
-            # The mark is fixed by recipe, person and pixels, so a rerun that
-            # makes the same pixels carries the same mark: it keeps naming the
-            # first record, whose recipe is the same.
-            if (prepared.mark is not None and not existed
-                    and find_by_mark(self.catalog, prepared.mark) is None):
-                add_mark(self.catalog, prepared.mark, sha)
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless
             # an older record already owns the same content.

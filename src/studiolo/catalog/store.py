@@ -49,6 +49,7 @@ from studiolo.catalog.schema import (
     artwork_parents,
     artworks,
     credits,
+    marks,
     people,
     recipes,
     tags,
@@ -159,11 +160,14 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
 
     # -- artworks ---------------------------------------------------------------
     def add_artwork(
-        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False
+        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False,
+        mark: int | None = None,
     ) -> None:
-        """Record a stored artwork with its recipe, credits, parents and tags, all or nothing.
+        """Record a stored artwork with its recipe, credits, parents, tags and watermark mark,
+        all or nothing (one transaction: a crash leaves the artwork with its mark or neither).
 
-        Adding an id that is already recorded changes nothing.
+        Adding an id that is already recorded changes nothing. A `mark` another artwork
+        already has is left with that artwork (the first record of the same pixels).
         """
         # 1. Check inputs.
         if artwork.id is None:
@@ -200,6 +204,8 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                     )
                 )
                 self._insert_children(conn, sha, artwork, clean_tags)
+                if mark is not None:
+                    self._insert_mark(conn, mark, sha)
         except IntegrityError as exc:
             if self.has_artwork(sha):  # another writer recorded it first: same content, no-op
                 return
@@ -224,6 +230,19 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
             conn.execute(insert(artwork_parents), parent_rows)
         if clean_tags:
             conn.execute(insert(tags), [{"artwork_id": sha, "tag": t} for t in clean_tags])
+
+    @staticmethod
+    def _insert_mark(conn: Connection, mark: int, sha: str) -> None:
+        from studiolo.catalog.marks import check_mark
+
+        mark = check_mark(mark)
+        if conn.scalar(select(marks.c.artwork_sha).where(marks.c.mark == mark)) is not None:
+            return  # the mark names an earlier record: it keeps naming it
+        try:
+            with conn.begin_nested():  # a savepoint: losing a race for the mark keeps the artwork
+                conn.execute(insert(marks).values(mark=mark, artwork_sha=sha))
+        except IntegrityError:
+            pass
 
     @staticmethod
     def _exists(conn: Connection, sha: str) -> bool:
