@@ -248,6 +248,14 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
     def _exists(conn: Connection, sha: str) -> bool:
         return conn.scalar(statements().exists, {"sha": sha}) is not None
 
+    def references_file(self, sha256: str) -> bool:
+        """Whether a stored file is an artwork's own or an input a recipe names."""
+        sha = check_sha256(sha256)
+        if self.has_artwork(sha):
+            return True
+        with self.engine.connect() as conn:
+            return conn.scalar(select(recipes.c.id).where(recipes.c.json.contains(sha)).limit(1)) is not None
+
     def has_artwork(self, sha256: str) -> bool:
         with self.engine.connect() as conn:
             return self._exists(conn, check_sha256(sha256))
