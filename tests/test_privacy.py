@@ -257,6 +257,13 @@ def test_the_list_gives_a_member_no_private_cover_or_count(owner, member, studio
     assert mine["works"] == 6 and mine["rooms"] == 3
 
 
+def test_a_search_counts_no_private_work(owner, member, studio):
+    theirs = member.get("/api/artworks", params={"q": SECRET}).json()
+    assert theirs["total"] == 0 and theirs["items"] == []
+    assert leaks(member.get("/gallery", params={"q": SECRET}).text.replace(SECRET, ""), studio) == []
+    assert owner.get("/api/artworks", params={"q": SECRET}).json()["total"] >= 3
+
+
 def test_a_members_work_made_private_leaves_the_owners_exhibition(owner, studio):
     from studiolo.catalog import visibility
     from studiolo.catalog.exhibitions import ExhibitionRoom
