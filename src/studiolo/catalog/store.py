@@ -39,9 +39,12 @@ from studiolo.catalog.jobs import JobTable
 from studiolo.catalog.queries import (
     artwork_from_rows,
     artwork_select,
+    check_prefix,
     complete,
     filter_params,
     filter_shape,
+    one_match,
+    prefix_range,
     statements,
 )
 from studiolo.catalog.ratings import RatingTable
@@ -53,51 +56,13 @@ from studiolo.catalog.schema import (
     recipes,
     tags,
 )
-from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName
+from studiolo.core.errors import CatalogError, InvalidArgument
 from studiolo.core.files import check_sha256, is_sha256
 from studiolo.core.types import Artwork
 
-MIN_PREFIX = 6
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 40
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
-_HEX = re.compile(r"[0-9a-f]+")
-
-
-def check_prefix(id_or_prefix: Any) -> str:
-    """An artwork id or its start, lower case; InvalidArgument for anything else."""
-    if not isinstance(id_or_prefix, str):
-        raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
-    prefix = id_or_prefix.strip().lower()
-    if not _HEX.fullmatch(prefix) or len(prefix) > 64:
-        raise InvalidArgument(
-            f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
-            f"{id_or_prefix!r}."
-        )
-    if len(prefix) < MIN_PREFIX:
-        raise InvalidArgument(
-            f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
-        )
-    return prefix
-
-
-def prefix_range(prefix: str) -> dict[str, str]:
-    """The bound values of a prefix lookup: ids from `prefix` up to the next prefix."""
-    return {"low": prefix, "high": prefix + "g"}
-
-
-def one_match(found: Sequence[str], id_or_prefix: str) -> str:
-    """The one id a lookup found; UnknownName for none, InvalidArgument naming them for more."""
-    if not found:
-        raise UnknownName("artwork", id_or_prefix)
-    if len(found) > 1:
-        shown = ", ".join(found[:10])
-        more = " and more" if len(found) > 10 else ""
-        raise InvalidArgument(
-            f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
-            "give more digits."
-        )
-    return found[0]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -19,9 +19,16 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, sele
 from sqlalchemy.engine import Connection
 
 from studiolo.catalog import search
-from studiolo.catalog.queries import artwork_select, complete, filter_params, filter_shape
+from studiolo.catalog.queries import (
+    artwork_select,
+    check_prefix,
+    complete,
+    filter_params,
+    filter_shape,
+    one_match,
+    prefix_range,
+)
 from studiolo.catalog.schema import artworks, collection_items, credits, people
-from studiolo.catalog.store import check_prefix, one_match, prefix_range
 from studiolo.core.errors import InvalidArgument, UnknownName
 from studiolo.core.types import Artwork
 
