@@ -399,3 +399,15 @@ def test_what_is_made_from_a_private_work_is_private(owner, member, studio):
     [made] = owner.get(f"/api/jobs/{reply.json()['id']}").json()["result_ids"]
     assert visibility.is_private(studio.catalog, made)
     assert member.get(f"/api/artworks/{made}").status_code == 404
+
+
+def test_a_work_made_from_a_private_one_through_the_library_is_private(tmp_path):
+    from studiolo.catalog import visibility
+    from studiolo.studio import Studio
+
+    studio = Studio(tmp_path / "home", load_entry_points=False)
+    [secret] = studio.acting_as("ann", private=True).paint("a secret garden", seed=1,
+                                                           width=64, height=64)
+    [child] = studio.acting_as("ann").stylize(secret.path, "The Kiss")
+    assert child.parents == (secret.id,)
+    assert visibility.is_private(studio.catalog, child.id)
