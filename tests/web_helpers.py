@@ -57,13 +57,15 @@ def wait_until(page: Any, expression: str, timeout: float = 60.0) -> None:
     """
     import time
 
+    from playwright.sync_api import Error as PlaywrightError
+
     deadline = time.monotonic() + timeout
     last = None
     while True:
         try:
             if page.evaluate(expression):
                 return
-        except Exception as error:  # not there yet (null element), or a navigation in flight
+        except PlaywrightError as error:  # not there yet (null element), or a navigation in flight
             last = error
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for: {expression}"
