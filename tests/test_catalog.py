@@ -393,3 +393,36 @@ def test_a_new_table_pointing_at_artworks_is_cleaned_on_delete_without_naming_it
     finally:
         results.drop(cat.engine, checkfirst=True)
         metadata.remove(results)
+
+
+def test_opening_waits_while_another_process_holds_the_new_catalog(tmp_path, monkeypatch):
+    """Longer than one statement's busy timeout: the open tries again instead of failing."""
+    import sqlite3
+    import threading
+
+    from studiolo.catalog import migrate, store
+
+    monkeypatch.setattr(store, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "catalog.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # as another process migrating it would
+    release = threading.Timer(1.5, lambda: holder.execute("ROLLBACK"))
+    release.start()
+    try:
+        catalog = Catalog(f"sqlite:///{path}")
+    finally:
+        release.join()
+        holder.close()
+    assert migrate.current_revision(catalog.engine) == migrate.HEAD
+    catalog.close()
+    # Without waiting it would have failed: the lock outlasts the busy timeout.
+    monkeypatch.setattr(migrate, "SQLITE_OPEN_WAIT_S", 0.0)
+    other = tmp_path / "other.sqlite"
+    holder = sqlite3.connect(other, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(CatalogError, match="database is locked"):
+            Catalog(f"sqlite:///{other}")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

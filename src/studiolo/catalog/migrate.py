@@ -11,12 +11,13 @@ test keeps equal to the newest file in `migrations/versions/`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -85,3 +86,27 @@ def upgrade(engine: Engine, url: str, revision: str = "head") -> bool:
         command.upgrade(alembic_config(url, conn), revision)
         conn.commit()
     return True
+
+
+SQLITE_OPEN_WAIT_S = 120.0
+
+
+def upgrade_waiting(engine: Engine, url: str) -> None:
+    """Migrate, waiting while another process migrates the same new SQLite file.
+
+    SQLite's busy timeout covers one statement; creating a catalog from nothing takes
+    several seconds on a busy machine, so a second process opening it at the same moment
+    can see "database is locked" (in BEGIN IMMEDIATE, or setting WAL on the fresh file).
+    It tries again until the first is done, for at most SQLITE_OPEN_WAIT_S.
+    """
+    deadline = time.monotonic() + SQLITE_OPEN_WAIT_S
+    while True:
+        try:
+            upgrade(engine, url)
+            return
+        except OperationalError as exc:
+            locked = "database is locked" in str(exc.orig)
+            if not locked or engine.dialect.name != "sqlite" or time.monotonic() > deadline:
+                raise
+            engine.dispose()  # fresh connections: their pragmas run again
+            time.sleep(0.2)

@@ -123,7 +123,7 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                 "run: pip install 'psycopg[binary]'."
             ) from None
         try:
-            migrate.upgrade(self.engine, url)
+            migrate.upgrade_waiting(self.engine, url)
         except OperationalError as exc:
             self.engine.dispose()
             raise CatalogError(f"Cannot open the catalog at {shown}: {exc.orig}") from None
