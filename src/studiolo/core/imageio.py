@@ -5,7 +5,10 @@ short list of formats, refuses decompression bombs from the header before a
 pixel is decoded, refuses truncated files instead of padding them with grey
 (we never set `ImageFile.LOAD_TRUNCATED_IMAGES`), applies EXIF orientation and
 returns a plain, fully loaded image detached from the file. Errors are
-`ImageError`s that name the file and say what is wrong.
+`ImageError`s that name the file and say what is wrong. A JPEG is checked from
+its markers first (`studiolo.core.jpeg`): libjpeg pads missing scan data with
+grey rather than failing, so a cut file, or a tiny file declaring a huge
+picture, is refused before decoding.
 
 Metadata (text chunks, EXIF UserComment) and the encoders are in `imagemeta`.
 """
@@ -16,13 +19,13 @@ import hashlib
 import io
 import struct
 import warnings
-import zlib
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from studiolo.core import jpeg
 from studiolo.core.errors import ImageError, InvalidArgument
 
 DEFAULT_MAX_PIXELS = 64_000_000  # 8000 x 8000
@@ -114,10 +117,18 @@ def _open(fp: IO[bytes], label: str, max_pixels: int) -> Image.Image:
             f"{label} is not an image Pillow can read{_other_format(fp)}; studiolo reads "
             f"{', '.join(FORMATS)}."
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise ImageError(f"{label} is truncated or corrupt: {exc}.") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's plugins raise many kinds on crafted files
+        raise ImageError(f"{label} is truncated or corrupt: {_reason(exc)}.") from None
     _check_pixels(label, image.width, image.height, max_pixels)
     return image
+
+
+def _reason(exc: BaseException) -> str:
+    """Pillow's reason, short: its plugins raise OSError, ValueError, but also KeyError & co."""
+    text = str(exc) or type(exc).__name__
+    if not isinstance(exc, OSError | SyntaxError | ValueError | EOFError | struct.error):
+        text = f"{type(exc).__name__} {text}"
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _other_format(fp: IO[bytes]) -> str:
@@ -134,11 +145,44 @@ def _other_format(fp: IO[bytes]) -> str:
         fp.seek(0)
 
 
-def _load(image: Image.Image, label: str) -> None:
+def _load(image: Image.Image, label: str, padded: bool = False) -> None:
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
-        raise ImageError(f"{label} is truncated or corrupt: {exc}.") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many kinds on crafted files
+        if padded and isinstance(exc, OSError) and "truncated" in str(exc):
+            raise ImageError(
+                f"{label} is truncated: its JPEG scan data ends before the last rows of the "
+                "picture (the end marker is there, the data before it is not); use a complete "
+                "copy of the file."
+            ) from None
+        raise ImageError(f"{label} is truncated or corrupt: {_reason(exc)}.") from None
+
+
+def _jpeg_stream(fp: IO[bytes], label: str) -> tuple[IO[bytes], jpeg.JpegLayout | None, bool]:
+    """A JPEG's bytes, its layout and whether its end marker was padded (see `core.jpeg`)."""
+    head = fp.read(3)
+    fp.seek(0)
+    if head != b"\xff\xd8\xff":
+        return fp, None, False
+    data = fp.read()
+    layout = jpeg.read_layout(data)
+    padded = jpeg.padded_for_decoding(data, layout) if layout is not None else None
+    return io.BytesIO(padded or data), layout, padded is not None
+
+
+def _check_jpeg(layout: jpeg.JpegLayout, label: str) -> None:
+    """Refuse, before decoding, a JPEG whose scans cannot hold its picture."""
+    need = jpeg.min_scan_bytes(layout)
+    if need is not None and layout.scan_bytes < need:
+        raise ImageError(
+            f"{label} declares {layout.width}x{layout.height} pixels but holds only "
+            f"{layout.scan_bytes} bytes of scan data, fewer than the {need} bytes so many pixels "
+            "need at the least; it is damaged, or made to look larger than it is, so it is "
+            "refused. Use an intact copy of the picture."
+        )
+    missing = jpeg.missing_scans(layout)
+    if missing is not None:
+        raise ImageError(f"{label} is truncated: {missing}; use a complete copy of the file.")
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -198,17 +242,27 @@ def open_image(
     if not isinstance(max_pixels, int) or isinstance(max_pixels, bool) or max_pixels <= 0:
         raise InvalidArgument(f"`max_pixels` must be a positive integer, got {max_pixels!r}.")
     label = _describe(source, name)
-    with _stream(source, label) as fp, _open(fp, label, max_pixels) as image:
-        if image.format == "GIF":
-            image.seek(0)
-        _load(image, label)
-        try:
-            oriented = ImageOps.exif_transpose(image)
-        except (OSError, SyntaxError, ValueError, struct.error):
-            oriented = image  # broken EXIF is not a broken image: keep the pixels as stored
-        result = _convert(oriented, mode)
-        if result is image:
-            result = image.copy()
+    with _stream(source, label) as raw:
+        fp, layout, padded = _jpeg_stream(raw, label)
+        with _open(fp, label, max_pixels) as image:
+            if layout is not None and image.format == "JPEG":
+                _check_jpeg(layout, label)
+            if image.format == "GIF":
+                image.seek(0)
+            _load(image, label, padded and image.format == "JPEG")
+            try:
+                oriented = ImageOps.exif_transpose(image)
+            except Exception:  # noqa: BLE001 - broken EXIF is not a broken image: keep the pixels
+                oriented = image
+            try:
+                result = _convert(oriented, mode)
+            except (ValueError, OSError) as exc:
+                raise ImageError(
+                    f"{label} is a {oriented.mode} image, which studiolo cannot convert to {mode} "
+                    f"({_reason(exc)}); save it as RGB or greyscale and try again."
+                ) from None
+            if result is image:
+                result = image.copy()
     result.info = {k: v for k, v in result.info.items() if k in ("dpi", "icc_profile")}
     return result
 
