@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import struct
 import warnings
 from pathlib import Path
@@ -158,28 +159,57 @@ def _load(image: Image.Image, label: str, padded: bool = False) -> None:
         raise ImageError(f"{label} is truncated or corrupt: {_reason(exc)}.") from None
 
 
-def _jpeg_stream(fp: IO[bytes], label: str) -> tuple[IO[bytes], jpeg.JpegLayout | None, bool]:
-    """A JPEG's bytes, its layout and whether its end marker was padded (see `core.jpeg`)."""
+def _jpeg_stream(fp: IO[bytes]) -> tuple[IO[bytes], jpeg.JpegLayout | None, bool, int]:
+    """The stream to decode, a JPEG's layout, whether its end was padded, the file's size."""
     head = fp.read(3)
+    size = fp.seek(0, io.SEEK_END)
     fp.seek(0)
     if head != b"\xff\xd8\xff":
-        return fp, None, False
+        return fp, None, False, size
     data = fp.read()
     layout = jpeg.read_layout(data)
     padded = jpeg.padded_for_decoding(data, layout) if layout is not None else None
-    return io.BytesIO(padded or data), layout, padded is not None
+    return io.BytesIO(padded or data), layout, padded is not None, size
 
 
-def _check_jpeg(layout: jpeg.JpegLayout, label: str) -> None:
-    """Refuse, before decoding, a JPEG whose scans cannot hold its picture."""
+# Deflate's largest ratio is 1032:1 (a 258-byte match coded in about two bits: RFC 1951,
+# zlib's "technical details"), and a PNG row holds a filter byte and at least a bit a pixel.
+_DEFLATE_RATIO = 1032
+
+
+def _too_small(label: str, image: Image.Image, have: int, what: str, need: int) -> ImageError:
+    return ImageError(
+        f"{label} declares {image.width}x{image.height} pixels but holds only {have} bytes of "
+        f"{what}, fewer than the {need} bytes so many pixels need at the least; it is damaged, or "
+        "made to look larger than it is, so it is refused. Use an intact copy of the picture."
+    )
+
+
+def _check_declared(image: Image.Image, layout: jpeg.JpegLayout | None, size: int, label: str) -> None:
+    """Refuse, before decoding, a file too small for the picture it declares, or cut short."""
+    if image.format == "PNG":
+        need = math.ceil(image.height * (1 + math.ceil(image.width / 8)) / _DEFLATE_RATIO)
+        if size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
+    if image.format == "GIF" and image.tile:
+        # LZW: a code of at least 3 bits gives at most 4096 pixels (the table's longest string).
+        x0, y0, x1, y1 = image.tile[0][1]
+        need = math.ceil((x1 - x0) * (y1 - y0) * 3 / 8 / 4096)
+        if size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
+    if image.format != "JPEG":
+        return
+    if layout is None:  # markers we cannot walk: Pillow's reading of the frame, the whole file
+        sampling = [(h, v) for _, h, v, _ in getattr(image, "layer", [])]
+        need = jpeg.min_bytes_for(image.width, image.height, sampling)
+        if need is not None and size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
     need = jpeg.min_scan_bytes(layout)
     if need is not None and layout.scan_bytes < need:
-        raise ImageError(
-            f"{label} declares {layout.width}x{layout.height} pixels but holds only "
-            f"{layout.scan_bytes} bytes of scan data, fewer than the {need} bytes so many pixels "
-            "need at the least; it is damaged, or made to look larger than it is, so it is "
-            "refused. Use an intact copy of the picture."
-        )
+        raise _too_small(label, image, layout.scan_bytes, "scan data", need)
     missing = jpeg.missing_scans(layout)
     if missing is not None:
         raise ImageError(f"{label} is truncated: {missing}; use a complete copy of the file.")
@@ -243,10 +273,9 @@ def open_image(
         raise InvalidArgument(f"`max_pixels` must be a positive integer, got {max_pixels!r}.")
     label = _describe(source, name)
     with _stream(source, label) as raw:
-        fp, layout, padded = _jpeg_stream(raw, label)
+        fp, layout, padded, size = _jpeg_stream(raw)
         with _open(fp, label, max_pixels) as image:
-            if layout is not None and image.format == "JPEG":
-                _check_jpeg(layout, label)
+            _check_declared(image, layout, size, label)
             if image.format == "GIF":
                 image.seek(0)
             _load(image, label, padded and image.format == "JPEG")

@@ -79,8 +79,10 @@ def read_layout(data: bytes) -> JpegLayout | None:
     scans: list[Scan] = []
     scan_bytes = 0
     while pos < n:
-        if data[pos] != 0xFF:
-            return None
+        if data[pos] != 0xFF:  # libjpeg skips stray bytes before a marker (with a warning)
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                return None
         while pos < n and data[pos] == 0xFF:  # fill bytes
             pos += 1
         if pos >= n:
@@ -148,13 +150,20 @@ def _scan(segment: bytes) -> Scan | None:
 
 def min_scan_bytes(layout: JpegLayout) -> int | None:
     """The fewest scan-data bytes that can code the frame's blocks (Huffman DCT frames only)."""
-    if layout.sof not in _HUFFMAN_DCT or layout.width == 0 or layout.height == 0:
+    if layout.sof not in _HUFFMAN_DCT:
         return None
-    hmax = max(h for _, h, _ in layout.components)
-    vmax = max(v for _, _, v in layout.components)
+    return min_bytes_for(layout.width, layout.height, [(h, v) for _, h, v in layout.components])
+
+
+def min_bytes_for(width: int, height: int, sampling: list[tuple[int, int]]) -> int | None:
+    """The fewest Huffman-coded bytes for a frame of this size and these sampling factors."""
+    if width <= 0 or height <= 0 or not sampling or any(not 1 <= f <= 4 for hv in sampling for f in hv):
+        return None
+    hmax = max(h for h, _ in sampling)
+    vmax = max(v for _, v in sampling)
     blocks = sum(
-        math.ceil(math.ceil(layout.width * h / hmax) / 8) * math.ceil(math.ceil(layout.height * v / vmax) / 8)
-        for _, h, v in layout.components
+        math.ceil(math.ceil(width * h / hmax) / 8) * math.ceil(math.ceil(height * v / vmax) / 8)
+        for h, v in sampling
     )
     return math.ceil(blocks / 8)
 

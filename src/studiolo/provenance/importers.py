@@ -30,7 +30,10 @@ from studiolo.provenance.infotext import STUDIOLO_KEY, infotext_to_recipe, parse
 from studiolo.provenance.metadata_values import ADVICE, as_float, as_int, as_text, shown
 from studiolo.provenance.samplers import normalise_sampler
 
-__all__ = ["SOURCES", "ImportedRecipe", "comfy_recipe", "read_recipe", "workflow_to_graph"]
+__all__ = [
+    "SOURCES", "ImportedRecipe", "comfy_recipe", "read_recipe", "recipe_from_texts",
+    "workflow_to_graph",
+]
 
 SOURCES = ("studiolo", "automatic1111", "comfyui", "invokeai")
 
@@ -50,9 +53,14 @@ def read_recipe(path: str | Path | bytes, *, name: str | None = None) -> Importe
     `path` may also be the file's bytes; `name` is what errors call the file.
     """
     info = image_info(path, name=name)
-    if name is not None or isinstance(path, bytes):
-        path = name or "<image bytes>"
-    texts: dict[str, str] = info["text"]
+    label = name or ("<image bytes>" if isinstance(path, bytes) else str(path))
+    return recipe_from_texts(info["text"], size=(info["width"], info["height"]), name=label)
+
+
+def recipe_from_texts(
+    texts: dict[str, str], *, size: tuple[int, int] = (512, 512), name: str = "<image>"
+) -> ImportedRecipe:
+    """The recipe in an image's text metadata (`image_info(...)["text"]`) of `size` pixels."""
     if texts.get("parameters", "").strip():
         text = texts["parameters"]
         _, _, params = parse_infotext(text)
@@ -60,20 +68,20 @@ def read_recipe(path: str | Path | bytes, *, name: str | None = None) -> Importe
         source = "studiolo" if STUDIOLO_KEY in params else "automatic1111"
         return ImportedRecipe(recipe=recipe, source=source, raw={"parameters": text})
     if "invokeai_metadata" in texts:
-        meta = _json(texts["invokeai_metadata"], "invokeai_metadata", path)
+        meta = _json(texts["invokeai_metadata"], "invokeai_metadata", name)
         return ImportedRecipe(_invokeai(meta), "invokeai", {"invokeai_metadata": meta})
     if "prompt" in texts or "workflow" in texts:
         raw: dict[str, Any] = {}
         if "prompt" in texts:
-            raw["prompt"] = _json(texts["prompt"], "prompt", path)
+            raw["prompt"] = _json(texts["prompt"], "prompt", name)
             graph = raw["prompt"]
         if "workflow" in texts:
-            raw["workflow"] = _json(texts["workflow"], "workflow", path)
+            raw["workflow"] = _json(texts["workflow"], "workflow", name)
             if "prompt" not in texts:
                 graph = workflow_to_graph(raw["workflow"])
-        return ImportedRecipe(comfy_recipe(graph, size=(info["width"], info["height"])), "comfyui", raw)
+        return ImportedRecipe(comfy_recipe(graph, size=size), "comfyui", raw)
     raise MetadataError(
-        f"{path} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow or "
+        f"{name} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow or "
         "InvokeAI metadata."
     )
 

@@ -151,6 +151,7 @@ def _word(value: Any, limit: int = 300) -> str | None:
 
 
 def _from_manifest(store: dict[str, Any], *, trusted_here: bool, catalog: Any) -> dict[str, Any]:
+    store = _obj(store)
     manifest = active_manifest(store)
     failures = _failures(store)
     problems = [f"{code}: {text}" for code, text in failures if not code.startswith(_TRUST_CODES)]
