@@ -260,3 +260,15 @@ def test_upscale_of_a_tiny_picture_does_not_blame_a_style(studio_home, tmp_path,
     code, out, err = run(capsys, "upscale", str(tiny))
     assert code == 0, err  # was "Error: `style` is 8x8 px; both sides must be at least 16 px."
     assert "`style`" not in err and "8x8" in out
+
+
+def test_recipe_with_a_long_version_or_odd_unknown_keys_is_one_short_sentence():
+    from studiolo.core.types import Recipe
+
+    with pytest.raises(InvalidArgument) as caught:
+        Recipe.from_dict({"engine": "painter", "version": "9" * 500})
+    assert str(caught.value) == (f"Recipe version '{'9' * 56}... is not supported; this studiolo "
+                                 "reads version 1.")
+    with pytest.raises(InvalidArgument) as caught:  # was TypeError: int < str while sorting
+        Recipe.from_dict({"engine": "painter", 3: 1, "zz": 2})
+    assert str(caught.value) == "Recipe has unknown fields ['3', 'zz']."

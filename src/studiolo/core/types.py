@@ -94,13 +94,13 @@ class Recipe:
         version = data.pop("version", RECIPE_VERSION)
         if version != RECIPE_VERSION:
             raise InvalidArgument(
-                f"Recipe version {version!r} is not supported; this studiolo reads version "
+                f"Recipe version {_short(version)} is not supported; this studiolo reads version "
                 f"{RECIPE_VERSION}."
             )
         known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(str(k) for k in set(data) - known)
         if unknown:
-            raise InvalidArgument(f"Recipe has unknown fields {unknown}.")
+            raise InvalidArgument(f"Recipe has unknown fields {_short(unknown, 200)}.")
         if "engine" not in data:
             raise InvalidArgument("Recipe has no `engine` field.")
         for name, value in data.items():
