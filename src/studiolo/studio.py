@@ -91,6 +91,18 @@ class Studio:
         self.plugins = make_plugin_manager(load_entry_points=load_entry_points)
         self.engines = EngineRegistry(self.plugins)
         self.jobs = LocalRunner(self.catalog)
+        self._recover()
+
+    def _recover(self) -> None:
+        """Clean up what a killed process left half-done, and say so (core/recovery.py)."""
+        import warnings
+
+        from studiolo.core.errors import StudioloWarning
+        from studiolo.core.recovery import recover
+
+        cleaned = recover(self.settings.home, self.files, self.catalog.references_file)
+        if cleaned:
+            warnings.warn(StudioloWarning(cleaned.sentence()), stacklevel=3)
 
     # -- making -------------------------------------------------------------
     def run(
@@ -122,6 +134,17 @@ class Studio:
         if taste is not None:
             return taste_verbs.steered(self, recipe, taste, candidates=candidates, keep=batch_size,
                                        search=taste_search, progress=progress, device=device)
+        from studiolo.core.recovery import run_marker
+
+        with run_marker(self.settings.home):
+            return self._run(recipe, images, batch_size=batch_size, parents=parents,
+                             progress=progress, device=device, store=store, person=person,
+                             select=select)
+
+    def _run(self, recipe: Recipe, images: Mapping[str, Any] | None, *, batch_size: int,
+             parents: Sequence[str], progress: ProgressCallback, device: str | None, store: bool,
+             person: str | None, select: Callable[[list[Artwork]], list[Artwork]] | None,
+             ) -> list[Artwork]:
         # The "taste" note records how a recipe was chosen; no engine reads it.
         note = recipe.options.get(TASTE_NOTE)
         if note is not None:
@@ -141,6 +164,41 @@ class Studio:
         style_credits = credits_from_source((images or {}).get("style"))
         opened, refs, blobs = self._read_inputs(images or {})
         recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
+        from studiolo.core.imageio import sha256_bytes
+
+        person = person or self.settings.person
+
+        def noted(artwork: Artwork) -> Artwork:
+            if note is None:
+                return artwork
+            options = {**artwork.recipe.options, TASTE_NOTE: note}
+            return artwork.replace(recipe=artwork.recipe.replace(options=options))
+
+        kept: list[Artwork] = []
+
+        def keep(artwork: Artwork) -> Artwork:
+            """Store one artwork the moment it is made: a killed batch keeps what it finished."""
+            fresh: list[str] = []
+            if not kept:  # inputs are kept only once something was made from them
+                for data in blobs:
+                    sha = sha256_bytes(data)
+                    if not self.files.exists(sha):
+                        fresh.append(sha)
+                    self.files.put(data, "png")
+            try:
+                stored = self.store(noted(artwork), parents=parents, person=person,
+                                    influences=influences, style_credits=style_credits,
+                                    private=self.settings.private_works)
+            except BaseException:
+                for sha in fresh:  # nothing was made from them after all
+                    if not self.catalog.references_file(sha):
+                        self.files.delete(sha)
+                raise
+            kept.append(stored)
+            progress({"stage": "store", "step": len(kept), "total": max(batch_size, len(kept))})
+            return stored
+
+        streaming = store and select is None
         request = Request(
             recipe=recipe,
             images=opened,
@@ -148,27 +206,19 @@ class Studio:
             device=device or self.settings.device,
             settings=self.settings,
             engines=self.engines,
+            on_made=keep if streaming else None,
         )
         made = engine.run(request, progress)
-        if note is not None:
-            made = [a.replace(recipe=a.recipe.replace(options={**a.recipe.options, TASTE_NOTE: note}))
-                    for a in made]
+        if streaming:
+            # An engine that does not hand its artworks on as it makes them: store them now.
+            stored_now = {id(a) for a in kept}
+            return [a if id(a) in stored_now else keep(a) for a in made]
+        made = [noted(a) for a in made]
         if select is not None:
             made = select(made)
         if not store:
             return made
-        # Inputs are kept only once something was made from them.
-        for data in blobs:
-            self.files.put(data, "png")
-        progress({"stage": "store", "step": 0, "total": len(made)})
-        stored = [
-            self.store(a, parents=parents, person=person or self.settings.person,
-                       influences=influences, style_credits=style_credits,
-                       private=self.settings.private_works)
-            for a in made
-        ]
-        progress({"stage": "store", "step": len(stored), "total": len(stored)})
-        return stored
+        return [keep(a) for a in made]
 
     def _read_inputs(
         self, images: Mapping[str, Any]
@@ -212,7 +262,6 @@ class Studio:
         `private` (default: the settings' `private_works`) is recorded with the row itself,
         so the artwork is never public, not even for a moment.
         """
-        from studiolo.catalog.marks import add_mark, find_by_mark
         from studiolo.provenance.pipeline import prepare
 
         if artwork.image is None:
@@ -239,18 +288,19 @@ class Studio:
         )
         existed = self.catalog.has_artwork(sha)
         private = bool(self.settings.private_works if private is None else private)
+        if not private and parent_ids:  # a work made from a private one is private too
+            from studiolo.catalog import visibility
+
+            private = any(visibility.is_private(self.catalog, p) for p in parent_ids)
         try:
-            self.catalog.add_artwork(stored, ext="png", private=private)
+            # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
+            # pixels carries the same mark: it keeps naming the first record, whose recipe is
+            # the same. Row and mark are written in one transaction.
+            self.catalog.add_artwork(stored, ext="png", private=private, mark=prepared.mark)
             if existed and private:  # the same pixels made again, privately
                 from studiolo.catalog import visibility
 
                 visibility.set_private(self.catalog, sha, True)
-            # The mark is fixed by recipe, person and pixels, so a rerun that
-            # makes the same pixels carries the same mark: it keeps naming the
-            # first record, whose recipe is the same.
-            if (prepared.mark is not None and not existed
-                    and find_by_mark(self.catalog, prepared.mark) is None):
-                add_mark(self.catalog, prepared.mark, sha)
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless
             # an older record already owns the same content.

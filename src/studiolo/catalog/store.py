@@ -39,9 +39,12 @@ from studiolo.catalog.jobs import JobTable
 from studiolo.catalog.queries import (
     artwork_from_rows,
     artwork_select,
+    check_prefix,
     complete,
     filter_params,
     filter_shape,
+    one_match,
+    prefix_range,
     statements,
 )
 from studiolo.catalog.ratings import RatingTable
@@ -49,19 +52,18 @@ from studiolo.catalog.schema import (
     artwork_parents,
     artworks,
     credits,
+    marks,
     people,
     recipes,
     tags,
 )
-from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName
+from studiolo.core.errors import CatalogError, InvalidArgument
 from studiolo.core.files import check_sha256, is_sha256
 from studiolo.core.types import Artwork
 
-MIN_PREFIX = 6
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 40
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
-_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -159,11 +161,14 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
 
     # -- artworks ---------------------------------------------------------------
     def add_artwork(
-        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False
+        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False,
+        mark: int | None = None,
     ) -> None:
-        """Record a stored artwork with its recipe, credits, parents and tags, all or nothing.
+        """Record a stored artwork with its recipe, credits, parents, tags and watermark mark,
+        all or nothing (one transaction: a crash leaves the artwork with its mark or neither).
 
-        Adding an id that is already recorded changes nothing.
+        Adding an id that is already recorded changes nothing. A `mark` another artwork
+        already has is left with that artwork (the first record of the same pixels).
         """
         # 1. Check inputs.
         if artwork.id is None:
@@ -200,6 +205,8 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                     )
                 )
                 self._insert_children(conn, sha, artwork, clean_tags)
+                if mark is not None:
+                    self._insert_mark(conn, mark, sha)
         except IntegrityError as exc:
             if self.has_artwork(sha):  # another writer recorded it first: same content, no-op
                 return
@@ -226,45 +233,49 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
             conn.execute(insert(tags), [{"artwork_id": sha, "tag": t} for t in clean_tags])
 
     @staticmethod
+    def _insert_mark(conn: Connection, mark: int, sha: str) -> None:
+        from studiolo.catalog.marks import check_mark
+
+        mark = check_mark(mark)
+        if conn.scalar(select(marks.c.artwork_sha).where(marks.c.mark == mark)) is not None:
+            return  # the mark names an earlier record: it keeps naming it
+        try:
+            with conn.begin_nested():  # a savepoint: losing a race for the mark keeps the artwork
+                conn.execute(insert(marks).values(mark=mark, artwork_sha=sha))
+        except IntegrityError:
+            pass
+
+    @staticmethod
     def _exists(conn: Connection, sha: str) -> bool:
         return conn.scalar(statements().exists, {"sha": sha}) is not None
+
+    def references_file(self, sha256: str) -> bool:
+        """Whether a stored file is an artwork's own or an input a recipe names."""
+        sha = check_sha256(sha256)
+        if self.has_artwork(sha):
+            return True
+        with self.engine.connect() as conn:
+            return conn.scalar(select(recipes.c.id).where(recipes.c.json.contains(sha)).limit(1)) is not None
 
     def has_artwork(self, sha256: str) -> bool:
         with self.engine.connect() as conn:
             return self._exists(conn, check_sha256(sha256))
 
     def resolve_id(self, id_or_prefix: str) -> str:
-        """The full id for a full id or a unique prefix of at least 6 hex digits."""
-        if not isinstance(id_or_prefix, str):
-            raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
-        prefix = id_or_prefix.strip().lower()
-        if not _HEX.fullmatch(prefix) or len(prefix) > 64:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
-                f"{id_or_prefix!r}."
-            )
-        if len(prefix) < MIN_PREFIX:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
-            )
+        """The full id for a full id or a unique prefix of at least 6 hex digits.
+
+        Every artwork counts, private or not: the web studio resolves among the works a
+        viewer may see (`visibility.resolve`), so an error never names a hidden one.
+        """
+        prefix = check_prefix(id_or_prefix)
         # A range on the primary key (ids are lower-case hex), not LIKE 'p%', which
         # SQLite cannot answer from the index: 140 ms -> well under 1 ms at 100k rows.
         with self.engine.connect() as conn:
             if len(prefix) == 64:
                 found = list(conn.scalars(statements().exists, {"sha": prefix}))
             else:
-                found = list(conn.scalars(statements().prefixed,
-                                          {"low": prefix, "high": prefix + "g"}))
-        if not found:
-            raise UnknownName("artwork", id_or_prefix)
-        if len(found) > 1:
-            shown = ", ".join(found[:10])
-            more = " and more" if len(found) > 10 else ""
-            raise InvalidArgument(
-                f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
-                "give more digits."
-            )
-        return found[0]
+                found = list(conn.scalars(statements().prefixed, prefix_range(prefix)))
+        return one_match(found, id_or_prefix)
 
     def full_id(self, id_or_prefix: str) -> str:
         """As `resolve_id`, but a full id is taken as it is, with no lookup (for the reads

@@ -7,7 +7,7 @@ inputs first and raises `InvalidArgument` naming the argument and the value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -37,6 +37,13 @@ class Request:
     # The studio's engines (a `studiolo.plugins.EngineRegistry`), so an engine can use another
     # engine's public calls (the journey denoises with the diffusion engine's model cache).
     engines: Any = None
+    # Called with each artwork as soon as it is made (the Studio stores it there and then, so
+    # a killed batch keeps what it finished); it returns what the engine should keep.
+    on_made: Callable[[Artwork], Artwork] | None = None
+
+    def made(self, artwork: Artwork) -> Artwork:
+        """Hand a finished artwork on at once (engines making several call this for each)."""
+        return self.on_made(artwork) if self.on_made is not None else artwork
 
 
 @runtime_checkable

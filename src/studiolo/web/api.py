@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from studiolo.catalog import accounts, visibility
+from studiolo.catalog import uploads as uploads_of
 from studiolo.catalog.boards import board_id_arg
 from studiolo.core.errors import InvalidArgument, UnknownName
 from studiolo.core.types import Artwork, Job
@@ -27,6 +28,7 @@ from studiolo.provenance.ledger import credit_sentence
 from studiolo.provenance.verify import summary_lines
 from studiolo.web import work
 from studiolo.web.auth import CurrentViewer, Viewer
+from studiolo.web.parts import WebParts
 from studiolo.web.sse import router as events_router
 from studiolo.web.uploads import read_upload, store_upload, thumbnail, upload_path
 
@@ -101,7 +103,9 @@ def visible_artwork(request: Request, viewer: Viewer, artwork_id: str) -> visibi
     studio = request.app.state.studio
     found = visibility.visible_artwork(studio.catalog, artwork_id, viewer.name)
     path = studio.files.path(str(found.artwork.id), ext=found.ext)
-    return dataclasses.replace(found, artwork=found.artwork.replace(path=path))
+    # A parent hidden from this viewer (someone's private work) is not named to them.
+    parents = tuple(visibility.visible_among(studio.catalog, found.artwork.parents, viewer.name))
+    return dataclasses.replace(found, artwork=found.artwork.replace(path=path, parents=parents))
 
 
 def visible(request: Request, viewer: Viewer, artwork_id: str) -> Artwork:
@@ -146,23 +150,27 @@ async def upload(request: Request, viewer: CurrentViewer,
                  file: Annotated[UploadFile, File(description="PNG, JPEG, WebP, GIF, BMP or TIFF")]
                  ) -> dict[str, Any]:
     data = await read_upload(file, request.app.state.upload_limit)
-    return await run_in_threadpool(store_upload, request.app.state.studio, data)
+    return await run_in_threadpool(store_upload, request.app.state.studio, data, viewer.name)
 
 
 @router.post("/create", status_code=202, summary="Make artworks (a job; follow its events)")
 def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) -> dict[str, Any]:
     studio = request.app.state.studio
-    image = None
+    image, private = None, body.private
     if body.image is not None:
         if studio.catalog.has_artwork(body.image):
-            visibility.can_see(studio.catalog, body.image, viewer.name)
+            # Made from a private work, the new work is private too: its pixels carry it.
+            private = visibility.visible_artwork(studio.catalog, body.image, viewer.name
+                                                 ).private or private
+        elif not uploads_of.owns(studio.catalog, body.image, viewer.name):
+            raise UnknownName("upload", body.image[:12] + "…")  # someone else's, or none
         image = upload_path(studio, body.image)
     if body.style:
         get_style(body.style)
     if body.mode == "txt2img" and not body.prompt.strip():
         raise InvalidArgument("`prompt` is empty: describe the picture to make.")
     job = work.submit(studio, request.app.state.hub, viewer.name, "create",
-                      body.model_dump(), work.make_create(body, image), private=body.private)
+                      body.model_dump(), work.make_create(body, image, request.app.state.parts), private=private)
     return job_json(job)
 
 
@@ -255,35 +263,41 @@ def set_private(request: Request, viewer: CurrentViewer, artwork_id: str,
     return {"id": found.id, "private": body.private}
 
 
-def _action(request: Request, viewer: Viewer, artwork_id: str, action: str,
-            style: str | None = None, private: bool = False) -> dict[str, Any]:
-    found = visible(request, viewer, artwork_id)
-    if style is not None:
-        get_style(style)  # an unknown name is refused now, not later in the job
-    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, action,
-                      {"artwork": found.id, "style": style},
-                      work.make_action(action, found, style), private=private)
+def _action(request: Request, viewer: Viewer, artwork_id: str, name: str,
+            body: work.ActionRequest) -> dict[str, Any]:
+    action = request.app.state.parts.action(name)
+    seen = visible_artwork(request, viewer, artwork_id)
+    found = seen.artwork
+    if body.style is not None:
+        get_style(body.style)  # an unknown name is refused now, not later in the job
+    # What is made from a private work is private too: its pixels carry the original's.
+    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, name,
+                      {"artwork": found.id, "style": body.style},
+                      work.make_action(action, found, body), private=body.private or seen.private)
     return job_json(job)
 
 
-@router.post("/artworks/{artwork_id}/rerun", status_code=202, summary="Make it again from its recipe")
-def rerun(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "rerun")
+def add_action_routes(app: Any, parts: WebParts) -> None:
+    """`POST /api/artworks/{id}/{action}` for each registered artwork action, each with its
+    own summary in the API's description."""
+    for action in parts.actions:
+        app.add_api_route(f"/api/artworks/{{artwork_id}}/{action.name}", _endpoint(action.name),
+                          methods=["POST"], status_code=202, summary=action.summary,
+                          tags=["studio"], name=f"action_{action.name}")
 
 
-@router.post("/artworks/{artwork_id}/variation", status_code=202,
-             summary="A variation: image to image with its model, else a restyle")
-def variation(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "variation")
+def _endpoint(name: str) -> Any:
+    def endpoint(request: Request, viewer: CurrentViewer, artwork_id: str,
+                 body: work.ActionRequest | None = None) -> dict[str, Any]:
+        return _action(request, viewer, artwork_id, name, body or work.ActionRequest())
+
+    return endpoint
 
 
-@router.post("/artworks/{artwork_id}/restyle", status_code=202, summary="Paint it in a built-in style")
-def restyle(request: Request, viewer: CurrentViewer, artwork_id: str,
-            body: work.RestyleRequest | None = None) -> dict[str, Any]:
-    body = body or work.RestyleRequest()
-    return _action(request, viewer, artwork_id, "restyle", body.style, body.private)
-
-
-@router.post("/artworks/{artwork_id}/upscale", status_code=202, summary="Enlarge it 2x")
-def upscale(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "upscale")
+@router.get("/modes", summary="What the Create page can make, and what an artwork page can do")
+def modes(request: Request, viewer: CurrentViewer) -> dict[str, Any]:
+    parts = request.app.state.parts
+    return {"modes": [{"name": m.name, "label": m.label, "needs_image": m.needs_image}
+                      for m in parts.modes],
+            "actions": [{"name": a.name, "label": a.label, "summary": a.summary,
+                         "takes_style": a.takes_style} for a in parts.actions]}

@@ -167,7 +167,7 @@ class DiffusionEngine:
             # 8. Decode and return (unmasked pixels are the original ones, as in A1111)
             if mask is not None and recipe.mode in ("inpaint", "outpaint"):
                 image = composite(init, image, mask, options.mask_blur)
-            made.append(
+            made.append(request.made(
                 Artwork(
                     recipe=recipe.replace(
                         seed=seed,
@@ -184,7 +184,7 @@ class DiffusionEngine:
                     width=image.width,
                     height=image.height,
                 )
-            )
+            ))
         return made
 
     # -- schedulers: the named one, else the model's own -------------------------------

@@ -71,9 +71,9 @@ class GeneratorEngine:
             seed = recipe.seed + i
             progress({"stage": "sample", "step": i, "total": size, "message": f"seed {seed}"})
             [image] = render(loaded.net, latent(seed, loaded.net.config.z_dim))
-            made.append(Artwork(recipe=recorded(recipe, loaded, seed=seed), image=image,
-                                credits=credits(loaded), width=image.width, height=image.height,
-                                title=f"{loaded.name}, seed {seed}"))
+            made.append(request.made(Artwork(
+                recipe=recorded(recipe, loaded, seed=seed), image=image, credits=credits(loaded),
+                width=image.width, height=image.height, title=f"{loaded.name}, seed {seed}")))
         progress({"stage": "sample", "step": size, "total": size})
         return made
 
@@ -150,8 +150,9 @@ def run_generator_journey(request: Request, options: Any, indices: list[int],
         [image] = render(loaded.net, slerp(z_a, z_b, t))
         frame = recorded(recipe, loaded, seed=seeds[0 if t < 0.5 else 1],
                          options=frame_options(options, index, t))
-        made.append(Artwork(recipe=frame, image=image, credits=credits(loaded), width=image.width,
-                            height=image.height, title=frame_title(spec, index)))
+        made.append(request.made(Artwork(recipe=frame, image=image, credits=credits(loaded),
+                                         width=image.width, height=image.height,
+                                         title=frame_title(spec, index))))
     progress({"stage": "journey", "step": len(indices), "total": len(indices)})
     return made
 

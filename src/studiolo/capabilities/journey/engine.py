@@ -329,8 +329,8 @@ class JourneyEngine:
                 options=frame_options(options, index, t, diffusion={
                     **options.diffusion, "speed": speed.as_options()}),
             )
-            made.append(Artwork(recipe=frame_recipe, image=image, width=image.width,
-                                height=image.height, title=frame_title(spec, index)))
+            made.append(request.made(Artwork(recipe=frame_recipe, image=image, width=image.width,
+                                             height=image.height, title=frame_title(spec, index))))
         progress({"stage": "journey", "step": len(indices), "total": len(indices)})
         return made
 

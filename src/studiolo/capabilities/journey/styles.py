@@ -103,8 +103,9 @@ def run_style_journey(request: Request, options: Any, indices: list[int],
                                   styles=recorded),
         )
         credits = [c for c in (_credit(e) for e in recorded) if c is not None]
-        made.append(Artwork(recipe=frame_recipe, image=image, credits=(*credits, MAGENTA_TOOL),
-                            width=image.width, height=image.height, title=frame_title(spec, index)))
+        made.append(request.made(Artwork(recipe=frame_recipe, image=image,
+                                         credits=(*credits, MAGENTA_TOOL), width=image.width,
+                                         height=image.height, title=frame_title(spec, index))))
     progress({"stage": "journey", "step": len(indices), "total": len(indices)})
     return made
 

@@ -107,7 +107,8 @@ class PainterEngine:
             if vector is not None:
                 progress({"stage": "paint", "step": i, "total": n})
                 image = _paint(image, vector, spec, options.strength)
-            results.append(_artwork(recipe.replace(seed=seed), image, spec, style, options))
+            results.append(request.made(_artwork(recipe.replace(seed=seed), image, spec, style,
+                                                 options)))
         progress({"stage": "paint", "step": n, "total": n})
         return results
 
