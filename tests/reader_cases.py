@@ -304,12 +304,26 @@ class _MemoryFiles:
 
 class _UploadStudio:
     files = _MemoryFiles()
+    catalog: Any = None
+
+
+def _upload_studio() -> _UploadStudio:
+    # The upload's row goes to a real catalog (made once, in a temporary folder): the reader
+    # under test is the image check, but the row's code path must run too.
+    if _UploadStudio.catalog is None:
+        import tempfile
+
+        from studiolo.catalog.store import Catalog
+
+        folder = tempfile.mkdtemp(prefix="studiolo-fuzz-")
+        _UploadStudio.catalog = Catalog(f"sqlite:///{folder}/catalog.sqlite")
+    return _UploadStudio()
 
 
 def read_upload(case: tuple[bytes, str]) -> Any:
     from studiolo.web.uploads import store_upload
 
-    return store_upload(_UploadStudio(), case[0])
+    return store_upload(_upload_studio(), case[0], "fuzzer")
 
 
 def read_manifest_store(store: Any) -> Any:

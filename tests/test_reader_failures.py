@@ -170,8 +170,13 @@ def test_jpeg_with_most_scan_data_cut_and_end_marker_kept():
         open_image(cut, name="p.jpg")
 
 
-def test_tiny_jpeg_declaring_a_huge_picture_is_refused_before_decoding():
-    data = bytearray(_jpeg(Image.new("L", (8, 8), 128), quality=20))
+@pytest.mark.parametrize(("image", "quality", "least"), [
+    (Image.new("L", (8, 8), 128), 20, 115681),
+    (Image.new("RGB", (8, 8), (90, 120, 150)), 75, 173521),  # 632 bytes, like the issue's 629
+])
+def test_tiny_jpeg_declaring_a_huge_picture_is_refused_before_decoding(image, quality, least):
+    data = bytearray(_jpeg(image, quality=quality))
+    assert len(data) < 700
     sof = data.find(b"\xff\xc0")
     data[sof + 5:sof + 9] = struct.pack(">HH", 7696, 7696)
     started = time.perf_counter()
@@ -180,7 +185,7 @@ def test_tiny_jpeg_declaring_a_huge_picture_is_refused_before_decoding():
     assert time.perf_counter() - started < 0.5  # decoding 59 million pixels took seconds
     assert re.fullmatch(
         r"tiny\.jpg declares 7696x7696 pixels but holds only \d+ bytes of scan data, fewer than "
-        r"the 115681 bytes so many pixels need at the least; it is damaged, or made to look "
+        rf"the {least} bytes so many pixels need at the least; it is damaged, or made to look "
         r"larger than it is, so it is refused\. Use an intact copy of the picture\.",
         str(caught.value))
 
@@ -213,6 +218,28 @@ def test_parameters_line_of_20000_characters_parses_in_linear_time(tmp_path):
     with pytest.raises(MetadataError, match="Infotext has no parameters line"):
         read_recipe(path)
     assert time.perf_counter() - started < 2.0  # was 2-11 s and 59 s
+
+
+@pytest.mark.slow  # verify's first call builds the watermark templates (seconds, once)
+def test_import_and_verify_of_a_png_with_a_60000_character_parameters_line(
+        tmp_path, studio_home, capsys):
+    bad = png_with(tmp_path, "long.png", parameters="p\n" + "a" * 60000)
+    good = png_with(tmp_path, "ok.png",
+                    parameters="a sea\nSteps: 9, Seed: 3, Size: 48x32, Note: " + "b " * 30000)
+    verify_file(png_with(tmp_path, "plain.png"))
+    run(capsys, "import", str(good))  # both warmed up: what is timed is reading the text
+    started = time.perf_counter()
+    code, _, err = run(capsys, "import", str(bad))  # was 59 s, then a result
+    assert code == 1 and err.strip() == (
+        f"Error: {bad}: Infotext has no parameters line (expected a last line like 'Steps: 20, "
+        f"Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512'); got {'a' * 80!r}.")
+    code, out, err = run(capsys, "import", str(good), "--json")
+    assert code == 0, err
+    recipe = json.loads(out)[0]["recipe"]
+    assert (recipe["steps"], recipe["seed"], recipe["prompt"]) == (9, 3, "a sea")
+    for path in (bad, good):  # verify reads the same parameters on every input image
+        verify_file(path)
+    assert time.perf_counter() - started < 3.0
 
 
 # -- arguments before any work -----------------------------------------------------------
@@ -255,11 +282,12 @@ def test_a_tiny_artwork_resembles_no_painting():
 
 @pytest.mark.slow  # Real-ESRGAN, when installed, takes its time even on one pixel
 def test_upscale_of_a_tiny_picture_does_not_blame_a_style(studio_home, tmp_path, capsys):
-    tiny = tmp_path / "tiny.png"
-    checkerboard(2).save(tiny)
-    code, out, err = run(capsys, "upscale", str(tiny))
-    assert code == 0, err  # was "Error: `style` is 8x8 px; both sides must be at least 16 px."
-    assert "`style`" not in err and "8x8" in out
+    for side in (1, 2):  # the issue's 1x1.png, and a 2x2 one
+        tiny = tmp_path / f"{side}x{side}.png"
+        checkerboard(side).save(tiny)
+        code, out, err = run(capsys, "upscale", str(tiny))
+        assert code == 0, err  # was "Error: `style` is 4x4 px; both sides must be at least 16 px."
+        assert "`style`" not in err and f"{4 * side}x{4 * side}" in out
 
 
 def test_recipe_with_a_long_version_or_odd_unknown_keys_is_one_short_sentence():

@@ -63,8 +63,11 @@ def recipe_from_texts(
     """The recipe in an image's text metadata (`image_info(...)["text"]`) of `size` pixels."""
     if texts.get("parameters", "").strip():
         text = texts["parameters"]
-        _, _, params = parse_infotext(text)
-        recipe = infotext_to_recipe(text)
+        try:
+            _, _, params = parse_infotext(text)
+            recipe = infotext_to_recipe(text)
+        except MetadataError as exc:  # the infotext reader knows the text, not the file
+            raise MetadataError(f"{name}: {exc}") from None
         source = "studiolo" if STUDIOLO_KEY in params else "automatic1111"
         return ImportedRecipe(recipe=recipe, source=source, raw={"parameters": text})
     if "invokeai_metadata" in texts:
