@@ -33,7 +33,14 @@ from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.settings import Settings
-from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe, random_seed
+from studiolo.core.types import (
+    Artwork,
+    InputRef,
+    LoraSpec,
+    Recipe,
+    check_seed_and_batch,
+    random_seed,
+)
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 
@@ -122,6 +129,7 @@ class Studio:
         profile's name): make `candidates` and keep the `batch_size` it rates highest
         (the taste capability's `steered`; `taste_search` for the painter's search).
         """
+        check_seed_and_batch(recipe.seed, batch_size)  # before any work: no engine keeps more
         check_taste_arguments(taste, candidates, taste_search)
         if taste is not None:
             return taste_verbs.steered(self, recipe, taste, candidates=candidates, keep=batch_size,
@@ -373,6 +381,8 @@ class Studio:
         """A recipe from keywords: a random seed when none is given, LoRA texts parsed."""
         from studiolo.models.lora import parse_lora_arg
 
+        if seed is not None:
+            check_seed_and_batch(seed)  # a verb's recipe: refuse the seed before the verb works
         specs = tuple(lo if isinstance(lo, LoraSpec) else parse_lora_arg(lo) for lo in loras)
         defaults = {"steps": 20, "guidance": 7.0}
         return Recipe(

@@ -5,7 +5,10 @@ short list of formats, refuses decompression bombs from the header before a
 pixel is decoded, refuses truncated files instead of padding them with grey
 (we never set `ImageFile.LOAD_TRUNCATED_IMAGES`), applies EXIF orientation and
 returns a plain, fully loaded image detached from the file. Errors are
-`ImageError`s that name the file and say what is wrong.
+`ImageError`s that name the file and say what is wrong. A JPEG is checked from
+its markers first (`studiolo.core.jpeg`): libjpeg pads missing scan data with
+grey rather than failing, so a cut file, or a tiny file declaring a huge
+picture, is refused before decoding.
 
 Metadata (text chunks, EXIF UserComment) and the encoders are in `imagemeta`.
 """
@@ -14,15 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import struct
 import warnings
-import zlib
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from studiolo.core import jpeg
 from studiolo.core.errors import ImageError, InvalidArgument
 
 DEFAULT_MAX_PIXELS = 64_000_000  # 8000 x 8000
@@ -114,10 +118,18 @@ def _open(fp: IO[bytes], label: str, max_pixels: int) -> Image.Image:
             f"{label} is not an image Pillow can read{_other_format(fp)}; studiolo reads "
             f"{', '.join(FORMATS)}."
         ) from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise ImageError(f"{label} is truncated or corrupt: {exc}.") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's plugins raise many kinds on crafted files
+        raise ImageError(f"{label} is truncated or corrupt: {_reason(exc)}.") from None
     _check_pixels(label, image.width, image.height, max_pixels)
     return image
+
+
+def _reason(exc: BaseException) -> str:
+    """Pillow's reason, short: its plugins raise OSError, ValueError, but also KeyError & co."""
+    text = str(exc) or type(exc).__name__
+    if not isinstance(exc, OSError | SyntaxError | ValueError | EOFError | struct.error):
+        text = f"{type(exc).__name__} {text}"
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _other_format(fp: IO[bytes]) -> str:
@@ -134,11 +146,73 @@ def _other_format(fp: IO[bytes]) -> str:
         fp.seek(0)
 
 
-def _load(image: Image.Image, label: str) -> None:
+def _load(image: Image.Image, label: str, padded: bool = False) -> None:
     try:
         image.load()
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
-        raise ImageError(f"{label} is truncated or corrupt: {exc}.") from None
+    except Exception as exc:  # noqa: BLE001 - Pillow's decoders raise many kinds on crafted files
+        if padded and isinstance(exc, OSError) and "truncated" in str(exc):
+            raise ImageError(
+                f"{label} is truncated: its JPEG scan data ends before the last rows of the "
+                "picture (the end marker is there, the data before it is not); use a complete "
+                "copy of the file."
+            ) from None
+        raise ImageError(f"{label} is truncated or corrupt: {_reason(exc)}.") from None
+
+
+def _jpeg_stream(fp: IO[bytes]) -> tuple[IO[bytes], jpeg.JpegLayout | None, bool, int]:
+    """The stream to decode, a JPEG's layout, whether its end was padded, the file's size."""
+    head = fp.read(3)
+    size = fp.seek(0, io.SEEK_END)
+    fp.seek(0)
+    if head != b"\xff\xd8\xff":
+        return fp, None, False, size
+    data = fp.read()
+    layout = jpeg.read_layout(data)
+    padded = jpeg.padded_for_decoding(data, layout) if layout is not None else None
+    return io.BytesIO(padded or data), layout, padded is not None, size
+
+
+# Deflate's largest ratio is 1032:1 (a 258-byte match coded in about two bits: RFC 1951,
+# zlib's "technical details"), and a PNG row holds a filter byte and at least a bit a pixel.
+_DEFLATE_RATIO = 1032
+
+
+def _too_small(label: str, image: Image.Image, have: int, what: str, need: int) -> ImageError:
+    return ImageError(
+        f"{label} declares {image.width}x{image.height} pixels but holds only {have} bytes of "
+        f"{what}, fewer than the {need} bytes so many pixels need at the least; it is damaged, or "
+        "made to look larger than it is, so it is refused. Use an intact copy of the picture."
+    )
+
+
+def _check_declared(image: Image.Image, layout: jpeg.JpegLayout | None, size: int, label: str) -> None:
+    """Refuse, before decoding, a file too small for the picture it declares, or cut short."""
+    if image.format == "PNG":
+        need = math.ceil(image.height * (1 + math.ceil(image.width / 8)) / _DEFLATE_RATIO)
+        if size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
+    if image.format == "GIF" and image.tile:
+        # LZW: a code of at least 3 bits gives at most 4096 pixels (the table's longest string).
+        x0, y0, x1, y1 = image.tile[0][1]
+        need = math.ceil((x1 - x0) * (y1 - y0) * 3 / 8 / 4096)
+        if size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
+    if image.format != "JPEG":
+        return
+    if layout is None:  # markers we cannot walk: Pillow's reading of the frame, the whole file
+        sampling = [(h, v) for _, h, v, _ in getattr(image, "layer", [])]
+        need = jpeg.min_bytes_for(image.width, image.height, sampling)
+        if need is not None and size < need:
+            raise _too_small(label, image, size, "data", need)
+        return
+    need = jpeg.min_scan_bytes(layout)
+    if need is not None and layout.scan_bytes < need:
+        raise _too_small(label, image, layout.scan_bytes, "scan data", need)
+    missing = jpeg.missing_scans(layout)
+    if missing is not None:
+        raise ImageError(f"{label} is truncated: {missing}; use a complete copy of the file.")
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -198,17 +272,26 @@ def open_image(
     if not isinstance(max_pixels, int) or isinstance(max_pixels, bool) or max_pixels <= 0:
         raise InvalidArgument(f"`max_pixels` must be a positive integer, got {max_pixels!r}.")
     label = _describe(source, name)
-    with _stream(source, label) as fp, _open(fp, label, max_pixels) as image:
-        if image.format == "GIF":
-            image.seek(0)
-        _load(image, label)
-        try:
-            oriented = ImageOps.exif_transpose(image)
-        except (OSError, SyntaxError, ValueError, struct.error):
-            oriented = image  # broken EXIF is not a broken image: keep the pixels as stored
-        result = _convert(oriented, mode)
-        if result is image:
-            result = image.copy()
+    with _stream(source, label) as raw:
+        fp, layout, padded, size = _jpeg_stream(raw)
+        with _open(fp, label, max_pixels) as image:
+            _check_declared(image, layout, size, label)
+            if image.format == "GIF":
+                image.seek(0)
+            _load(image, label, padded and image.format == "JPEG")
+            try:
+                oriented = ImageOps.exif_transpose(image)
+            except Exception:  # noqa: BLE001 - broken EXIF is not a broken image: keep the pixels
+                oriented = image
+            try:
+                result = _convert(oriented, mode)
+            except (ValueError, OSError) as exc:
+                raise ImageError(
+                    f"{label} is a {oriented.mode} image, which studiolo cannot convert to {mode} "
+                    f"({_reason(exc)}); save it as RGB or greyscale and try again."
+                ) from None
+            if result is image:
+                result = image.copy()
     result.info = {k: v for k, v in result.info.items() if k in ("dpi", "icc_profile")}
     return result
 

@@ -109,7 +109,7 @@ def decode_user_comment(raw: bytes | str) -> str:
     head, body = raw[:8], raw[8:]
     if head == _UNICODE_HEADER:
         if body[:2] in (b"\xfe\xff", b"\xff\xfe"):
-            return body.decode("utf-16")
+            return body[: len(body) // 2 * 2].decode("utf-16", errors="replace").rstrip("\x00")
         even_zeros = body[0::2].count(0)
         odd_zeros = body[1::2].count(0)
         codec = "utf-16-le" if odd_zeros > even_zeros else "utf-16-be"
@@ -137,8 +137,8 @@ def _exif_texts(exif: Image.Exif) -> dict[str, str]:
     return texts
 
 
-def _read_meta(source: Source) -> dict[str, Any]:
-    label = _describe(source, None)
+def _read_meta(source: Source, name: str | None = None) -> dict[str, Any]:
+    label = _describe(source, name)
     with _stream(source, label) as fp:
         with _open(fp, label, DEFAULT_MAX_PIXELS) as image:
             info: dict[str, Any] = {
@@ -149,7 +149,7 @@ def _read_meta(source: Source) -> dict[str, Any]:
             if image.format != "PNG":
                 try:
                     texts.update(_exif_texts(image.getexif()))
-                except (OSError, SyntaxError, ValueError, struct.error):
+                except Exception:  # noqa: BLE001, S110 - Pillow's EXIF reader raises many kinds
                     pass  # unreadable EXIF: the pixels may still be fine, the recipe is just absent
                 comment = image.info.get("comment")
                 if isinstance(comment, bytes):
@@ -163,21 +163,24 @@ def _read_meta(source: Source) -> dict[str, Any]:
                 try:
                     exif.load(exif_bytes)
                     chunks.update({k: v for k, v in _exif_texts(exif).items() if k not in chunks})
-                except (OSError, SyntaxError, ValueError, struct.error):
+                except Exception:  # noqa: BLE001, S110 - an unreadable eXIf chunk: no recipe there
                     pass
             texts = chunks
     info["text"] = texts
     return info
 
 
-def image_info(source: Source) -> dict[str, Any]:
-    """Format, width, height, mode and text metadata, read from the headers (no pixel decoding)."""
-    return _read_meta(source)
+def image_info(source: Source, *, name: str | None = None) -> dict[str, Any]:
+    """Format, width, height, mode and text metadata, read from the headers (no pixel decoding).
+
+    `name` is what errors call the source (defaults to the path).
+    """
+    return _read_meta(source, name)
 
 
-def read_text_chunks(source: Source) -> dict[str, str]:
+def read_text_chunks(source: Source, *, name: str | None = None) -> dict[str, str]:
     """PNG tEXt/zTXt/iTXt chunks; for JPEG/WebP the EXIF UserComment as "parameters"."""
-    return _read_meta(source)["text"]
+    return _read_meta(source, name)["text"]
 
 
 # -- writing ------------------------------------------------------------------

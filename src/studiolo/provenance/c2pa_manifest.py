@@ -243,20 +243,34 @@ def read_manifest(data: bytes, *, anchors_pem: bytes = b"") -> dict[str, Any] | 
         raise MetadataError(f"The file's C2PA data cannot be read: {exc}.") from None
     if reader is None:
         return None
-    with reader:
-        return json.loads(reader.json())
+    try:
+        with reader:
+            text = reader.json()
+    except c2pa.C2paError as exc:
+        raise MetadataError(f"The file's C2PA data cannot be read: {exc}.") from None
+    try:
+        store = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # too deep, or an integer of 4300+ digits
+        raise MetadataError(f"The file's C2PA data cannot be read: {str(exc)[:120]}.") from None
+    return store if isinstance(store, dict) else None
 
 
 def active_manifest(store: dict[str, Any]) -> dict[str, Any]:
-    """The active (newest) manifest of a manifest store."""
-    return store.get("manifests", {}).get(store.get("active_manifest", ""), {})
+    """The active (newest) manifest of a manifest store ({} when there is none of that shape)."""
+    manifests = store.get("manifests") if isinstance(store, dict) else None
+    active = store.get("active_manifest") if isinstance(store, dict) else None
+    if not isinstance(manifests, dict) or not isinstance(active, str):
+        return {}
+    found = manifests.get(active)
+    return found if isinstance(found, dict) else {}
 
 
 def assertion(manifest: dict[str, Any], label: str) -> Any:
     """The data of the first assertion with this label (labels may carry a version suffix)."""
-    for item in manifest.get("assertions", []) or []:
-        name = item.get("label", "")
-        if name == label or name.startswith(label + ".v"):
+    items = manifest.get("assertions") if isinstance(manifest, dict) else None
+    for item in items if isinstance(items, list) else []:
+        name = item.get("label") if isinstance(item, dict) else None
+        if isinstance(name, str) and (name == label or name.startswith(label + ".v")):
             return item.get("data")
     return None
 

@@ -128,23 +128,28 @@ def check_request(recipe: Recipe, catalog: Any, settings: Any) -> tuple[Credit, 
 
 
 def _training_uses(node: Any, found: dict[str, str]) -> None:
-    """Collect {use: "allowed"|"notAllowed"|"constrained"} from any training-mining assertion."""
-    if isinstance(node, list):
-        for item in node:
-            _training_uses(item, found)
-        return
-    if not isinstance(node, dict):
-        return
-    label = node.get("label")
-    blocks = [node.get("data", node)] if isinstance(label, str) and "training-mining" in label else []
-    blocks += [v for k, v in node.items() if isinstance(k, str) and "training-mining" in k]
-    for block in blocks:
-        entries = block.get("entries", block) if isinstance(block, dict) else {}
-        for use, value in entries.items() if isinstance(entries, dict) else ():
-            if isinstance(value, dict) and isinstance(value.get("use"), str):
-                found[use] = value["use"]
-    for value in node.values():
-        _training_uses(value, found)
+    """Collect {use: "allowed"|"notAllowed"|"constrained"} from any training-mining assertion.
+
+    Walked with a stack, not recursion: a signer may nest its assertions deeper than
+    Python's recursion limit.
+    """
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        label = node.get("label")
+        blocks = [node.get("data", node)] if isinstance(label, str) and "training-mining" in label else []
+        blocks += [v for k, v in node.items() if isinstance(k, str) and "training-mining" in k]
+        for block in blocks:
+            entries = block.get("entries", block) if isinstance(block, dict) else {}
+            for use, value in entries.items() if isinstance(entries, dict) else ():
+                if isinstance(value, dict) and isinstance(value.get("use"), str):
+                    found[use] = value["use"]
+        stack.extend(reversed(list(node.values())))
 
 
 def _c2pa_refusal(data: bytes) -> str | None:

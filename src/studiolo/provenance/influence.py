@@ -231,13 +231,13 @@ def similarity_influences(
     `exclude`: style ids already credited (a style source is not also an influence).
     """
     from studiolo.core.errors import InvalidArgument
-    from studiolo.features.style import style_vector
+    from studiolo.features.style import MIN_SIDE, style_vector
     from studiolo.features.styles import get_style
 
     if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not -1 <= threshold <= 1:
         raise InvalidArgument(f"`threshold` must be a number from -1 to 1, got {threshold!r}.")
-    if texture(image) < MIN_TEXTURE:
-        return ()
+    if min(image.size) < MIN_SIDE or texture(image) < MIN_TEXTURE:
+        return ()  # too small for the style network to see a style in, or flat: resembles nothing
     ids, refs = reference_vectors()
     sims = similarities(style_vector(image), refs)
     out: list[Credit] = []

@@ -24,6 +24,7 @@ exactly.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -34,11 +35,24 @@ from studiolo.provenance.samplers import join_schedule, split_schedule
 
 STUDIOLO_KEY = "Studiolo"
 
-# A1111 modules/infotext_utils.py: a key is a word then words/spaces/-/; a value
-# is a JSON string (escapes allowed) or anything up to the next comma.
-_PARAM = re.compile(r'\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)')
+# A1111 modules/infotext_utils.py reads the parameters line with `re.findall` of
+#   \s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)
+# a key is a word then words/spaces/-/, a value a JSON string (escapes allowed) or
+# anything up to the next comma. That search is quadratic: every position of a long
+# run of key characters with no colon after it is tried again, and rescans the run
+# (20,000 characters took seconds). `_params` finds the same pairs in linear time
+# from the pieces below, each of which scans forward without backtracking:
+_KEY_RUN = re.compile(r"(?<![\w \-/])[\w \-/]*+:")  # a whole run of key characters, then ':'
+_WORD = re.compile(r"\w")
+_SPACES = re.compile(r"\s*+")
+_QUOTED = re.compile(r'"(?:\\.|[^\\"])++"')
+_PLAIN = re.compile(r"[^,]*+")
 _SIZE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
-_LORA_TAG = re.compile(r"<lora:([^:>]+)(?::([^:>]*))?(?::[^>]*)?>")
+# A1111's LoRA tag is `<lora:name:weight>` (extra `:...` allowed), read by
+# `re.findall(r"<lora:([^:>]+)(?::([^:>]*))?(?::[^>]*)?>")` in the same way by
+# `_lora_tags`, linearly: that search rescans to the end for every unclosed tag.
+_LORA_OPEN = "<lora:"
+_LORA_PART = re.compile(r"[^:>]*+")
 _HIRES_KEYS = ("Hires upscale", "Hires steps", "Hires upscaler", "Hires resize-1")
 
 
@@ -59,14 +73,48 @@ def _quote(value: Any) -> str:
     return text
 
 
+def _params(line: str) -> list[tuple[str, str]]:
+    """The (key, value) pairs A1111's `re.findall` finds in a parameters line, in linear time.
+
+    Why it agrees with the regex: the key must be a whole run of key characters
+    ending at ':' (a shorter run would need ':' where a key character is), starting
+    at its first word character with at least two characters left; a quoted value
+    counts only when ',' or the end follows it, else the value is plain text up to
+    the next comma. Quoted scans never overlap: a value's opening quote follows ':'
+    or a space, so an earlier scan would have stopped on it as its closing quote.
+    """
+    pairs: list[tuple[str, str]] = []
+    pos, n = 0, len(line)
+    while True:
+        run = _KEY_RUN.search(line, pos)
+        if run is None:
+            return pairs
+        colon = run.end() - 1
+        word = _WORD.search(line, run.start(), colon)
+        if word is None or colon - word.start() < 2:
+            pos = run.end()  # no key before this colon: look further on
+            continue
+        start = _SPACES.match(line, colon + 1).end()
+        quoted = _QUOTED.match(line, start) if line.startswith('"', start) else None
+        if quoted is not None and (quoted.end() == n or line[quoted.end()] == ","):
+            end = quoted.end()
+        else:
+            end = _PLAIN.match(line, start).end()
+        pairs.append((line[word.start():colon], line[start:end]))
+        if end >= n:
+            return pairs
+        pos = end + 1  # past the comma
+
+
 def parse_infotext(text: str) -> tuple[str, str, dict[str, str]]:
     """(prompt, negative prompt, parameters) from an infotext, the way A1111 parses it."""
     if not isinstance(text, str):
         raise MetadataError(f"Infotext must be a string, got {type(text).__name__}.")
     *lines, last = text.strip().split("\n")
-    if len(_PARAM.findall(last)) < 3:
+    found = _params(last)
+    if len(found) < 3:
         lines.append(last)
-        last = ""
+        last, found = "", []
     prompt: list[str] = []
     negative: list[str] = []
     in_negative = False
@@ -76,7 +124,7 @@ def parse_infotext(text: str) -> tuple[str, str, dict[str, str]]:
             in_negative = True
             line = line[len("Negative prompt:"):].strip()
         (negative if in_negative else prompt).append(line)
-    params = {key: _unquote(value) for key, value in _PARAM.findall(last)}
+    params = {key: _unquote(value) for key, value in found}
     return "\n".join(prompt), "\n".join(negative), params
 
 
@@ -124,22 +172,34 @@ def _studiolo_recipe(params: dict[str, str]) -> Recipe | None:
         return None  # damaged or from a newer studiolo: fall back to the standard keys
 
 
+def _shown(value: str, limit: int = 60) -> str:
+    """A value as an error echoes it: repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
 def _int(params: dict[str, str], key: str, default: int) -> int:
     if key not in params:
         return default
-    try:
-        return int(params[key].strip())
+    try:  # a recipe's integers are short; int() of thousands of digits is slow, then refuses
+        return int(params[key].strip()) if len(params[key]) <= 40 else int("too long")
     except ValueError:
-        raise MetadataError(f"Infotext `{key}` must be an integer, got {params[key]!r}.") from None
+        raise MetadataError(f"Infotext `{key}` must be an integer, got {_shown(params[key])}; "
+                            "the file's parameters are damaged, so import another copy.") from None
 
 
 def _float(params: dict[str, str], key: str) -> float | None:
     if key not in params:
         return None
     try:
-        return float(params[key].strip())
+        value = float(params[key].strip()) if len(params[key]) <= 60 else math.nan
     except ValueError:
-        raise MetadataError(f"Infotext `{key}` must be a number, got {params[key]!r}.") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise MetadataError(f"Infotext `{key}` must be a number, got {_shown(params[key])}, which "
+                            "is not a finite number; the file's parameters are damaged, so import "
+                            "another copy.")
+    return value
 
 
 def parse_lora_hashes(value: str) -> dict[str, str]:
@@ -153,14 +213,48 @@ def parse_lora_hashes(value: str) -> dict[str, str]:
     return hashes
 
 
+def _lora_tags(prompt: str) -> list[tuple[str, str]]:
+    """(name, weight text) of each `<lora:...>` tag, as that `re.findall` finds them.
+
+    A tag needs a '>' after it, so once none is left there is nothing more to find;
+    each match ends at the '>' it found, so every character is scanned once.
+    """
+    found: list[tuple[str, str]] = []
+    n, last_close, pos = len(prompt), prompt.rfind(">"), 0
+    while True:
+        start = prompt.find(_LORA_OPEN, pos)
+        if start < 0 or start > last_close:
+            return found
+        name_at = start + len(_LORA_OPEN)
+        colon = _LORA_PART.match(prompt, name_at).end()
+        if colon == name_at:
+            pos = start + 1  # `<lora::` or `<lora:>`: no name
+            continue
+        if colon == n:
+            return found
+        weight_end = colon
+        if prompt[colon] == ":":
+            weight_end = _LORA_PART.match(prompt, colon + 1).end()
+        if weight_end < n and prompt[weight_end] == ">":
+            close = weight_end
+        elif weight_end < last_close:  # another ':' part, up to the next '>'
+            close = prompt.find(">", weight_end)
+        else:
+            return found
+        found.append((prompt[name_at:colon], prompt[colon + 1:weight_end]))
+        pos = close + 1
+
+
 def loras_from_prompt(prompt: str) -> list[tuple[str, float]]:
     """The `<lora:name:weight>` tags of an A1111 prompt (weight 1.0 when absent or not a number)."""
     found = []
-    for name, weight in _LORA_TAG.findall(prompt):
+    for name, weight in _lora_tags(prompt):
         try:
-            value = float(weight) if weight else 1.0
+            value = float(weight) if weight and len(weight) <= 60 else 1.0
         except ValueError:
             value = 1.0  # named forms like `unet=0.5` are not a single weight
+        if not math.isfinite(value):
+            value = 1.0
         found.append((name.strip(), value))
     return found
 
@@ -183,9 +277,9 @@ def infotext_to_recipe(text: str) -> Recipe:
         rest.pop(key, None)
 
     size = params.get("Size", "512x512")
-    match = _SIZE.match(size)
+    match = _SIZE.match(size) if len(size) <= 40 else None
     if match is None:
-        raise MetadataError(f"Infotext `Size` must be WIDTHxHEIGHT, got {size!r}.")
+        raise MetadataError(f"Infotext `Size` must be WIDTHxHEIGHT, got {_shown(size)}.")
     sampler = None
     if params.get("Sampler"):
         schedule = rest.pop("Schedule type", None)

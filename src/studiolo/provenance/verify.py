@@ -105,7 +105,7 @@ def verify_bytes(
     if not isinstance(data, bytes | bytearray) or not data:
         raise ImageError(f"{label} is empty (0 bytes).")
     data = bytes(data)
-    info = image_info(data)  # raises ImageError for a non-image or a broken header / chunk
+    info = image_info(data, name=label)  # ImageError for a non-image or a broken header / chunk
     found: dict[str, Any] = {
         "source": label, "format": info["format"], "width": info["width"],
         "height": info["height"], "sha256": sha256_bytes(data),
@@ -120,7 +120,7 @@ def verify_bytes(
             found["status"] = "none"
         else:
             found.update(_from_manifest(store, trusted_here=bool(anchors), catalog=catalog))
-    found["infotext"] = _infotext(data, info)
+    found["infotext"] = _infotext(data, info, label)
     if catalog is not None and catalog.has_artwork(found["sha256"]):
         found["catalog_artwork"] = found["sha256"]
     if found["status"] != "intact":
@@ -129,79 +129,112 @@ def verify_bytes(
 
 
 # -- the manifest ---------------------------------------------------------------
+# The manifest store is c2pa's JSON, but the assertions in it are whatever the signer
+# wrote: every value is taken only in the shape we expect, anything else as absent.
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _word(value: Any, limit: int = 300) -> str | None:
+    """Text to show: a string (cut to `limit`), a number as text, else None."""
+    if isinstance(value, bool) or value is None:
+        return None if value is None else str(value)
+    if isinstance(value, int | float):
+        return str(value) if not isinstance(value, int) or value.bit_length() < 200 else None
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 3] + "..."
+    return None
+
+
 def _from_manifest(store: dict[str, Any], *, trusted_here: bool, catalog: Any) -> dict[str, Any]:
+    store = _obj(store)
     manifest = active_manifest(store)
     failures = _failures(store)
     problems = [f"{code}: {text}" for code, text in failures if not code.startswith(_TRUST_CODES)]
-    state = store.get("validation_state")
-    signature = manifest.get("signature_info") or {}
+    state = _word(store.get("validation_state"))
+    signature = _obj(manifest.get("signature_info"))
     # The trust verdict holds even when the hash binding fails ("Invalid" hides it in the state).
     trusted = state == "Trusted" or "signingCredential.trusted" in _codes(store, "success")
     signer = {
-        "name": signature.get("common_name"), "issuer": signature.get("issuer"),
-        "alg": signature.get("alg"), "time": signature.get("time"),
+        "name": _word(signature.get("common_name")), "issuer": _word(signature.get("issuer")),
+        "alg": _word(signature.get("alg")), "time": _word(signature.get("time")),
         "trusted": trusted, "this_studio": trusted and trusted_here, "validation_state": state,
     }
-    generators = manifest.get("claim_generator_info") or []
+    generators = [_obj(g) for g in _items(manifest.get("claim_generator_info"))[:1]]
     generator = " ".join(
-        f"{g.get('name', '')} {g.get('version', '')}".strip() for g in generators[:1]
-    ) or manifest.get("claim_generator")
-    recipe_data = assertion(manifest, RECIPE_LABEL) or {}
-    credits = (assertion(manifest, CREDITS_LABEL) or {}).get("credits") or []
+        f"{_word(g.get('name')) or ''} {_word(g.get('version')) or ''}".strip() for g in generators
+    ) or _word(manifest.get("claim_generator"))
+    recipe_data = _obj(assertion(manifest, RECIPE_LABEL))
+    credits = _items(_obj(assertion(manifest, CREDITS_LABEL)).get("credits"))
+    recipe = recipe_data.get("recipe")
+    prompt_in_file = recipe_data.get("prompt_in_file")
     return {
         "status": "tampered" if problems or state == "Invalid" else "intact",
         "problems": problems or ([f"validation state {state}"] if state == "Invalid" else []),
         "signer": signer,
         "generator": generator,
-        "title": manifest.get("title"),
+        "title": _word(manifest.get("title")),
         "actions": _actions(manifest),
-        "ingredients": [_ingredient(i, catalog) for i in manifest.get("ingredients") or []],
-        "credits": [c for c in credits if isinstance(c, dict)],
-        "recipe": recipe_data.get("recipe"),
-        "prompt_in_file": recipe_data.get("prompt_in_file"),
+        "ingredients": [_ingredient(_obj(i), catalog) for i in _items(manifest.get("ingredients"))],
+        "credits": [_credit(c) for c in credits if isinstance(c, dict)],
+        "recipe": recipe if isinstance(recipe, dict) else None,
+        "prompt_in_file": prompt_in_file if isinstance(prompt_in_file, bool) else None,
         "training_mining": _training(manifest),
     }
 
 
+def _credit(item: dict[str, Any]) -> dict[str, Any]:
+    """A credit as another signer wrote it: the known keys, as text, and a share from 0 to 1."""
+    share = item.get("share")
+    ok = isinstance(share, int | float) and not isinstance(share, bool) and 0 <= share <= 1
+    out: dict[str, Any] = {k: _word(item.get(k)) for k in ("name", "kind", "role", "evidence", "ref")}
+    return {**out, "share": float(share) if ok else 0.0}
+
+
 def _codes(store: dict[str, Any], kind: str) -> set[str]:
-    results = (store.get("validation_results") or {}).get("activeManifest") or {}
-    return {str(i.get("code", "")) for i in results.get(kind) or []}
+    results = _obj(_obj(store.get("validation_results")).get("activeManifest"))
+    return {_word(_obj(i).get("code")) or "" for i in _items(results.get(kind))}
 
 
 def _failures(store: dict[str, Any]) -> list[tuple[str, str]]:
-    results = (store.get("validation_results") or {}).get("activeManifest") or {}
+    results = _obj(_obj(store.get("validation_results")).get("activeManifest"))
     items = results.get("failure")
     if items is None:  # older readers report a flat list
-        items = store.get("validation_status") or []
-    return [(str(i.get("code", "")), str(i.get("explanation", ""))) for i in items]
+        items = store.get("validation_status")
+    return [(_word(_obj(i).get("code")) or "", _word(_obj(i).get("explanation")) or "")
+            for i in _items(items)]
 
 
 def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    data = assertion(manifest, "c2pa.actions") or {}
     out = []
-    for action in data.get("actions") or []:
+    for action in _items(_obj(assertion(manifest, "c2pa.actions")).get("actions")):
+        action = _obj(action)
         agent = action.get("softwareAgent")
         out.append({
-            "action": action.get("action"),
-            "digital_source_type": action.get("digitalSourceType"),
-            "description": action.get("description"),
-            "software": agent.get("name") if isinstance(agent, dict) else agent,
+            "action": _word(action.get("action")),
+            "digital_source_type": _word(action.get("digitalSourceType")),
+            "description": _word(action.get("description")),
+            "software": _word(_obj(agent).get("name") if isinstance(agent, dict) else agent),
         })
     return out
 
 
 def _ingredient(item: dict[str, Any], catalog: Any) -> dict[str, Any]:
-    instance = str(item.get("instance_id") or "")
+    instance = _word(item.get("instance_id")) or ""
     artwork = instance[len(_ARTWORK_PREFIX):] if instance.startswith(_ARTWORK_PREFIX) else None
-    results = (item.get("validation_results") or {}).get("activeManifest") or {}
-    failures = [f.get("code") for f in results.get("failure") or []
-                if not str(f.get("code", "")).startswith(_TRUST_CODES)]
+    results = _obj(_obj(item.get("validation_results")).get("activeManifest"))
+    failures = [_word(_obj(f).get("code")) for f in _items(results.get("failure"))
+                if not str(_word(_obj(f).get("code")) or "").startswith(_TRUST_CODES)]
     return {
-        "title": item.get("title"),
-        "relationship": item.get("relationship"),
-        "format": item.get("format"),
+        "title": _word(item.get("title")),
+        "relationship": _word(item.get("relationship")),
+        "format": _word(item.get("format")),
         "instance_id": instance or None,
-        "description": item.get("description"),
+        "description": _word(item.get("description")),
         "artwork": artwork,
         "in_catalog": bool(artwork and catalog is not None and catalog.has_artwork(artwork)),
         "signed": bool(item.get("active_manifest")),
@@ -211,14 +244,14 @@ def _ingredient(item: dict[str, Any], catalog: Any) -> dict[str, Any]:
 
 def _training(manifest: dict[str, Any]) -> dict[str, str] | None:
     for label in (TRAINING_LABEL, CAWG_TRAINING_LABEL):
-        entries = (assertion(manifest, label) or {}).get("entries")
+        entries = _obj(assertion(manifest, label)).get("entries")
         if isinstance(entries, dict) and entries:
-            return {k: str(v.get("use")) for k, v in entries.items() if isinstance(v, dict)}
+            return {str(k): str(_word(v.get("use"))) for k, v in entries.items() if isinstance(v, dict)}
     return None
 
 
 # -- what else the file says --------------------------------------------------
-def _infotext(data: bytes, info: dict[str, Any]) -> dict[str, Any] | None:
+def _infotext(data: bytes, info: dict[str, Any], label: str) -> dict[str, Any] | None:
     """The recipe another tool (or studiolo) wrote into the text chunks / EXIF, if any."""
     from studiolo.provenance.importers import read_recipe
 
@@ -226,7 +259,7 @@ def _infotext(data: bytes, info: dict[str, Any]) -> dict[str, Any] | None:
     if not any(k in texts for k in ("parameters", "prompt", "workflow", "invokeai_metadata")):
         return None
     try:
-        imported = read_recipe(data)  # type: ignore[arg-type]  (image_info reads bytes too)
+        imported = read_recipe(data, name=label)
     except MetadataError as exc:
         return {"source": None, "error": str(exc)}
     return {"source": imported.source, "recipe": imported.recipe.to_dict(),
@@ -294,15 +327,15 @@ def summary_lines(report: VerifyReport) -> list[str]:
         lines.append(f"Ingredient ({ing.get('relationship')}): {what}{where}"
                      + (", with its own credentials" if ing.get("signed") else "") + ".")
     if report.credits:
-        parts = [f"{c.get('name')} ({c.get('role')}, {float(c.get('share') or 0):.0%})"
+        parts = [f"{c.get('name')} ({c.get('role')}, {c.get('share') or 0.0:.0%})"
                  for c in report.credits]
         lines.append("Credits: " + "; ".join(parts) + ".")
     if report.recipe:
         r = report.recipe
-        prompt = r.get("prompt") if report.prompt_in_file is not False else None
-        text = f"Recipe: {r.get('engine')} {r.get('mode')}, seed {r.get('seed')}"
-        if r.get("model"):
-            text += f", model {r['model']}"
+        prompt = _word(r.get("prompt")) if report.prompt_in_file is not False else None
+        text = f"Recipe: {_word(r.get('engine'))} {_word(r.get('mode'))}, seed {_word(r.get('seed'))}"
+        if _word(r.get("model")):
+            text += f", model {_word(r['model'])}"
         if prompt:
             text += f', prompt "{prompt}"'
         elif report.prompt_in_file is False:

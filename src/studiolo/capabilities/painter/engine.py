@@ -24,7 +24,7 @@ from studiolo.capabilities.painter.understand import Choice, SceneSpec, understa
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
-from studiolo.core.types import Artwork, Credit
+from studiolo.core.types import Artwork, Credit, check_seed_and_batch
 
 MIN_SIDE, MAX_SIDE = 64, 2048
 # Moderate: the network's strokes and texture, while the composition still reads.
@@ -71,10 +71,7 @@ class PainterEngine:
             value = getattr(recipe, name)
             if isinstance(value, bool) or not isinstance(value, int) or not MIN_SIDE <= value <= MAX_SIDE:
                 raise InvalidArgument(f"`{name}` must be an integer from {MIN_SIDE} to {MAX_SIDE} px, got {value!r}.")
-        if isinstance(request.batch_size, bool) or not isinstance(request.batch_size, int) or request.batch_size < 1:
-            raise InvalidArgument(f"`batch_size` must be a positive integer, got {request.batch_size!r}.")
-        if isinstance(recipe.seed, bool) or not isinstance(recipe.seed, int) or recipe.seed < 0:
-            raise InvalidArgument(f"`seed` must be a non-negative integer, got {recipe.seed!r}.")
+        check_seed_and_batch(recipe.seed, request.batch_size)
         known = set(PainterOptions.model_fields)
         raw = {k: v for k, v in recipe.options.items() if k in known}
         try:
