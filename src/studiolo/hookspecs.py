@@ -40,3 +40,9 @@ def nav_links(viewer: Any) -> list[dict[str, str]] | None:
 def register_credits(register: Callable[[Any], None]) -> None:
     """Register `studiolo.provenance.contributions.CreditContribution`s: the tools an engine's
     artworks credit and the verb of each mode's credit sentence."""
+
+
+@hookspec
+def artwork_stored(studio: Any, artwork: Any) -> str | None:
+    """Called by `Studio.store` once an artwork's row is written (the safety filter checks it
+    here); may record rows about it, and returns a sentence the person should read, or None."""

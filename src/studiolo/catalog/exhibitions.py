@@ -3,8 +3,10 @@
 A mixin of `Catalog`; it uses `self.engine`, `self._person_id`,
 `self._artwork_select` and `self._load` from there. Privacy: a viewer sees
 their own exhibitions and public ones; in someone else's exhibition, works
-marked private are left out. An exhibition whose works left the catalog
-keeps its rooms (deleting an artwork deletes its items).
+marked private, and works the safety filter flagged, are left out (a shared
+link shows neither), and a public exhibition is chosen without either. An
+exhibition whose works left the catalog keeps its rooms (deleting an artwork
+deletes its items).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from studiolo.catalog.schema import (
     exhibition_rooms,
     exhibitions,
     people,
+    safety_checks,
     tags,
 )
 from studiolo.core.errors import InvalidArgument, UnknownName
@@ -168,6 +171,8 @@ class ExhibitionTable:
         public = artworks.c.private == false()
         mine = artworks.c.owner_id.in_(select(people.c.id).where(people.c.name == viewer))
         stmt = self._artwork_select().where(public if public_only else or_(public, mine))
+        if public_only:  # -- safety filter: a flagged work never enters a public exhibition --
+            stmt = stmt.where(artworks.c.id.not_in(_flagged()))
         stmt = stmt.order_by(artworks.c.created.desc(), artworks.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             works = self._load(conn, stmt)
@@ -214,6 +219,9 @@ class ExhibitionTable:
         with self.engine.connect() as conn:
             hidden = set(conn.scalars(select(artworks.c.id).where(
                 artworks.c.id.in_(ids), artworks.c.private.is_(True)))) if ids else set()
+            # -- safety filter: flagged works are shown to the exhibition's owner only -------
+            hidden |= set(conn.scalars(_flagged().where(
+                safety_checks.c.artwork_id.in_(ids)))) if ids else set()
         if not hidden:
             return exhibition
         rooms = tuple(
@@ -222,6 +230,11 @@ class ExhibitionTable:
                            scores=tuple(s for a, s in zip(r.artwork_ids, r.scores) if a not in hidden))
             for r in exhibition.rooms)
         return Exhibition(**{**exhibition.__dict__, "rooms": rooms})
+
+
+def _flagged() -> Any:
+    """The ids of the artworks the safety filter flagged (capabilities/safety)."""
+    return select(safety_checks.c.artwork_id).where(safety_checks.c.flagged.is_(True))
 
 
 def _may_see(exhibition: Exhibition, viewer: str | None) -> bool:

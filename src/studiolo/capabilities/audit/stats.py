@@ -53,7 +53,10 @@ def wilson(k: int, n: int, z: float = Z95) -> Share:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Share(k, n, max(0.0, centre - half), min(1.0, centre + half))
+    # Exact at the ends (0 of n has 0 as its lower bound), which rounding can miss by 1e-17.
+    low = 0.0 if k == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if k == n else max(p, min(1.0, centre + half))
+    return Share(k, n, low, high)
 
 
 @dataclass(frozen=True)

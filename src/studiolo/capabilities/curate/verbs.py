@@ -75,12 +75,23 @@ def export_exhibition(
     force: bool = False,
     person: str | None = None,
 ) -> Path:
-    """Write the exhibition as a static site into `folder`; return the path of index.html."""
+    """Write the exhibition as a static site into `folder`; return the path of index.html.
+    Works the safety filter flagged are left out."""
     from studiolo.capabilities.curate.export import check_target, export_site
 
     target = check_target(folder, home=studio.settings.home, files_dir=studio.settings.files_dir,
                           force=force)
     shown = studio.exhibition_view(exhibition_id, person=person)
+    # -- safety filter: a static site may be shown anywhere, so flagged works stay out ----
+    import dataclasses
+
+    from studiolo.capabilities.safety.records import flagged_among
+
+    flagged = flagged_among(studio.catalog, shown.exhibition.artwork_ids)
+    if flagged:
+        rooms = tuple(dataclasses.replace(r, works=tuple(w for w in r.works if w[0].id not in flagged))
+                      for r in shown.rooms)
+        shown = dataclasses.replace(shown, rooms=tuple(r for r in rooms if r.works))
     export_site(shown, target, studio.image)
     return target.resolve() / "index.html"
 
