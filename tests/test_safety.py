@@ -93,7 +93,10 @@ def test_blurred_preview_hides_the_picture_but_keeps_its_colours():
     preview = blurred_preview(picture)
     a, b = np.asarray(picture, np.float32), np.asarray(preview, np.float32)
     assert preview.size == picture.size
-    detail = lambda x: np.abs(np.diff(x, axis=0)).mean() + np.abs(np.diff(x, axis=1)).mean()  # noqa: E731
+
+    def detail(x: np.ndarray) -> float:
+        return float(np.abs(np.diff(x, axis=0)).mean() + np.abs(np.diff(x, axis=1)).mean())
+
     assert detail(b) < detail(a) / 8
     assert np.abs(a.mean(axis=(0, 1)) - b.mean(axis=(0, 1))).max() < 6
     from studiolo.features.faces import detect_faces
