@@ -84,6 +84,18 @@ class Studio:
         self.plugins = make_plugin_manager(load_entry_points=load_entry_points)
         self.engines = EngineRegistry(self.plugins)
         self.jobs = LocalRunner(self.catalog)
+        self._recover()
+
+    def _recover(self) -> None:
+        """Clean up what a killed process left half-done, and say so (core/recovery.py)."""
+        import warnings
+
+        from studiolo.core.errors import StudioloWarning
+        from studiolo.core.recovery import recover
+
+        cleaned = recover(self.settings.home, self.files, self.catalog.references_file)
+        if cleaned:
+            warnings.warn(StudioloWarning(cleaned.sentence()), stacklevel=3)
 
     # -- making -------------------------------------------------------------
     def run(
@@ -114,6 +126,17 @@ class Studio:
         if taste is not None:
             return taste_verbs.steered(self, recipe, taste, candidates=candidates, keep=batch_size,
                                        search=taste_search, progress=progress, device=device)
+        from studiolo.core.recovery import run_marker
+
+        with run_marker(self.settings.home):
+            return self._run(recipe, images, batch_size=batch_size, parents=parents,
+                             progress=progress, device=device, store=store, person=person,
+                             select=select)
+
+    def _run(self, recipe: Recipe, images: Mapping[str, Any] | None, *, batch_size: int,
+             parents: Sequence[str], progress: ProgressCallback, device: str | None, store: bool,
+             person: str | None, select: Callable[[list[Artwork]], list[Artwork]] | None,
+             ) -> list[Artwork]:
         # The "taste" note records how a recipe was chosen; no engine reads it.
         note = recipe.options.get(TASTE_NOTE)
         if note is not None:
@@ -133,6 +156,8 @@ class Studio:
         style_credits = credits_from_source((images or {}).get("style"))
         opened, refs, blobs = self._read_inputs(images or {})
         recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
+        from studiolo.core.imageio import sha256_bytes
+
         person = person or self.settings.person
 
         def noted(artwork: Artwork) -> Artwork:
@@ -145,12 +170,23 @@ class Studio:
 
         def keep(artwork: Artwork) -> Artwork:
             """Store one artwork the moment it is made: a killed batch keeps what it finished."""
+            fresh: list[str] = []
             if not kept:  # inputs are kept only once something was made from them
                 for data in blobs:
+                    sha = sha256_bytes(data)
+                    if not self.files.exists(sha):
+                        fresh.append(sha)
                     self.files.put(data, "png")
-            stored = self.store(noted(artwork), parents=parents, person=person,
-                                influences=influences, style_credits=style_credits,
-                                private=self.settings.private_works, progress=progress)
+            try:
+                stored = self.store(noted(artwork), parents=parents, person=person,
+                                    influences=influences, style_credits=style_credits,
+                                    private=self.settings.private_works,
+                                    progress=progress)
+            except BaseException:
+                for sha in fresh:  # nothing was made from them after all
+                    if not self.catalog.references_file(sha):
+                        self.files.delete(sha)
+                raise
             kept.append(stored)
             progress({"stage": "store", "step": len(kept), "total": max(batch_size, len(kept))})
             return stored
@@ -247,6 +283,10 @@ class Studio:
         )
         existed = self.catalog.has_artwork(sha)
         private = bool(self.settings.private_works if private is None else private)
+        if not private and parent_ids:  # a work made from a private one is private too
+            from studiolo.catalog import visibility
+
+            private = any(visibility.is_private(self.catalog, p) for p in parent_ids)
         try:
             # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
             # pixels carries the same mark: it keeps naming the first record, whose recipe is

@@ -353,3 +353,14 @@ safety_checks = Table(
     Column("checked", UTCDateTime, nullable=False),
     Index("ix_safety_checks_flagged", "flagged"),
 )
+
+# Input images uploaded through the web studio (catalog/uploads.py): who uploaded which,
+# so an upload is used by the person who sent it and nobody else (its hash is not a key).
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("created", UTCDateTime, nullable=False),
+    Index("ix_uploads_person_id", "person_id"),
+)

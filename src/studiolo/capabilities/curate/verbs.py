@@ -74,24 +74,33 @@ def export_exhibition(
     *,
     force: bool = False,
     person: str | None = None,
+    include_private: bool = False,
 ) -> Path:
     """Write the exhibition as a static site into `folder`; return the path of index.html.
-    Works the safety filter flagged are left out."""
-    from studiolo.capabilities.curate.export import check_target, export_site
 
+    A site is made to be put where others read it, so it shows what the share link shows:
+    no private work (nor a room name drawn from one). `include_private`: the person's own
+    private works too, as they see the exhibition themselves. Works the safety filter
+    flagged are left out in either case.
+    """
+    from studiolo.capabilities.curate.export import check_target, export_site
+    from studiolo.capabilities.curate.make import view
+    from studiolo.core.errors import InvalidArgument
+
+    viewer = person or studio.settings.person
+    exhibition = studio.catalog.get_exhibition(exhibition_id, viewer=viewer)
+    if not include_private:
+        exhibition = studio.catalog.shown_publicly(exhibition)
+        if not exhibition.artwork_ids:
+            raise InvalidArgument(
+                f"Exhibition {exhibition.id} has no public works to export (all are private); "
+                "make some public, or export with include_private (--include-private) to put "
+                "your private works in the site too."
+            )
     target = check_target(folder, home=studio.settings.home, files_dir=studio.settings.files_dir,
                           force=force)
-    shown = studio.exhibition_view(exhibition_id, person=person)
-    # -- safety filter: a static site may be shown anywhere, so flagged works stay out ----
-    import dataclasses
-
-    from studiolo.capabilities.safety.records import flagged_among
-
-    flagged = flagged_among(studio.catalog, shown.exhibition.artwork_ids)
-    if flagged:
-        rooms = tuple(dataclasses.replace(r, works=tuple(w for w in r.works if w[0].id not in flagged))
-                      for r in shown.rooms)
-        shown = dataclasses.replace(shown, rooms=tuple(r for r in rooms if r.works))
+    exhibition = _without_flagged(studio, exhibition)
+    shown = view(exhibition, studio.get)
     export_site(shown, target, studio.image)
     return target.resolve() / "index.html"
 
@@ -109,3 +118,24 @@ def delete_exhibition(
             f"Exhibition {exhibition.id} belongs to {exhibition.owner}; only they can delete it."
         )
     studio.catalog.delete_exhibition(exhibition.id)
+
+
+def _without_flagged(studio: Any, exhibition: Any) -> Any:
+    """`exhibition` without the works the safety filter flagged, its owner's too: a static
+    site may be shown anywhere (capabilities/safety)."""
+    import dataclasses
+
+    from studiolo.capabilities.safety.records import flagged_among
+
+    flagged = flagged_among(studio.catalog, exhibition.artwork_ids)
+    if not flagged:
+        return exhibition
+    rooms = []
+    for r in exhibition.rooms:
+        kept = [(a, s) for a, s in zip(r.artwork_ids, r.scores or (0.0,) * len(r.artwork_ids))
+                if a not in flagged]
+        if kept:  # the tour measured when hung walked through the flagged works too
+            rooms.append(dataclasses.replace(r, artwork_ids=tuple(a for a, _ in kept),
+                                             scores=tuple(s for _, s in kept),
+                                             tour_length=None, random_length=None))
+    return dataclasses.replace(exhibition, rooms=tuple(rooms), left_out=True)

@@ -1,7 +1,7 @@
 """The safety filter's verdicts: one row per checked artwork (capabilities/safety).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 
 Matches the `safety_checks` table of studiolo/catalog/schema.py.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
