@@ -230,3 +230,39 @@ def test_the_shared_link_leaves_it_out(app, studio, flagged, passed):
         assert ids == [passed.id]
         assert anyone.get(f"/shared/{ex.share_token}/images/{art.id}").status_code == 404
         assert anyone.get(f"/shared/{ex.share_token}/images/{passed.id}").status_code == 200
+
+
+def test_only_its_owner_sees_it_in_an_exhibition(studio, flagged, passed):
+    """After main's privacy rules: a flagged work is hidden as a private one is, from every
+    viewer but the one who owns it, in another person's public exhibition too."""
+    from web_helpers import OWNER
+
+    art = flagged[0]
+    room = ExhibitionRoom(name="hills", artwork_ids=(art.id, passed.id))
+    ex = studio.catalog.add_exhibition("bob", "Bob's hills", "hills", [room], is_public=True)
+    assert studio.catalog.get_exhibition(ex.id, viewer=OWNER).artwork_ids == (art.id, passed.id)
+    assert studio.catalog.get_exhibition(ex.id, viewer="bob").artwork_ids == (passed.id,)
+    listed = {e.id: e for e in studio.catalog.list_exhibitions(viewer="carol")}
+    assert listed[ex.id].artwork_ids == (passed.id,) and listed[ex.id].left_out
+
+
+@pytest.mark.parametrize("include_private", [False, True])
+def test_an_exported_site_leaves_it_out(studio, flagged, passed, tmp_path, include_private):
+    from web_helpers import OWNER
+
+    art = flagged[0]
+    room = ExhibitionRoom(name="site", artwork_ids=(art.id, passed.id))
+    ex = studio.catalog.add_exhibition(OWNER, "Site", "site", [room], is_public=True)
+    index = studio.export_exhibition(ex.id, tmp_path / "site", include_private=include_private)
+    names = {p.name for p in (index.parent / "images").iterdir()}
+    assert names == {f"{passed.id[:16]}.jpg"}
+    text = " ".join(p.read_text() for p in index.parent.glob("*.html"))
+    assert art.id[:16] not in text and passed.id[:16] in text
+
+
+def test_a_recovery_keeps_the_blurred_preview(studio, flagged):
+    """The studio's clean-up after a killed run deletes stored files no row points at; the
+    preview is pointed at by its verdict."""
+    check = records.check_of(studio.catalog, flagged[0].id)
+    assert studio.catalog.references_file(check.preview_sha)
+    assert not studio.catalog.references_file("0" * 64)
