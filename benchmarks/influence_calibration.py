@@ -26,10 +26,10 @@ The chosen threshold is the lowest whose other-painting false-positive rate
 is at most 5 % and at which the photo matches nothing;
 `studiolo.provenance.influence.SIMILARITY_THRESHOLD` holds it.
 
-Measured 2026-12-04 on the 2-core AMD EPYC dev box with the 83 bundled paintings (the
+Measured 2026-12-03 on the 2-core AMD EPYC dev box with the 83 bundled paintings (the
 55 of the developer set and the 28 of the world collection; float32 prediction graph,
 see `features/magenta.predict_session`; seed 0, 83 x (2 crops + 2 re-stylised) = 332
-samples, 157 s; thresholds searched in steps of 0.01):
+samples, 157 s, and again after merging main: the same table, 173 s; steps of 0.01):
 
     threshold  TPR crops  TPR restyled  FPR other painting  FPR other artist  FPR photo
          0.70       0.73          0.98               0.087             0.084       0.17

@@ -90,6 +90,14 @@ def test_the_ledger_and_a_board_of_a_catalog(cat):
     assert mine.source == "board 'mine'" and mine.share("gender", "female") == pytest.approx(0.5)
     with pytest.raises(UnknownName, match=r"^Unknown collection 'nope'\. Known: 'mine', 'builtin'"):
         audit_credits(studio, "nope")
+    # Private means private: bob's private work counts for bob alone, in the ledger and a board.
+    hidden = Artwork(recipe=Recipe(engine="painter", prompt="secret", seed=9), id=f"{9:064x}",
+                     owner="bob", credits=(Credit(name="Rosa Bonheur", kind="artist", role="influence"),))
+    studio.catalog.add_artwork(hidden, "png", private=True)
+    studio.catalog.add_to_collection(board, hidden.id)
+    assert audit_credits(studio).n_credits == 3 and audit_credits(studio, "mine").n_credits == 2
+    assert "Rosa Bonheur" not in {name for name, _ in audit_credits(studio).credited}
+    assert audit_credits(studio, person="bob").n_credits == 4
 
 
 def test_bad_collection_and_part():

@@ -179,13 +179,22 @@ def builtin_names(part: str | None = None) -> tuple[list[str], dict[str, list[fl
     return names, years
 
 
-def ledger_names(catalog: Any, artwork_ids: Sequence[str] | None = None) -> list[str]:
-    """The artist of every artist credit in the catalog (or of these artworks), one per credit."""
-    from sqlalchemy import select
+def ledger_names(catalog: Any, artwork_ids: Sequence[str] | None = None, *,
+                 viewer: str | None = None) -> list[str]:
+    """The artist of every artist credit in the catalog (or of these artworks), one per credit.
 
-    from studiolo.catalog.schema import credits
+    With `viewer`, only of the artworks they may see, public ones and their own: another
+    person's private work is not counted, so its credits reach no one through an audit.
+    """
+    from sqlalchemy import false, or_, select
+
+    from studiolo.catalog.schema import artworks, credits, people
 
     stmt = select(credits.c.name).where(credits.c.kind == "artist")
+    if viewer is not None:
+        mine = artworks.c.owner_id.in_(select(people.c.id).where(people.c.name == viewer))
+        stmt = (stmt.join(artworks, credits.c.artwork_id == artworks.c.id)
+                .where(or_(artworks.c.private == false(), mine)))
     with catalog.engine.connect() as conn:
         if artwork_ids is None:
             return list(conn.scalars(stmt))
@@ -214,6 +223,7 @@ def audit_credits(studio: Any | None = None, collection: str | None = None, *,
                   person: str | None = None) -> CreditAudit:
     """The credit audit of the ledger (no `collection`), a board or exhibition by name, or
     the built-in styles (`collection` "builtin", "builtin:artworks", "builtin:artworks-world").
+    Ledger and collections count the works `person` (default: the settings') may see.
     """
     if collection is not None and (not isinstance(collection, str) or not collection.strip()):
         raise InvalidArgument(f"`collection` must be a non-empty name, got {collection!r}.")
@@ -225,8 +235,11 @@ def audit_credits(studio: Any | None = None, collection: str | None = None, *,
         raise InvalidArgument("The ledger and collections need a studio; give `studio`, or "
                               f"`collection` {BUILTIN!r} for the built-in styles.")
     _, years = builtin_names()
+    viewer = person or studio.settings.person
     if collection is None:
-        return audit_names(ledger_names(studio.catalog), source="the credit ledger (whole catalog)",
+        return audit_names(ledger_names(studio.catalog, viewer=viewer),
+                           source=f"the credit ledger (the works {viewer} may see)",
                            work_years=years)
-    what, ids = collection_ids(studio.catalog, collection, person or studio.settings.person)
-    return audit_names(ledger_names(studio.catalog, ids), source=what, work_years=years)
+    what, ids = collection_ids(studio.catalog, collection, viewer)
+    return audit_names(ledger_names(studio.catalog, ids, viewer=viewer), source=what,
+                       work_years=years)

@@ -7,12 +7,14 @@ own guidance is below 0.2 safe, above 0.8 unsafe. The package ships the weights 
 (24 MB, BSD-2 weights from the Caffe original via opennsfw2) and the exact preprocessing
 the network was trained with (256 px, a JPEG round trip, the central 224 px, BGR means).
 
-It was chosen over NudeNet 3.4.2 (a YOLOv8n body-part detector) by benchmarks/safety.py:
-both cost about the same per picture, but NudeNet missed painted nudity that Open NSFW
-sees (The Birth of Venus scored 0.00, Olympia 0.32) and found an exposed breast in a
-clothed Raja Ravi Varma (0.45), while Open NSFW passes every painter output, synthetic
-picture and face of the benchmark and scores one painting of 83 at or above 0.8:
-Manet's Olympia (0.89), the classic-art false positive a person is told about.
+It was chosen over NudeNet 3.4.2 (a YOLOv8n body-part detector) by benchmarks/safety.py
+(2026-12-03): both cost about the same per picture (0.054 s against 0.058 s), and neither
+sees painted nudity well, but NudeNet flags none of the five nudes at 0.5 (Olympia 0.26,
+The Birth of Venus 0.00) and scores a clothed Raja Ravi Varma higher (0.34), while Open
+NSFW passes every painter output, synthetic picture and face of the benchmark and scores
+one painting of 83 at or above 0.8: Manet's Olympia (0.89), the classic-art false
+positive a person is told about. It gives one probability a threshold means something
+for; NudeNet gives boxes.
 
 One ONNX Runtime session per process, one intra-op thread: the filter runs beside an
 engine and should not take its cores (measured cheaper per picture than two threads on

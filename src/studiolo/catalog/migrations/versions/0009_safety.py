@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-04
+Create Date: 2026-12-03
 
 Matches the `safety_checks` table of studiolo/catalog/schema.py.
 """
