@@ -33,7 +33,8 @@ def test_list_has_paintings_and_magenta():
 
 def test_bundled_data_is_small_and_512px():
     total = sum(p.stat().st_size for p in PAINTINGS.iterdir())
-    assert total < 4_000_000
+    # 83 paintings (55 + the 28 of the world collection) at 512 px: 4.6 MB.
+    assert total < 5_500_000
     image = style_image("The Starry Night")
     assert image.mode == "RGB" and max(image.size) == 512
 

@@ -43,6 +43,12 @@ def register_credits(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
+def artwork_stored(studio: Any, artwork: Any) -> str | None:
+    """Called by `Studio.store` once an artwork's row is written (the safety filter checks it
+    here); may record rows about it, and returns a sentence the person should read, or None."""
+
+
+@hookspec
 def register_web_parts(register: Callable[[Any], None]) -> None:
     """Register the web studio's Create modes and artwork actions
     (`studiolo.web.parts.CreateMode`, `studiolo.web.parts.ArtworkAction`)."""

@@ -30,6 +30,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.capabilities.lora",
     "studiolo.capabilities.taste",
     "studiolo.capabilities.curate",
+    "studiolo.capabilities.audit",  # the bias and credit audits
+    "studiolo.capabilities.safety",  # the safety filter (its `artwork_stored` hook)
 )
 
 

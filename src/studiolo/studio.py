@@ -188,7 +188,8 @@ class Studio:
             try:
                 stored = self.store(noted(artwork), parents=parents, person=person,
                                     influences=influences, style_credits=style_credits,
-                                    private=self.settings.private_works)
+                                    private=self.settings.private_works,
+                                    progress=progress)
             except BaseException:
                 for sha in fresh:  # nothing was made from them after all
                     if not self.catalog.references_file(sha):
@@ -255,12 +256,14 @@ class Studio:
         include_prompt: bool | None = None,
         training_mining: str | None = None,
         private: bool | None = None,
+        progress: ProgressCallback = no_progress,
     ) -> Artwork:
         """Store an engine's artwork: ledger, watermark, recipe chunk, C2PA signature, record.
 
         `include_prompt` / `training_mining` override the studio's settings for this artwork.
         `private` (default: the settings' `private_works`) is recorded with the row itself,
-        so the artwork is never public, not even for a moment.
+        so the artwork is never public, not even for a moment. Then the capabilities'
+        store-time checks run (the safety filter); what they say goes to `progress`.
         """
         from studiolo.provenance.pipeline import prepare
 
@@ -309,6 +312,12 @@ class Studio:
                     self.catalog.delete_artwork(sha)
                 self.files.delete(sha)
             raise
+        # -- store-time checks (capabilities/safety: the safety filter) -------------------
+        # Each plugin's `artwork_stored` hook may record rows about the artwork; a sentence it
+        # returns (why an artwork was flagged) is a progress message for the person.
+        for note in self.plugins.hook.artwork_stored(studio=self, artwork=stored):
+            if note:
+                progress({"stage": "check", "step": 1, "total": 1, "message": note})
         return stored
 
     def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:

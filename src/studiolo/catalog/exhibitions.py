@@ -3,11 +3,12 @@
 A mixin of `Catalog`; it uses `self.engine`, `self._person_id`,
 `self._artwork_select` and `self._load` from there. Privacy: a viewer sees
 their own exhibitions and public ones; in any exhibition, the private works of
-anyone but the viewer are left out (for a share link, every private work), in
-listings and counts too, and a room left with none of its works is left out
-with them. Such an exhibition says so (`left_out`), so what is shown of it
-names its rooms again from the works that remain: a stored room name was drawn
-from every work's prompt, hidden ones too. An exhibition whose works left the
+anyone but the viewer, and the works the safety filter flagged (capabilities/safety),
+are left out (for a share link, every private and every flagged work), in listings and
+counts too, and a room left with none of its works is left out with them; a public
+exhibition is chosen without either. Such an exhibition says so (`left_out`), so what
+is shown of it names its rooms again from the works that remain: a stored room name was
+drawn from every work's prompt, hidden ones too. An exhibition whose works left the
 catalog keeps its rooms (deleting an artwork deletes its items).
 """
 
@@ -29,6 +30,7 @@ from studiolo.catalog.schema import (
     exhibition_rooms,
     exhibitions,
     people,
+    safety_checks,
     tags,
 )
 from studiolo.core.errors import InvalidArgument, UnknownName
@@ -183,6 +185,8 @@ class ExhibitionTable:
         public = artworks.c.private == false()
         mine = artworks.c.owner_id.in_(select(people.c.id).where(people.c.name == viewer))
         stmt = self._artwork_select().where(public if public_only else or_(public, mine))
+        if public_only:  # -- safety filter: a flagged work never enters a public exhibition --
+            stmt = stmt.where(artworks.c.id.not_in(_flagged()))
         stmt = stmt.order_by(artworks.c.created.desc(), artworks.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
             works = self._load(conn, stmt)
@@ -229,7 +233,8 @@ class ExhibitionTable:
         return _hide(exhibition, viewer, self._private_owners(exhibition.artwork_ids))
 
     def _private_owners(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """The private works among `ids`, with their owners."""
+        """The private works among `ids`, and the flagged ones (the safety filter: shown to
+        their owner only, as a private work is), with their owners."""
         wanted = list(dict.fromkeys(ids))
         found: dict[str, str | None] = {}
         with self.engine.connect() as conn:
@@ -238,7 +243,8 @@ class ExhibitionTable:
                     select(artworks.c.id, people.c.name)
                     .outerjoin(people, artworks.c.owner_id == people.c.id)
                     .where(artworks.c.id.in_(wanted[chunk:chunk + 500]),
-                           artworks.c.private.is_(True))).tuples().all())
+                           or_(artworks.c.private.is_(True),
+                               artworks.c.id.in_(_flagged())))).tuples().all())
         return found
 
 
@@ -257,6 +263,11 @@ def _hide(exhibition: Exhibition, viewer: str, private: dict[str, str | None]) -
             scores = tuple(s for a, s in zip(r.artwork_ids, r.scores) if a not in hidden)
             rooms.append(ExhibitionRoom(name=r.name, artwork_ids=kept, scores=scores))
     return Exhibition(**{**exhibition.__dict__, "rooms": tuple(rooms), "left_out": True})
+
+
+def _flagged() -> Any:
+    """The ids of the artworks the safety filter flagged (capabilities/safety)."""
+    return select(safety_checks.c.artwork_id).where(safety_checks.c.flagged.is_(True))
 
 
 def _may_see(exhibition: Exhibition, viewer: str | None) -> bool:

@@ -336,6 +336,24 @@ exhibition_items = Table(
     Index("ix_exhibition_items_artwork_id", "artwork_id"),
 )
 
+# The safety filter's verdict on an artwork (capabilities/safety): the classifier's score,
+# the threshold it was held to, whether that flagged it, and for a flagged one the sha256
+# of its blurred preview in the file store. No row: never checked (the filter was off, or
+# the artwork is older than the filter; `studiolo safety scan` checks those).
+safety_checks = Table(
+    "safety_checks",
+    metadata,
+    Column("artwork_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("classifier", String(200), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("flagged", Boolean, nullable=False),
+    Column("preview_sha", String(64)),
+    Column("checked", UTCDateTime, nullable=False),
+    Index("ix_safety_checks_flagged", "flagged"),
+)
+
 # Input images uploaded through the web studio (catalog/uploads.py): who uploaded which,
 # so an upload is used by the person who sent it and nobody else (its hash is not a key).
 uploads = Table(

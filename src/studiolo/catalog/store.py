@@ -55,6 +55,7 @@ from studiolo.catalog.schema import (
     marks,
     people,
     recipes,
+    safety_checks,
     tags,
 )
 from studiolo.core.errors import CatalogError, InvalidArgument
@@ -250,11 +251,15 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
         return conn.scalar(statements().exists, {"sha": sha}) is not None
 
     def references_file(self, sha256: str) -> bool:
-        """Whether a stored file is an artwork's own or an input a recipe names."""
+        """Whether a stored file is an artwork's own, an input a recipe names, or the
+        blurred preview of a flagged one (capabilities/safety)."""
         sha = check_sha256(sha256)
         if self.has_artwork(sha):
             return True
         with self.engine.connect() as conn:
+            if conn.scalar(select(safety_checks.c.artwork_id)
+                           .where(safety_checks.c.preview_sha == sha).limit(1)) is not None:
+                return True
             return conn.scalar(select(recipes.c.id).where(recipes.c.json.contains(sha)).limit(1)) is not None
 
     def has_artwork(self, sha256: str) -> bool:

@@ -12,9 +12,13 @@ from studiolo.core.errors import StudioloError
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a mistake the person can fix prints one sentence and exits non-zero."""
     from studiolo.cli.app import cli
+    from studiolo.cli.progress import warnings_shown
+    from studiolo.core.errors import StudioloWarning
 
     try:
-        rv = cli.main(args=argv, prog_name="studiolo", standalone_mode=False)
+        # Each StudioloWarning (a safety flag, say) is one line on stderr, as its class says.
+        with warnings_shown(StudioloWarning):
+            rv = cli.main(args=argv, prog_name="studiolo", standalone_mode=False)
     except StudioloError as exc:
         click.echo(f"Error: {exc}", err=True)
         return getattr(exc, "exit_code", 1)

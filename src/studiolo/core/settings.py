@@ -30,6 +30,12 @@ class Settings:
     # Whether what this studio stores is private to its person (the web studio's "private"
     # box makes a view with it set: see `Studio.acting_as`).
     private_works: bool = False
+    # The safety filter (capabilities/safety): every stored artwork is scored by an NSFW
+    # classifier, and one scoring at or above the threshold (0-1) is flagged: blurred
+    # previews, marked in the gallery, never in a public exhibition or a shared link.
+    # env STUDIOLO_SAFETY_FILTER (0/false/no/off to turn it off), STUDIOLO_SAFETY_THRESHOLD.
+    safety_filter: bool = True
+    safety_threshold: float = 0.8
 
     @property
     def files_dir(self) -> Path:
@@ -52,6 +58,10 @@ class Settings:
             values["prompt_in_file"] = _env_bool("STUDIOLO_PROMPT_IN_FILE")
         if os.environ.get("STUDIOLO_TRAINING_MINING"):
             values["training_mining"] = os.environ["STUDIOLO_TRAINING_MINING"]
+        if os.environ.get("STUDIOLO_SAFETY_FILTER"):
+            values["safety_filter"] = _env_bool("STUDIOLO_SAFETY_FILTER")
+        if os.environ.get("STUDIOLO_SAFETY_THRESHOLD"):
+            values["safety_threshold"] = _env_unit("STUDIOLO_SAFETY_THRESHOLD")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -65,3 +75,17 @@ def _env_bool(name: str) -> bool:
     from studiolo.core.errors import InvalidArgument
 
     raise InvalidArgument(f"`{name}` must be 1/true/yes/on or 0/false/no/off, got {value!r}.")
+
+
+def _env_unit(name: str) -> float:
+    """A number from 0 to 1 from the environment (a threshold)."""
+    value = os.environ[name].strip()
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0.0 <= number <= 1.0:
+        from studiolo.core.errors import InvalidArgument
+
+        raise InvalidArgument(f"`{name}` must be a number from 0 to 1, got {value!r}.")
+    return number

@@ -1,14 +1,21 @@
-"""Re-create the bundled painting styles under `studiolo/data/paintings/`.
+"""Re-create the bundled painting styles and their artists under `studiolo/data/`.
 
-Run by a maintainer: `python -m studiolo.data.make_paintings [ARTWORKS_DIR]`
-(default /work/shared/artworks, which holds `manifest.csv`). Every painting is
-by an artist long dead and in the public domain; we keep a 512 px copy (long
-side, JPEG quality 85) because the style predictor only ever sees 256 px, and
-the whole folder stays a few MB inside the wheel.
+Run by a maintainer: `python -m studiolo.data.make_paintings [ARTWORKS_DIR ...]`
+(default /work/shared/artworks and /work/shared/artworks-world, each holding a
+`manifest.csv`; the artists are read from `artists.csv` beside the first one). Every
+painting is by an artist long dead (or, for the papyrus, anonymous and over 3,000
+years old) and in the public domain; we keep a 512 px copy (long side, JPEG quality
+85) because the style predictor only ever sees 256 px, and the whole folder stays a
+few MB inside the wheel.
 
 `paintings.json` lists the styles; within one artist the first entry is the
 work a bare artist name resolves to (`--style "van gogh"` -> The Starry Night),
-so FAMOUS below decides that order.
+so FAMOUS below decides that order. Each entry names the `collection` (the source
+folder) it came from: "artworks" (the developer set, 55 works of mostly
+nineteenth-century Europe) or "artworks-world" (28 works from East, South and West
+Asia, ancient Egypt, and seven women artists). `artists.csv` keeps the rows of
+`artists.csv` for the artists of the bundled works (born, died, gender, nationality,
+region, movement): what the credit audit (`studiolo audit credits`) reads.
 """
 
 from __future__ import annotations
@@ -20,9 +27,13 @@ from pathlib import Path
 
 from PIL import Image
 
-PAINTINGS_DIR = Path(__file__).parent / "paintings"
+DATA_DIR = Path(__file__).parent
+PAINTINGS_DIR = DATA_DIR / "paintings"
+ARTISTS_FILE = DATA_DIR / "artists.csv"
 LONG_SIDE = 512
 QUALITY = 85
+DEFAULT_FOLDERS = (Path("/work/shared/artworks"), Path("/work/shared/artworks-world"))
+ARTIST_COLUMNS = ("artist", "born", "died", "gender", "nationality", "region", "movement")
 
 # The work an artist's bare name stands for: their best-known painting in the set.
 FAMOUS = {
@@ -37,6 +48,9 @@ FAMOUS = {
     "Camille Pissarro": "Boulevard Montmartre at Night",
     "Alfred Sisley": "The Flood at Port-Marly",
     "Berthe Morisot": "The Cradle",
+    "Osman Hamdi Bey": "The Tortoise Trainer",
+    "Kim Hong-do": "Ssireum (Wrestling), from Album of Genre Paintings",
+    "Raja Ravi Varma": "Shantanu and Satyavati",
 }
 
 
@@ -45,16 +59,34 @@ def _slug(file_name: str) -> str:
     return Path(file_name).stem.replace("__", "-")
 
 
-def main(artworks: Path = Path("/work/shared/artworks")) -> None:
+def _rows(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "manifest.csv", encoding="utf-8", newline="") as fh:
+        return [{**row, "collection": folder.name, "folder": str(folder)} for row in csv.DictReader(fh)]
+
+
+def write_artists(source: Path, artists: set[str], target: Path = ARTISTS_FILE) -> None:
+    """The rows of `source` (an artists.csv) for `artists`, sorted; every artist must have one."""
+    with open(source, encoding="utf-8", newline="") as fh:
+        rows = {row["artist"]: row for row in csv.DictReader(fh)}
+    missing = sorted(artists - set(rows))
+    if missing:
+        raise SystemExit(f"{source} has no row for {', '.join(missing)}; add them first.")
+    with open(target, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=ARTIST_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for name in sorted(artists):
+            writer.writerow({k: rows[name].get(k, "") for k in ARTIST_COLUMNS})
+
+
+def main(folders: tuple[Path, ...] = DEFAULT_FOLDERS) -> None:
     PAINTINGS_DIR.mkdir(parents=True, exist_ok=True)
-    with open(artworks / "manifest.csv", encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = [row for folder in folders for row in _rows(folder)]
     # Artist's famous work first, then the rest by title: a stable, meaningful order.
     rows.sort(key=lambda r: (r["artist"], r["title"] != FAMOUS.get(r["artist"]), r["title"]))
     entries = []
     for row in rows:
         slug = _slug(row["file"])
-        image = Image.open(artworks / row["file"]).convert("RGB")
+        image = Image.open(Path(row["folder"]) / row["file"]).convert("RGB")
         image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
         image.save(PAINTINGS_DIR / f"{slug}.jpg", "JPEG", quality=QUALITY)
         entries.append(
@@ -66,12 +98,14 @@ def main(artworks: Path = Path("/work/shared/artworks")) -> None:
                 "file": f"{slug}.jpg",
                 "source": f"github.com/{row['source_repo']}/{row['source_path']}",
                 "original_sha256": row["sha256"],
+                "collection": row["collection"],
             }
         )
     with open(PAINTINGS_DIR / "paintings.json", "w", encoding="utf-8") as fh:
         json.dump(entries, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
+    write_artists(folders[0] / "artists.csv", {e["artist"] for e in entries})
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/shared/artworks"))
+    main(tuple(Path(p) for p in sys.argv[1:]) or DEFAULT_FOLDERS)

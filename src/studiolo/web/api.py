@@ -55,13 +55,14 @@ def artwork_json(artwork: Artwork, private: bool | None = None) -> dict[str, Any
     }
 
 
-def summary_json(item: visibility.Summary) -> dict[str, Any]:
-    """A gallery tile or search hit: no recipe or credits (GET /api/artworks/{id} has them)."""
+def summary_json(item: visibility.Summary, flagged: bool = False) -> dict[str, Any]:
+    """A gallery tile or search hit: no recipe or credits (GET /api/artworks/{id} has them).
+    `flagged`: the safety filter flagged it (its thumbnail is blurred)."""
     return {
         "id": item.id, "owner": item.owner, "title": item.title,
         "created": item.created.isoformat() if item.created else None,
         "width": item.width, "height": item.height, "prompt": item.prompt,
-        "engine": item.engine, "mode": item.mode, "private": item.private,
+        "engine": item.engine, "mode": item.mode, "private": item.private, "flagged": flagged,
         "urls": {"page": f"/artwork/{item.id}", "file": f"/api/artworks/{item.id}/file",
                  "thumbnail": f"/api/artworks/{item.id}/thumbnail"},
     }
@@ -80,11 +81,12 @@ async def gallery_of(catalog: Any, viewer: str, *, limit: int = 40, offset: int 
 
 
 def page_json(items: list[visibility.Summary], total: int, capped: bool, limit: int,
-              offset: int) -> dict[str, Any]:
+              offset: int, flagged: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     """A page of a gallery listing: the summaries, the (capped) total, where the next starts."""
     following = offset + len(items)
     more = following < total or (capped and len(items) == limit)
-    return {"items": [summary_json(a) for a in items], "total": total, "total_capped": capped,
+    return {"items": [summary_json(a, a.id in flagged) for a in items], "total": total,
+            "total_capped": capped,
             "offset": offset, "next_offset": following if more else None}
 
 
@@ -210,7 +212,10 @@ async def artworks(  # async: see gallery_of
     items, total, capped = await gallery_of(
         catalog, viewer.name, query=q or None, credit=credit or None, tag=tag or None,
         engine=engine or None, owner=owner or None, board=board_id, limit=limit, offset=offset)
-    return page_json(items, total, capped, limit, offset)
+    # -- safety filter: flagged works are marked (one indexed read for the page) --------
+    from studiolo.capabilities.safety.records import flagged_among
+
+    return page_json(items, total, capped, limit, offset, flagged_among(catalog, [a.id for a in items]))
 
 
 @router.get("/artworks/{artwork_id}", summary="One artwork: recipe, credits, A1111 parameters")
@@ -221,6 +226,11 @@ def artwork(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[st
     data["parameters"] = recipe_to_infotext(found.recipe)
     data["credit_sentence"] = credit_sentence(found.credits, found.recipe)
     data["tags"] = list(seen.tags)
+    # -- safety filter: its verdict, and why --------------------------------------------
+    from studiolo.capabilities.safety.records import check_of
+
+    check = check_of(request.app.state.studio.catalog, found.id)
+    data["safety"] = None if check is None else check.to_json()
     return data
 
 

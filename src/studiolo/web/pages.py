@@ -87,7 +87,11 @@ async def gallery_page(
     items, total, capped = await gallery_of(
         studio.catalog, viewer.name, query=q or None, credit=credit or None,
         engine=engine or None, owner=owner or None, tag=tag or None, board=board_id, limit=PAGE)
-    return render(request, "gallery.html", viewer, items=[summary_json(a) for a in items],
+    # -- safety filter: flagged works are marked (one indexed read for the page) --------
+    from studiolo.capabilities.safety.records import flagged_among
+
+    flagged = flagged_among(studio.catalog, [a.id for a in items])
+    return render(request, "gallery.html", viewer, items=[summary_json(a, a.id in flagged) for a in items],
                   total=total, capped=capped, filters=filters, page=PAGE,
                   engines=studio.engines.ids(),
                   owners=[u.name for u in accounts.list_users(studio.catalog)],
@@ -100,6 +104,10 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
     seen = visible_artwork(request, viewer, artwork_id)
     found = seen.artwork
     report = await request.app.state.verified.check(studio, found)
+    # -- safety filter: a flagged work is shown blurred, with the reason -----------------
+    from studiolo.capabilities.safety.records import check_of
+
+    safety = check_of(studio.catalog, found.id)
     return render(
         request, "artwork.html", viewer, art=artwork_json(found), artwork=found,
         private=seen.private,
@@ -109,4 +117,5 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
         style_options=style_options(), tags=list(seen.tags),
         actions=request.app.state.parts.actions,
         boards=my_boards(request, viewer), holding=boards_with(request, viewer, found.id),
+        safety=safety,
     )

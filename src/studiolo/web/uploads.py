@@ -86,6 +86,11 @@ def thumbnail(studio: Any, sha256: str, size: int) -> Path:
     if size not in THUMB_SIZES:
         raise InvalidArgument(f"`size` must be one of {THUMB_SIZES}, got {size!r}.")
     sha = check_sha256(sha256)
+    # -- safety filter: a flagged artwork's thumbnail is its blurred preview's ----------
+    from studiolo.capabilities.safety.records import blurred_thumbnail, flagged_among
+
+    if flagged_among(studio.catalog, [sha]):
+        return blurred_thumbnail(studio, sha, size)
     target = studio.settings.home / "thumbs" / str(size) / sha[:2] / f"{sha}.webp"
     if target.is_file():
         return target

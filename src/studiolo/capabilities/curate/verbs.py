@@ -80,7 +80,8 @@ def export_exhibition(
 
     A site is made to be put where others read it, so it shows what the share link shows:
     no private work (nor a room name drawn from one). `include_private`: the person's own
-    private works too, as they see the exhibition themselves.
+    private works too, as they see the exhibition themselves. Works the safety filter
+    flagged are left out in either case.
     """
     from studiolo.capabilities.curate.export import check_target, export_site
     from studiolo.capabilities.curate.make import view
@@ -98,6 +99,7 @@ def export_exhibition(
             )
     target = check_target(folder, home=studio.settings.home, files_dir=studio.settings.files_dir,
                           force=force)
+    exhibition = _without_flagged(studio, exhibition)
     shown = view(exhibition, studio.get)
     export_site(shown, target, studio.image)
     return target.resolve() / "index.html"
@@ -116,3 +118,24 @@ def delete_exhibition(
             f"Exhibition {exhibition.id} belongs to {exhibition.owner}; only they can delete it."
         )
     studio.catalog.delete_exhibition(exhibition.id)
+
+
+def _without_flagged(studio: Any, exhibition: Any) -> Any:
+    """`exhibition` without the works the safety filter flagged, its owner's too: a static
+    site may be shown anywhere (capabilities/safety)."""
+    import dataclasses
+
+    from studiolo.capabilities.safety.records import flagged_among
+
+    flagged = flagged_among(studio.catalog, exhibition.artwork_ids)
+    if not flagged:
+        return exhibition
+    rooms = []
+    for r in exhibition.rooms:
+        kept = [(a, s) for a, s in zip(r.artwork_ids, r.scores or (0.0,) * len(r.artwork_ids))
+                if a not in flagged]
+        if kept:  # the tour measured when hung walked through the flagged works too
+            rooms.append(dataclasses.replace(r, artwork_ids=tuple(a for a, _ in kept),
+                                             scores=tuple(s for _, s in kept),
+                                             tour_length=None, random_length=None))
+    return dataclasses.replace(exhibition, rooms=tuple(rooms), left_out=True)

@@ -40,6 +40,28 @@ _ARTIST_NOTES = {
     "Eugène Delacroix": "romantic drama, crowds and smoke",
     "Gustave Caillebotte": "rainy city streets",
     "Édouard Manet": "modern life, bold blacks",
+    # The world collection (data/make_paintings.py: artworks-world).
+    "Utagawa Hiroshige": "Japanese ukiyo-e woodblock print, sudden rain over a bridge and river",
+    "Kitagawa Utamaro": "Japanese ukiyo-e woodblock portrait of a woman, night rain, fine lines",
+    "Utagawa Kunisada": "Japanese ukiyo-e woodblock memorial portrait of a seated figure",
+    "Sesshū Tōyō": "Japanese ink wash landscape, winter mountains, bold dark brush strokes",
+    "Tawaraya Sōtatsu": "Japanese gold-leaf folding screens, gods of wind and thunder in clouds",
+    "Tomioka Tessai": "Japanese literati ink painting, snowy Mount Fuji on a folding screen",
+    "Fan Kuan": "Chinese ink landscape, towering mountains, waterfalls, streams and travellers",
+    "Emperor Huizong of Song": "Chinese court ink painting, winter landscape, snow, bare trees",
+    "Ma Yuan": "Chinese Song ink painting, peasants dancing home, misty cliffs and willows",
+    "Jeong Seon": "Korean true-view ink landscape, rocky mountain after rain, pines and mist",
+    "Kim Hong-do": "Korean genre painting in ink, villagers wrestling, dancing, at school",
+    "Raja Ravi Varma": "Indian oil painting of epic and mythological scenes, rich colour, rivers",
+    "Osman Hamdi Bey": "Ottoman interiors, a scholar, merchants, musicians, tiles and carpets",
+    "Unidentified Egyptian artist": "ancient Egyptian papyrus, flat painted figures, gods, hieroglyphs",
+    "Artemisia Gentileschi": "Baroque drama, dark chiaroscuro figures in candlelight",
+    "Élisabeth Vigée Le Brun": "elegant court portrait of a mother and children in a palace",
+    "Judith Leyster": "Dutch Golden Age candlelit interior, figures at night",
+    "Sofonisba Anguissola": "Renaissance portrait of children with a dog",
+    "Rosa Bonheur": "realist oxen ploughing a field in the countryside",
+    "Fidelia Bridges": "delicate watercolour of city rooftops",
+    "Frances Flora Bond Palmer": "American river scene, steamboats racing on the Mississippi at night",
 }
 
 # Artists named in a prompt by surname (or common short name) -> the artist field.
@@ -48,7 +70,12 @@ _ALIASES = {"gogh": "Vincent van Gogh", "vangogh": "Vincent van Gogh", "monet": 
             "cezanne": "Paul Cézanne", "gauguin": "Paul Gauguin", "klimt": "Gustav Klimt",
             "sisley": "Alfred Sisley", "pissarro": "Camille Pissarro", "renoir": "Pierre-Auguste Renoir",
             "rembrandt": "Rembrandt van Rijn", "vermeer": "Johannes Vermeer", "millet": "Jean-François Millet",
-            "whistler": "James McNeill Whistler", "degas": "Edgar Degas", "morisot": "Berthe Morisot"}
+            "whistler": "James McNeill Whistler", "degas": "Edgar Degas", "morisot": "Berthe Morisot",
+            "hiroshige": "Utagawa Hiroshige", "utamaro": "Kitagawa Utamaro", "sesshu": "Sesshū Tōyō",
+            "sotatsu": "Tawaraya Sōtatsu", "tessai": "Tomioka Tessai", "varma": "Raja Ravi Varma",
+            "gentileschi": "Artemisia Gentileschi", "artemisia": "Artemisia Gentileschi",
+            "leyster": "Judith Leyster", "anguissola": "Sofonisba Anguissola",
+            "bonheur": "Rosa Bonheur", "kunisada": "Utagawa Kunisada"}
 
 # A style word with no artist named -> the artist who best stands for it.
 _STYLE_ARTISTS = {"impressionist": "Claude Monet", "pointillist": "Georges Seurat",

