@@ -40,3 +40,8 @@ def nav_links(viewer: Any) -> list[dict[str, str]] | None:
 def register_credits(register: Callable[[Any], None]) -> None:
     """Register `studiolo.provenance.contributions.CreditContribution`s: the tools an engine's
     artworks credit and the verb of each mode's credit sentence."""
+
+
+@hookspec
+def register_job_kinds(register: Callable[[Any], None]) -> None:
+    """Register `studiolo.jobs.kinds.JobKind`s: what a worker runs for a job of each kind."""
