@@ -97,7 +97,7 @@ def read_batch(path: str | Path, *, defaults: Mapping[str, Any] | None = None,
             continue
         try:
             expanded = _expand({**base, **{k: v for k, v in record.items() if v is not None}},
-                               max_jobs - len(rows))
+                               max_jobs - len(rows), max_jobs)
         except _RowError as exc:
             problems.append(RowProblem(line, str(exc)))
             continue
@@ -268,7 +268,7 @@ def _clean_defaults(defaults: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidArgument(str(exc)) from None
 
 
-def _expand(record: dict[str, Any], budget: int) -> list[dict[str, Any]]:
+def _expand(record: dict[str, Any], budget: int, limit: int) -> list[dict[str, Any]]:
     """Every combination of a row's grid fields, each checked as a make request."""
     axes: list[tuple[str, list[Any]]] = []
     size = 1
@@ -285,9 +285,9 @@ def _expand(record: dict[str, Any], budget: int) -> list[dict[str, Any]]:
             size *= len(value)
             if size > budget:
                 raise _RowError(f"the row's grid makes {size} or more jobs, past what is left of "
-                                f"the {MAX_JOBS} a batch may hold; split the file.")
+                                f"the {limit} a batch may hold; split the file.")
     if size > budget:
-        raise _RowError(f"the batch already holds {MAX_JOBS} jobs; split the file.")
+        raise _RowError(f"the batch already holds {limit} jobs; split the file.")
     names = [name for name, _ in axes]
     out = []
     for combination in itertools.product(*(values for _, values in axes)):

@@ -38,14 +38,18 @@ class JobContext:
     job is cancelled) and the device of the worker's slot."""
 
     job: Job
-    studio: Any
+    studio: Any  # stores the job's results from position 0
     progress: ProgressCallback
     device: str | None = None
     # Results an earlier attempt stored (positions 0 .. done-1): a kind whose items make one
-    # artwork each may skip them; any other kind's rerun gets them back from the catalog.
+    # artwork each may skip them (`at(done)`); any other kind that makes them again gets the
+    # stored ones back from the catalog instead of second copies.
     done: int = 0
     expected: int = 1  # how many results the job is expected to store (for its fraction)
-    notes: list[str] = field(default_factory=list)
+    at: Callable[[int], Any] | None = None  # the studio storing from this position on
+
+    def from_position(self, position: int) -> Any:
+        return self.studio if self.at is None or position == 0 else self.at(position)
 
     def part(self, index: int, count: int) -> ProgressCallback:
         """The progress callback for item `index` of `count`, with an "n of N" message."""

@@ -126,7 +126,8 @@ def run(ctx: JobContext) -> None:
     req = make_request(ctx.job.request)
     seed = req.seed if req.seed is not None else 0
     for i in range(ctx.done, req.count):
-        _one(ctx.studio, req, (seed + i) % (MAX_SEED + 1), ctx.part(i, req.count), ctx.device)
+        _one(ctx.from_position(i), req, (seed + i) % (MAX_SEED + 1), ctx.part(i, req.count),
+             ctx.device)
 
 
 def _one(studio: Any, req: MakeRequest, seed: int, progress: Any, device: str | None) -> None:

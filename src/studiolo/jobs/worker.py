@@ -227,9 +227,10 @@ class Worker:
         try:
             kind = self.kinds.get(job.kind)
             expected = max(1, kind.expected(job.request))
-            view = self._studio_for(job, done, running)
-            ctx = JobContext(job=job, studio=view, progress=self._progress(running, expected, done),
-                             device=device, done=done, expected=expected)
+            ctx = JobContext(job=job, studio=self._studio_for(job, 0, running),
+                             progress=self._progress(running, expected, done), device=device,
+                             done=done, expected=expected,
+                             at=lambda position: self._studio_for(job, position, running))
             kind.run(ctx)
         except JobStopped as stop:
             if stop.reason == "lost":
@@ -261,19 +262,18 @@ class Worker:
             return "lost"
         return status if ours else "lost"
 
-    def _studio_for(self, job: Job, done: int, running: Running) -> Any:
+    def _studio_for(self, job: Job, position: int, running: Running) -> Any:
         private = bool(job.request.get("private", False))
         person = job.owner or self.studio.settings.person
         view = self.studio.acting_as(person, private=private)
 
         def stored(artwork: Artwork) -> None:
             running.stored += 1
-            self.catalog.log_job(job.id, f"stored artwork {str(artwork.id)[:12]} "
-                                         f"(result {done + running.stored})")
+            self.catalog.log_job(job.id, f"stored artwork {str(artwork.id)[:12]}")
             for listener in list(self.listeners):
                 listener.add_result(job.id, str(artwork.id))
 
-        return view.for_job(job.id, start=done, on_stored=stored)
+        return view.for_job(job.id, start=position, on_stored=stored)
 
     def _progress(self, running: Running, expected: int,
                   done: int) -> Callable[[ProgressEvent], None]:
