@@ -24,7 +24,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
-from web_helpers import OWNER, follow, make_studio
+from web_helpers import OWNER, follow, make_studio, wait_until
 
 from studiolo.capabilities.curate.web import slug
 from studiolo.catalog import visibility
@@ -163,9 +163,10 @@ def test_only_the_owner_changes_exports_or_deletes(owner, member):
                for w in works_of(mine))  # the works stay
 
 
-def test_export_is_a_zip_of_the_static_site(owner):
+def test_export_is_a_zip_of_the_static_site(owner, studio):
     scratch = set(Path(tempfile.gettempdir()).glob("studiolo-export-*"))
     data = make(owner, theme="the sea at night", max_works=3, max_rooms=2, title="Night / Sea")
+    public = [w for w in works_of(data) if studio.prompts[w["artwork_id"]] != SECRET]
     reply = owner.get(f"/api/exhibitions/{data['id']}/export")
     assert reply.status_code == 200 and reply.headers["content-type"] == "application/zip"
     name = f"exhibition-{data['id']}-night-sea"
@@ -174,9 +175,13 @@ def test_export_is_a_zip_of_the_static_site(owner):
         names = archive.namelist()
         assert all(n.startswith(f"{name}/") and ".." not in n for n in names)
         assert {f"{name}/index.html", f"{name}/style.css", f"{name}/room-1.html"} <= set(names)
-        assert len([n for n in names if n.endswith(".jpg")]) == len(works_of(data))
+        # What the share link shows: her private work stays out unless she asks.
+        assert len([n for n in names if n.endswith(".jpg")]) == len(public)
         index = archive.read(f"{name}/index.html").decode()
     assert "Night / Sea" in index and "Made by" in index
+    everything = owner.get(f"/api/exhibitions/{data['id']}/export?include_private=true")
+    with zipfile.ZipFile(io.BytesIO(everything.content)) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".jpg")]) == len(works_of(data))
     assert set(Path(tempfile.gettempdir()).glob("studiolo-export-*")) == scratch  # cleaned up
 
 
@@ -265,7 +270,7 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     credits = page.locator("figure.work .credit").all_inner_texts()
     assert len(credits) == works.count() and all(c.startswith(f"Made by {OWNER}") for c in credits)
     assert page.inner_text(".intro")
-    page.wait_for_function(IMAGES_LOADED)
+    wait_until(page, IMAGES_LOADED)
     shot(page, "exhibition")
 
     # Make it public: the share link opens in a fresh browser with no login.
@@ -279,7 +284,7 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     assert stranger.locator(".who").count() == 0 and stranger.locator("#ex-actions").count() == 0
     assert SECRET not in stranger.inner_text("main")
     assert stranger.locator("figure.work").count() == works.count() - 1  # the private one
-    stranger.wait_for_function(IMAGES_LOADED)
+    wait_until(stranger, IMAGES_LOADED)
     shot(stranger, "exhibition-shared")
     stranger.context.close()
 
@@ -294,11 +299,11 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     offline = new_page(browser, browser_server)
     offline.goto(index.as_uri())
     assert offline.inner_text("h1") == "Nocturnes" and "Made by" in offline.inner_text("main")
-    offline.wait_for_function(IMAGES_LOADED)
+    wait_until(offline, IMAGES_LOADED)
     shot(offline, "exhibition-export-index")
     offline.click("ol.rooms a >> nth=0")
     offline.wait_for_url("**/room-1.html")
-    offline.wait_for_function(IMAGES_LOADED)
+    wait_until(offline, IMAGES_LOADED)
     labels = offline.locator("figcaption .credit").all_inner_texts()
     assert labels and all(label.startswith("Made by") for label in labels)
     shot(offline, "exhibition-export-room")

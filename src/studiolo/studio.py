@@ -290,6 +290,10 @@ class Studio:
         )
         existed = self.catalog.has_artwork(sha)
         private = bool(self.settings.private_works if private is None else private)
+        if not private and parent_ids:  # a work made from a private one is private too
+            from studiolo.catalog import visibility
+
+            private = any(visibility.is_private(self.catalog, p) for p in parent_ids)
         try:
             # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
             # pixels carries the same mark: it keeps naming the first record, whose recipe is

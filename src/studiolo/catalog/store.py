@@ -39,9 +39,12 @@ from studiolo.catalog.jobs import JobTable
 from studiolo.catalog.queries import (
     artwork_from_rows,
     artwork_select,
+    check_prefix,
     complete,
     filter_params,
     filter_shape,
+    one_match,
+    prefix_range,
     statements,
 )
 from studiolo.catalog.queue import ItemAlreadyMade, QueueTable, link_artwork
@@ -55,15 +58,13 @@ from studiolo.catalog.schema import (
     recipes,
     tags,
 )
-from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName
+from studiolo.core.errors import CatalogError, InvalidArgument
 from studiolo.core.files import check_sha256, is_sha256
 from studiolo.core.types import Artwork
 
-MIN_PREFIX = 6
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 40
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
-_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -277,37 +278,20 @@ class Catalog(JobTable, QueueTable, CollectionTable, OptOutTable, RatingTable, E
             return self._exists(conn, check_sha256(sha256))
 
     def resolve_id(self, id_or_prefix: str) -> str:
-        """The full id for a full id or a unique prefix of at least 6 hex digits."""
-        if not isinstance(id_or_prefix, str):
-            raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
-        prefix = id_or_prefix.strip().lower()
-        if not _HEX.fullmatch(prefix) or len(prefix) > 64:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
-                f"{id_or_prefix!r}."
-            )
-        if len(prefix) < MIN_PREFIX:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
-            )
+        """The full id for a full id or a unique prefix of at least 6 hex digits.
+
+        Every artwork counts, private or not: the web studio resolves among the works a
+        viewer may see (`visibility.resolve`), so an error never names a hidden one.
+        """
+        prefix = check_prefix(id_or_prefix)
         # A range on the primary key (ids are lower-case hex), not LIKE 'p%', which
         # SQLite cannot answer from the index: 140 ms -> well under 1 ms at 100k rows.
         with self.engine.connect() as conn:
             if len(prefix) == 64:
                 found = list(conn.scalars(statements().exists, {"sha": prefix}))
             else:
-                found = list(conn.scalars(statements().prefixed,
-                                          {"low": prefix, "high": prefix + "g"}))
-        if not found:
-            raise UnknownName("artwork", id_or_prefix)
-        if len(found) > 1:
-            shown = ", ".join(found[:10])
-            more = " and more" if len(found) > 10 else ""
-            raise InvalidArgument(
-                f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
-                "give more digits."
-            )
-        return found[0]
+                found = list(conn.scalars(statements().prefixed, prefix_range(prefix)))
+        return one_match(found, id_or_prefix)
 
     def full_id(self, id_or_prefix: str) -> str:
         """As `resolve_id`, but a full id is taken as it is, with no lookup (for the reads

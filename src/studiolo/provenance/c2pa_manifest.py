@@ -16,7 +16,8 @@ What every stored artwork carries (C2PA 2.x, written with c2pa-python):
 - `org.studiolo.credits`: the credit ledger, a list of {name, kind, role,
   share, evidence, ref}.
 - `org.studiolo.recipe`: {"recipe": <Recipe.to_dict()>, "prompt_in_file": bool}
-  (prompt and negative prompt blanked when the person keeps them private).
+  (prompt and negative prompt blanked when the person keeps them private, and every
+  option string that holds a word of them: `private_recipe`).
 - `c2pa.training-mining` and its successor `cawg.training-mining`: the
   person's choice for AI training, generative training, inference and data
   mining ("notAllowed", "allowed" or "constrained").
@@ -65,8 +66,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def private_recipe(recipe: Recipe) -> Recipe:
-    """The recipe as written into a file when the person keeps the prompt private."""
-    return recipe.replace(prompt="", negative_prompt="")
+    """The recipe as written into a file when the person keeps the prompt private: no prompt
+    and no word of it in the options (`studiolo.provenance.private`)."""
+    from studiolo.provenance import private
+
+    return private.private_recipe(recipe)
 
 
 def training_mining_entries(choice: str) -> dict[str, dict[str, str]]:

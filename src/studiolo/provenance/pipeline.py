@@ -6,8 +6,8 @@ store keeps, in this order (each step must not undo the one before):
 1. the credit ledger (`collect.studio_credits`);
 2. the invisible watermark, carrying a 48-bit mark that finds the record
    again when the metadata is stripped (images of at least 256 px);
-3. the AUTOMATIC1111 `parameters` text chunk (without the prompt when the
-   person keeps it private);
+3. the AUTOMATIC1111 `parameters` text chunk (without the prompt, or any word of
+   it in the options, when the person keeps it private: `private.private_recipe`);
 4. the signed C2PA manifest, which binds the hash of everything above.
 
 The mark is an HMAC of the recipe and person under a per-studio secret, so
@@ -70,35 +70,18 @@ def mark_for(recipe: Recipe, person: str, settings: Any, pixels: bytes = b"") ->
 
 
 def scrub_prompt(recipe: Recipe) -> Recipe:
-    """The recipe without its prompt anywhere: fields, and words quoted in the options."""
-    words = {w for text in (recipe.prompt, recipe.negative_prompt) for w in [text] if w}
+    """The recipe without its prompt anywhere: fields, and every word of it in the options
+    (`studiolo.provenance.private.private_recipe`)."""
+    from studiolo.provenance.private import private_recipe
 
-    def leaks(value: str) -> bool:
-        v = value.strip().lower()
-        return bool(v) and any(v in w.lower() or w.lower() in v for w in words if len(v) > 2)
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value if not (isinstance(v, str) and leaks(v))]
-        if isinstance(value, str) and leaks(value):
-            return ""
-        return value
-
-    return recipe.replace(prompt="", negative_prompt="", options=clean(dict(recipe.options)))
+    return private_recipe(recipe)
 
 
 def scrub_credits(credits: Sequence[Credit], recipe: Recipe) -> tuple[Credit, ...]:
     """Credits whose evidence quotes no prompt words (for files that keep the prompt private)."""
-    words = [w.lower() for w in recipe.prompt.replace(",", " ").split() if len(w) > 3]
-    out = []
-    for c in credits:
-        evidence = c.evidence
-        if any(w in evidence.lower() for w in words):
-            evidence = "named in the prompt (kept private)"
-        out.append(Credit(**{**c.__dict__, "evidence": evidence}))
-    return tuple(out)
+    from studiolo.provenance.private import private_credits
+
+    return private_credits(credits, recipe)
 
 
 def prepare(

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from studiolo.catalog import accounts, visibility
+from studiolo.catalog import uploads as uploads_of
 from studiolo.catalog.boards import board_id_arg
 from studiolo.core.errors import InvalidArgument, UnknownName
 from studiolo.core.types import Artwork, Job
@@ -101,7 +102,9 @@ def visible_artwork(request: Request, viewer: Viewer, artwork_id: str) -> visibi
     studio = request.app.state.studio
     found = visibility.visible_artwork(studio.catalog, artwork_id, viewer.name)
     path = studio.files.path(str(found.artwork.id), ext=found.ext)
-    return dataclasses.replace(found, artwork=found.artwork.replace(path=path))
+    # A parent hidden from this viewer (someone's private work) is not named to them.
+    parents = tuple(visibility.visible_among(studio.catalog, found.artwork.parents, viewer.name))
+    return dataclasses.replace(found, artwork=found.artwork.replace(path=path, parents=parents))
 
 
 def visible(request: Request, viewer: Viewer, artwork_id: str) -> Artwork:
@@ -146,23 +149,27 @@ async def upload(request: Request, viewer: CurrentViewer,
                  file: Annotated[UploadFile, File(description="PNG, JPEG, WebP, GIF, BMP or TIFF")]
                  ) -> dict[str, Any]:
     data = await read_upload(file, request.app.state.upload_limit)
-    return await run_in_threadpool(store_upload, request.app.state.studio, data)
+    return await run_in_threadpool(store_upload, request.app.state.studio, data, viewer.name)
 
 
 @router.post("/create", status_code=202, summary="Make artworks (a job; follow its events)")
 def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) -> dict[str, Any]:
     studio = request.app.state.studio
-    image = None
+    image, private = None, body.private
     if body.image is not None:
         if studio.catalog.has_artwork(body.image):
-            visibility.can_see(studio.catalog, body.image, viewer.name)
+            # Made from a private work, the new work is private too: its pixels carry it.
+            private = visibility.visible_artwork(studio.catalog, body.image, viewer.name
+                                                 ).private or private
+        elif not uploads_of.owns(studio.catalog, body.image, viewer.name):
+            raise UnknownName("upload", body.image[:12] + "…")  # someone else's, or none
         image = upload_path(studio, body.image)
     if body.style:
         get_style(body.style)
     if body.mode == "txt2img" and not body.prompt.strip():
         raise InvalidArgument("`prompt` is empty: describe the picture to make.")
     job = work.submit(studio, request.app.state.hub, viewer.name, "create",
-                      body.model_dump(), work.make_create(body, image), private=body.private)
+                      body.model_dump(), work.make_create(body, image), private=private)
     return job_json(job)
 
 
@@ -257,12 +264,14 @@ def set_private(request: Request, viewer: CurrentViewer, artwork_id: str,
 
 def _action(request: Request, viewer: Viewer, artwork_id: str, action: str,
             style: str | None = None, private: bool = False) -> dict[str, Any]:
-    found = visible(request, viewer, artwork_id)
+    seen = visible_artwork(request, viewer, artwork_id)
+    found = seen.artwork
     if style is not None:
         get_style(style)  # an unknown name is refused now, not later in the job
+    # What is made from a private work is private too: its pixels carry the original's.
     job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, action,
                       {"artwork": found.id, "style": style},
-                      work.make_action(action, found, style), private=private)
+                      work.make_action(action, found, style), private=private or seen.private)
     return job_json(job)
 
 

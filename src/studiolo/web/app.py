@@ -3,7 +3,7 @@
 Pages (pages.py) and scripts use the same REST API (api.py, OpenAPI at /docs
 and /openapi.json). Every error a person can fix comes back as JSON
 `{"error": "<one sentence>"}` from the API, and as a page with that sentence
-in the browser.
+in the browser. Every response carries the security headers of web/security.py.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from studiolo.core.errors import (
 from studiolo.plugins import nav_links as plugin_nav_links
 from studiolo.web.auth import CsrfRefused, NotLoggedIn
 from studiolo.web.progress import ProgressHub
+from studiolo.web.security import SecurityHeaders
+from studiolo.web.throttle import LoginThrottle
 from studiolo.web.uploads import UploadTooLarge, too_large
 from studiolo.web.verified import VerifiedCache
 
@@ -55,9 +57,12 @@ def status_of(exc: StudioloError) -> int:
 
 
 def create_app(
-    studio: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, secure_cookies: bool = False
+    studio: Any, *, upload_limit: int = DEFAULT_UPLOAD_LIMIT, secure_cookies: bool = False,
+    login_throttle: LoginThrottle | None = None,
 ) -> FastAPI:
-    """The FastAPI app for this studio. `upload_limit` is the largest upload in bytes."""
+    """The FastAPI app for this studio. `upload_limit` is the largest upload in bytes;
+    `secure_cookies`: served over HTTPS (cookies marked Secure, HSTS sent);
+    `login_throttle`: the failed-login back-off (a fresh one by default)."""
     from studiolo.web import api, auth, boards, pages
 
     @asynccontextmanager
@@ -72,6 +77,8 @@ def create_app(
                     "state-changing calls need the session's X-CSRF-Token header.",
     )
     app.add_middleware(BodyLimit, limit=upload_limit + FORM_SLACK, upload_limit=upload_limit)
+    app.add_middleware(SecurityHeaders, https=secure_cookies)  # outermost: every response
+    app.state.login_throttle = login_throttle or LoginThrottle()
     app.state.studio = studio
     app.state.hub = ProgressHub()
     app.state.verified = VerifiedCache()

@@ -3,7 +3,8 @@
 An upload is read up to the size limit (one byte more is refused), opened by
 its content through `studiolo.core.imageio` (never by its name or extension;
 decompression bombs are refused from the header), re-encoded as PNG and kept
-in the content-addressed file store. The client's file name is never used.
+in the content-addressed file store, noted as the uploader's (catalog/uploads.py): only
+they may make something from it. The client's file name is never used.
 
 Thumbnails are made once per size and kept on disk under
 `STUDIOLO_HOME/thumbs/<size>/ab/<sha>.webp`, written to a temporary name and
@@ -61,10 +62,15 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def store_upload(studio: Any, data: bytes, max_pixels: int = UPLOAD_MAX_PIXELS) -> dict[str, Any]:
-    """Check and keep an uploaded image; its sha256 (of the re-encoded PNG) and size."""
+def store_upload(studio: Any, data: bytes, person: str,
+                 max_pixels: int = UPLOAD_MAX_PIXELS) -> dict[str, Any]:
+    """Check and keep an uploaded image as `person`'s (only they may use it); its sha256 (of
+    the re-encoded PNG) and size."""
+    from studiolo.catalog import uploads
+
     image = open_image(data, max_pixels=max_pixels, name="The uploaded file")
     sha, _ = studio.files.put(encode_png(image), "png")
+    uploads.record(studio.catalog, sha, person)
     return {"sha256": sha, "width": image.width, "height": image.height}
 
 

@@ -127,17 +127,25 @@ def show_cmd(ctx: Ctx, exhibition_id: str, as_json: bool) -> None:
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not empty (files of the same names are replaced).")
+@click.option("--include-private", is_flag=True,
+              help="Put your private works in the site too (left out by default: a site is "
+                   "for others to read).")
 @json_option
 @pass_ctx
-def export_cmd(ctx: Ctx, exhibition_id: str, folder: str, force: bool, as_json: bool) -> None:
+def export_cmd(ctx: Ctx, exhibition_id: str, folder: str, force: bool, include_private: bool,
+               as_json: bool) -> None:
     """Write the exhibition as a static site into FOLDER: open its index.html, no server needed.
+
+    The site shows what its share link would: private works are left out unless
+    --include-private.
 
     \b
     Examples:
       studiolo exhibit export 1 ./sea-at-night
       studiolo exhibit export 1 ./sea-at-night --force
     """
-    index = ctx.studio.export_exhibition(exhibition_id, folder, force=force)
+    index = ctx.studio.export_exhibition(exhibition_id, folder, force=force,
+                                         include_private=include_private)
     if as_json:
         emit_json({"index": str(index), "folder": str(index.parent)})
         return

@@ -9,6 +9,7 @@ stored exhibition into what a page shows: the texts and every work's label.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,12 +116,22 @@ class ExhibitionView:
 
 
 def view(exhibition: Exhibition, get_artwork: Callable[[str], Artwork]) -> ExhibitionView:
-    """The texts of a stored exhibition, written now from its works' recipes and credits."""
+    """The texts of a stored exhibition, written now from its works' recipes and credits.
+
+    When works hidden from the viewer were left out (`exhibition.left_out`), the rooms are
+    named again from the works that remain: the stored names were drawn from every work's
+    prompt, and a private work's words must not name a room someone else reads.
+    """
+    works_of = [[get_artwork(a) for a in room.artwork_ids] for room in exhibition.rooms]
+    names = [r.name for r in exhibition.rooms]
+    if exhibition.left_out:
+        names = name_rooms(works_of, exhibition.theme)
+        exhibition = dataclasses.replace(exhibition, rooms=tuple(
+            dataclasses.replace(r, name=n) for r, n in zip(exhibition.rooms, names, strict=True)))
     rooms = []
-    for room in exhibition.rooms:
-        works = [get_artwork(a) for a in room.artwork_ids]
+    for room, name, works in zip(exhibition.rooms, names, works_of, strict=True):
         rooms.append(RoomView(
-            name=room.name, text=room_text(works),
+            name=name, text=room_text(works),
             works=tuple((a, wall_text(a)) for a in works),
             tour_length=room.tour_length, random_length=room.random_length,
         ))

@@ -74,13 +74,31 @@ def export_exhibition(
     *,
     force: bool = False,
     person: str | None = None,
+    include_private: bool = False,
 ) -> Path:
-    """Write the exhibition as a static site into `folder`; return the path of index.html."""
-    from studiolo.capabilities.curate.export import check_target, export_site
+    """Write the exhibition as a static site into `folder`; return the path of index.html.
 
+    A site is made to be put where others read it, so it shows what the share link shows:
+    no private work (nor a room name drawn from one). `include_private`: the person's own
+    private works too, as they see the exhibition themselves.
+    """
+    from studiolo.capabilities.curate.export import check_target, export_site
+    from studiolo.capabilities.curate.make import view
+    from studiolo.core.errors import InvalidArgument
+
+    viewer = person or studio.settings.person
+    exhibition = studio.catalog.get_exhibition(exhibition_id, viewer=viewer)
+    if not include_private:
+        exhibition = studio.catalog.shown_publicly(exhibition)
+        if not exhibition.artwork_ids:
+            raise InvalidArgument(
+                f"Exhibition {exhibition.id} has no public works to export (all are private); "
+                "make some public, or export with include_private (--include-private) to put "
+                "your private works in the site too."
+            )
     target = check_target(folder, home=studio.settings.home, files_dir=studio.settings.files_dir,
                           force=force)
-    shown = studio.exhibition_view(exhibition_id, person=person)
+    shown = view(exhibition, studio.get)
     export_site(shown, target, studio.image)
     return target.resolve() / "index.html"
 

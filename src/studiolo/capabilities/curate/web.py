@@ -5,10 +5,12 @@ read through the same functions as the API. Making one is a job (choosing,
 grouping and hanging take seconds); its events end with `page`, the new
 exhibition's page. A public exhibition is shown without a login at
 `/shared/{token}`, with only its public works (the catalog leaves private ones
-out), and their images come from `/shared/{token}/images/{id}` so nothing else
-of the studio opens without a login. Export writes the static site into a
-fresh temporary folder on the server and sends it as a .zip; no path is ever
-taken from the request.
+out, and the rooms are named again from what remains), and their images come from
+`/shared/{token}/images/{id}` so nothing else of the studio opens without a login.
+Other members see the same of someone's exhibition: no private work, no cover or
+count or room name drawn from one. Export writes the static site (what the share
+link shows, unless `include_private`) into a fresh temporary folder on the server
+and sends it as a .zip; no path is ever taken from the request.
 """
 
 from __future__ import annotations
@@ -169,13 +171,15 @@ def delete(request: Request, viewer: CurrentViewer, exhibition_id: str) -> dict[
 
 @api.get("/{exhibition_id}/export", response_class=FileResponse,
          summary="Download the exhibition as a static site (.zip: index.html, rooms, images)")
-def export(request: Request, viewer: CurrentViewer, exhibition_id: str) -> FileResponse:
+def export(request: Request, viewer: CurrentViewer, exhibition_id: str,
+           include_private: bool = False) -> FileResponse:
+    """The site shows what the share link shows; `include_private`: your private works too."""
     exhibition = own(request, viewer, exhibition_id)
     scratch = Path(tempfile.mkdtemp(prefix="studiolo-export-"))
     try:
         name = f"exhibition-{exhibition.id}-{slug(exhibition.title)}"
-        index = request.app.state.studio.export_exhibition(exhibition.id, scratch / name,
-                                                           person=viewer.name)
+        index = request.app.state.studio.export_exhibition(
+            exhibition.id, scratch / name, person=viewer.name, include_private=include_private)
         archive = scratch / f"{name}.zip"
         zip_folder(index.parent, archive)
     except BaseException:

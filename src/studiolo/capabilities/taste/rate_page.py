@@ -92,6 +92,19 @@ class RatingSession:
         return artwork.title or artwork.recipe.prompt or sha[:12]
 
 
+def _rate_page_headers() -> tuple[tuple[str, str], ...]:
+    """The web studio's security headers, with a policy for this page's inline styles (it has
+    no script at all)."""
+    from studiolo.web.security import COMMON
+
+    csp = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+           "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    return (("Content-Security-Policy", csp), *COMMON)
+
+
+RATE_PAGE_HEADERS = _rate_page_headers()
+
+
 def _handler(session: RatingSession) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the CLI prints
@@ -106,6 +119,8 @@ def _handler(session: RatingSession) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            for key, value in RATE_PAGE_HEADERS:
+                self.send_header(key, value)
             for key, value in (extra or {}).items():
                 self.send_header(key, value)
             self.end_headers()
