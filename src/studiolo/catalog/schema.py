@@ -160,7 +160,7 @@ jobs = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
     Column("owner", String(200)),
-    # The queue (migration 0008, catalog/queue.py): how often it was begun and may be, the
+    # The queue (migration 0009, catalog/queue.py): how often it was begun and may be, the
     # worker holding it until `lease_until` (a worker that stops renewing loses it), whether
     # it needs a device to itself (`heavy`), its place in fair order (`fair_tag`, start-time
     # fair queueing between owners), a cancel asked of a running job, the batch it belongs
