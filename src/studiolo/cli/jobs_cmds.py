@@ -40,6 +40,21 @@ def _what(job: Any) -> str:
     return text if len(text) < 50 else text[:47] + "..."
 
 
+def hidden(job: Any, person: str) -> bool:
+    """A private job of someone else: it reaches no one but its owner, not even as a row."""
+    return bool(job.request.get("private")) and job.owner not in (None, person)
+
+
+def _visible_job(ctx: Ctx, job_id: str) -> Any:
+    from studiolo.core.errors import UnknownName
+
+    catalog = ctx.studio.catalog
+    job = catalog.get_job(catalog.resolve_job(job_id))
+    if hidden(job, ctx.studio.settings.person):
+        raise UnknownName("job", job_id)  # as if it were not there: its id says nothing
+    return job
+
+
 @cli.group()
 def jobs() -> None:
     """The job queue: what is waiting, running, done or failed.
@@ -66,7 +81,10 @@ def jobs_ls(ctx: Ctx, status: str | None, mine: bool, batch: str | None, limit: 
     catalog = ctx.studio.catalog
     catalog.reap_expired()  # a job whose worker died is shown as what it now is
     owner = ctx.studio.settings.person if mine else None
-    found = catalog.list_jobs(status=status, limit=limit, owner=owner, batch=batch)
+    person = ctx.studio.settings.person
+    # Others' private jobs are left out (over-fetched so that `limit` rows still come back).
+    found = [j for j in catalog.list_jobs(status=status, limit=limit * 4, owner=owner,
+                                          batch=batch) if not hidden(j, person)][:limit]
     counts = catalog.queue_counts()
     if as_json:
         emit_json({"counts": counts, "jobs": [job_dict(j) for j in found]})
@@ -91,7 +109,7 @@ def jobs_show(ctx: Ctx, job_id: str, as_json: bool) -> None:
     """One job: its request, status, attempts, results and log."""
     catalog = ctx.studio.catalog
     catalog.reap_expired()
-    job = catalog.get_job(catalog.resolve_job(job_id))
+    job = _visible_job(ctx, job_id)
     position = catalog.queue_position(job.id)
     lines = catalog.job_log(job.id)
     if as_json:
@@ -117,6 +135,7 @@ def jobs_cancel(ctx: Ctx, job_ids: tuple[str, ...]) -> None:
     """Cancel jobs: a queued one at once, a running one at its next step (what it finished
     is kept, nothing half-made is stored)."""
     for job_id in job_ids:
+        _visible_job(ctx, job_id)
         job = ctx.studio.jobs.cancel(job_id, by=ctx.studio.settings.person)
         word = "cancelled" if job.status == "cancelled" else "stops at its next step"
         click.echo(f"{job.id[:8]} {word}.")
@@ -130,6 +149,7 @@ def jobs_retry(ctx: Ctx, job_ids: tuple[str, ...]) -> None:
     a `studiolo worker` or the web studio runs them."""
     ctx.studio.jobs.run_here = False
     for job_id in job_ids:
+        _visible_job(ctx, job_id)
         job = ctx.studio.jobs.retry(job_id, by=ctx.studio.settings.person)
         click.echo(f"{job.id[:8]} queued again.")
 
