@@ -260,3 +260,22 @@ def test_any_sequence_of_queue_calls_keeps_its_invariants(cat, steps):
     for job_id in known:  # leave nothing for the next example to take
         if not cat.get_job(job_id).ended:
             cat.cancel_job(job_id)
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("STUDIOLO_TEST_POSTGRES_URL"),
+                    reason="STUDIOLO_TEST_POSTGRES_URL not set")
+def test_a_wrong_database_password_is_one_sentence_without_the_password():
+    from sqlalchemy.engine import make_url
+
+    from studiolo.catalog import Catalog
+    from studiolo.core.errors import CatalogError
+
+    real = make_url(__import__("os").environ["STUDIOLO_TEST_POSTGRES_URL"])
+    wrong = real.set(password="not-the-password")
+    with pytest.raises(CatalogError) as err:
+        Catalog(wrong.render_as_string(hide_password=False))
+    message = str(err.value)
+    assert message.startswith(f"Cannot open the catalog at postgresql+psycopg://{real.username}"
+                              f":***@{real.host}:{real.port}/{real.database}: ")
+    assert "password authentication failed" in message and "not-the-password" not in message
+    assert "\n" not in message.strip() and "Traceback" not in message
