@@ -1,7 +1,7 @@
 """The job table becomes a queue that survives crashes: attempts, leases, fair order, logs.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03
 
 Matches the `jobs` columns added after `owner`, and the `job_log` and `job_artworks`
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
