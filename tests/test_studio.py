@@ -101,16 +101,16 @@ def test_truncated_input_image_refused_and_nothing_written(studio, tiny_sd, tmp_
 
 
 def test_jobs_run_in_background_and_record_results(studio, tiny_sd):
-    job = studio.jobs.submit(
-        "generate", {"prompt": "a boat"},
-        lambda progress: studio.generate("a boat", model=str(tiny_sd), progress=progress, **small()),
-    )
+    job = studio.jobs.submit("make", {"prompt": "a boat", "model": str(tiny_sd), "steps": 2,
+                                      "width": 64, "height": 64, "seed": 7})
+    assert job.heavy  # a diffusion model wants its device to itself
     done = studio.jobs.wait(job.id, timeout=120)
     assert done.status == "done" and done.progress == 1.0
-    assert len(done.result_ids) == 1 and studio.get(done.result_ids[0])
-    failing = studio.jobs.submit(
-        "generate", {"prompt": ""},
-        lambda progress: studio.generate("", model=str(tiny_sd), **small()),
-    )
+    assert len(done.result_ids) == 1 and studio.get(done.result_ids[0]).recipe.seed == 7
+    failing = studio.jobs.submit("make", {"prompt": "a boat", "model": str(tiny_sd / "nope"),
+                                          "steps": 2, "width": 64, "height": 64})
     failed = studio.jobs.wait(failing.id, timeout=120)
-    assert failed.status == "failed" and "`prompt`" in failed.error
+    assert failed.status == "failed" and "nope" in failed.error
+    studio.jobs.shutdown()
+
+

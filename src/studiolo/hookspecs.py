@@ -52,3 +52,8 @@ def artwork_stored(studio: Any, artwork: Any) -> str | None:
 def register_web_parts(register: Callable[[Any], None]) -> None:
     """Register the web studio's Create modes and artwork actions
     (`studiolo.web.parts.CreateMode`, `studiolo.web.parts.ArtworkAction`)."""
+
+
+@hookspec
+def register_job_kinds(register: Callable[[Any], None]) -> None:
+    """Register `studiolo.jobs.kinds.JobKind`s: what a worker runs for a job of each kind."""

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,9 @@ DEFAULT_TXT2IMG_ENGINES = ("diffusion", "painter")
 class Studio:
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
 
+    # The job whose results this view stores (see `for_job`): its id and next positions.
+    _job: tuple[str, Iterator[int], Callable[[Artwork], None] | None] | None = None
+
     # -- the verbs: each capability's, bound as methods (see the module docstring) ----
     generate = diffusion.generate
     img2img = diffusion.img2img
@@ -80,17 +84,17 @@ class Studio:
         load_entry_points: bool = True,
     ) -> None:
         from studiolo.catalog import open_catalog
-        from studiolo.core.files import BlobStore
-        from studiolo.jobs.local import LocalRunner
+        from studiolo.core.remote_files import open_store
+        from studiolo.jobs.local import JobRunner
         from studiolo.plugins import EngineRegistry, make_plugin_manager
 
         self.settings = settings or Settings.from_env(home)
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        self.files = BlobStore(self.settings.files_dir)
+        self.files = open_store(self.settings.files_dir, self.settings.files_url)
         self.catalog = open_catalog(self.settings)
         self.plugins = make_plugin_manager(load_entry_points=load_entry_points)
         self.engines = EngineRegistry(self.plugins)
-        self.jobs = LocalRunner(self.catalog)
+        self.jobs = JobRunner(self)
         self._recover()
 
     def _recover(self) -> None:
@@ -265,10 +269,16 @@ class Studio:
         so the artwork is never public, not even for a moment. Then the capabilities'
         store-time checks run (the safety filter); what they say goes to `progress`.
         """
+        from studiolo.catalog.queue import ItemAlreadyMade
         from studiolo.provenance.pipeline import prepare
 
         if artwork.image is None:
             raise InvalidArgument("Artwork has no image to store.")
+        job = (self._job[0], next(self._job[1])) if self._job is not None else None
+        if job is not None:
+            held = self.catalog.job_result_at(*job)
+            if held is not None:  # an earlier attempt of the job stored this one already
+                return self._stored_for_job(self.get(held))
         person = person or self.settings.person
         parent_ids = tuple(parents) or self._known(artwork.parents)
         prepared = prepare(
@@ -299,11 +309,16 @@ class Studio:
             # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
             # pixels carries the same mark: it keeps naming the first record, whose recipe is
             # the same. Row and mark are written in one transaction.
-            self.catalog.add_artwork(stored, ext="png", private=private, mark=prepared.mark)
+            self.catalog.add_artwork(stored, ext="png", private=private, mark=prepared.mark,
+                                     job=job)
             if existed and private:  # the same pixels made again, privately
                 from studiolo.catalog import visibility
 
                 visibility.set_private(self.catalog, sha, True)
+        except ItemAlreadyMade as made:  # another attempt of the job won the race for it
+            if not existed and not self.catalog.references_file(sha):
+                self.files.delete(sha)
+            return self._stored_for_job(self.get(made.artwork_id))
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless
             # an older record already owns the same content.
@@ -318,7 +333,12 @@ class Studio:
         for note in self.plugins.hook.artwork_stored(studio=self, artwork=stored):
             if note:
                 progress({"stage": "check", "step": 1, "total": 1, "message": note})
-        return stored
+        return self._stored_for_job(stored)
+
+    def _stored_for_job(self, artwork: Artwork) -> Artwork:
+        if self._job is not None and self._job[2] is not None:
+            self._job[2](artwork)
+        return artwork
 
     def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:
         """Make an artwork again from its stored recipe and input images."""
@@ -355,6 +375,16 @@ class Studio:
             if engine_id in self.engines:
                 return engine_id
         return "diffusion"
+
+    def for_job(self, job_id: str, start: int = 0,
+                on_stored: Callable[[Artwork], None] | None = None) -> Studio:
+        """The same studio storing each artwork as job `job_id`'s next result (positions
+        start, start + 1, ...), linked in the artwork's own transaction: an attempt after a
+        crash gets back what the killed one stored instead of storing it twice.
+        `on_stored` hears of each result as it is stored."""
+        view = copy.copy(self)
+        view._job = (job_id, itertools.count(start), on_stored)
+        return view
 
     def acting_as(self, person: str, *, private: bool | None = None) -> Studio:
         """The same studio (catalog, files, engines, jobs) working for `person`.

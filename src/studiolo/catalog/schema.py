@@ -160,8 +160,54 @@ jobs = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
     Column("owner", String(200)),
+    # The queue (migration 0009, catalog/queue.py): how often it was begun and may be, the
+    # worker holding it until `lease_until` (a worker that stops renewing loses it), whether
+    # it needs a device to itself (`heavy`), its place in fair order (`fair_tag`, start-time
+    # fair queueing between owners), a cancel asked of a running job, the batch it belongs
+    # to and the key that makes submitting the same batch row twice a no-op.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False, default=3),
+    Column("worker", String(200)),
+    Column("lease_until", UTCDateTime),
+    Column("started", UTCDateTime),
+    Column("finished", UTCDateTime),
+    Column("heavy", Boolean, nullable=False, default=False),
+    Column("fair_tag", BigInteger, nullable=False, default=0),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("batch", String(64)),
+    Column("dedupe_key", String(64)),
+    Column("stage", String(40)),
+    Column("message", Text),
     Index("ix_jobs_status_created", "status", "created"),
     Index("ix_jobs_created", "created"),
+    Index("ix_jobs_status_heavy_fair_tag", "status", "heavy", "fair_tag"),
+    Index("ix_jobs_owner_status_fair_tag", "owner", "status", "fair_tag"),
+    Index("ix_jobs_status_lease_until", "status", "lease_until"),
+    Index("ix_jobs_batch", "batch"),
+    Index("ix_jobs_dedupe_key", "dedupe_key", unique=True),
+)
+
+# What a job said as it ran (catalog/queue.py): stage changes, messages, attempts, errors.
+job_log = Table(
+    "job_log",
+    metadata,
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("line", Text, nullable=False),
+)
+
+# The artworks a job stored, by their order in the job: written in the artwork's own
+# transaction, so an attempt after a crash finds what the killed one finished and stores
+# no second copy of it.
+job_artworks = Table(
+    "job_artworks",
+    metadata,
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("artwork_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           nullable=False),
+    Index("ix_job_artworks_artwork_id", "artwork_id"),
 )
 
 collections = Table(

@@ -47,6 +47,7 @@ from studiolo.catalog.queries import (
     prefix_range,
     statements,
 )
+from studiolo.catalog.queue import ItemAlreadyMade, QueueTable, link_artwork
 from studiolo.catalog.ratings import RatingTable
 from studiolo.catalog.schema import (
     artwork_parents,
@@ -102,7 +103,7 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTable):
+class Catalog(JobTable, QueueTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTable):
     """The SQL side of a studio. `url` is any SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...)."""
 
     def __init__(self, url: str) -> None:
@@ -163,13 +164,16 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
     # -- artworks ---------------------------------------------------------------
     def add_artwork(
         self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False,
-        mark: int | None = None,
+        mark: int | None = None, job: tuple[str, int] | None = None,
     ) -> None:
         """Record a stored artwork with its recipe, credits, parents, tags and watermark mark,
         all or nothing (one transaction: a crash leaves the artwork with its mark or neither).
 
         Adding an id that is already recorded changes nothing. A `mark` another artwork
         already has is left with that artwork (the first record of the same pixels).
+        `job`: (job id, position): the artwork is that job's result at that position, linked
+        in the same transaction; `catalog.queue.ItemAlreadyMade` (nothing written) when an
+        earlier attempt of the job already stored another artwork there.
         """
         # 1. Check inputs.
         if artwork.id is None:
@@ -188,6 +192,8 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
         try:
             with self.engine.begin() as conn:
                 if self._exists(conn, sha):
+                    if job is not None:
+                        link_artwork(conn, job[0], job[1], sha)
                     return
                 owner_id = self._person_id(conn, artwork.owner) if artwork.owner else None
                 recipe_id = conn.execute(
@@ -208,8 +214,18 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                 self._insert_children(conn, sha, artwork, clean_tags)
                 if mark is not None:
                     self._insert_mark(conn, mark, sha)
+                if job is not None:
+                    link_artwork(conn, job[0], job[1], sha)
         except IntegrityError as exc:
+            # Another attempt of the job linked this position first (a race of two workers
+            # that both believed they held the job): that artwork is the result.
+            held = self.job_result_at(*job) if job is not None else None
+            if job is not None and held is not None and held != sha:
+                raise ItemAlreadyMade(job[0], job[1], held) from None
             if self.has_artwork(sha):  # another writer recorded it first: same content, no-op
+                if job is not None:
+                    with self.engine.begin() as conn:
+                        link_artwork(conn, job[0], job[1], sha)
                 return
             raise CatalogError(
                 f"Artwork {sha[:12]} could not be stored, nothing was written: {exc.orig}"

@@ -212,6 +212,7 @@ def register_commands() -> None:
         catalog_cmds,
         credit_cmds,
         demo,
+        jobs_cmds,
         provenance_cmds,
         serve,
         train,

@@ -11,12 +11,15 @@ studio to open then removes, and says it removed:
 
 Nothing is removed while another live process holds a marker (it may be between a file
 and its row); the markers of dead processes stay until a studio can clean up after them.
+A marker names its machine too: when workers on several machines share the studio folder,
+a process of another machine cannot be looked up from here, so its marker counts as live.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,7 +62,7 @@ def run_marker(home: Path) -> Iterator[Path]:
     folder = home / MARKERS
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / f"{os.getpid()}-{secrets.token_hex(4)}"
-    marker.write_text(str(time.time()))
+    marker.write_text(f"{time.time()} {socket.gethostname()}")
     try:
         yield marker
     finally:
@@ -73,8 +76,18 @@ def _markers(home: Path) -> tuple[list[Path], list[Path]]:
     for marker in sorted(folder.iterdir()) if folder.is_dir() else []:
         pid = marker.name.split("-", 1)[0]
         # This process's own markers are live: a run of ours is still going.
-        (live if pid.isdigit() and _alive(int(pid)) else dead).append(marker)
+        alive = pid.isdigit() and (_elsewhere(marker) or _alive(int(pid)))
+        (live if alive else dead).append(marker)
     return dead, live
+
+
+def _elsewhere(marker: Path) -> bool:
+    """Whether the marker was left by a process of another machine (sharing the folder)."""
+    try:
+        words = marker.read_text().split()
+    except OSError:
+        return False
+    return len(words) > 1 and words[1] != socket.gethostname()
 
 
 def recover(home: Path, files: object, is_referenced: Callable[[str], bool]) -> Cleanup:

@@ -2,7 +2,8 @@
 
 `STUDIOLO_HOME` (default `~/.studiolo`) holds the catalog database, the file
 store and the signing keys; `STUDIOLO_DATABASE_URL` points the catalog at
-another database (PostgreSQL, say) instead of `HOME/catalog.sqlite`.
+another database (PostgreSQL, say) instead of `HOME/catalog.sqlite`;
+`STUDIOLO_FILES_URL` shares the file store with other machines (core/remote_files.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Settings:
     # env STUDIOLO_SAFETY_FILTER (0/false/no/off to turn it off), STUDIOLO_SAFETY_THRESHOLD.
     safety_filter: bool = True
     safety_threshold: float = 0.8
+    # A file store shared by the machines of a cluster (an fsspec URL: s3://bucket/prefix,
+    # file:///shared/folder), mirrored in `files_dir`; env STUDIOLO_FILES_URL.
+    files_url: str | None = None
 
     @property
     def files_dir(self) -> Path:
@@ -56,6 +60,8 @@ class Settings:
             values["consent_policy"] = os.environ["STUDIOLO_CONSENT_POLICY"]
         if os.environ.get("STUDIOLO_PROMPT_IN_FILE"):
             values["prompt_in_file"] = _env_bool("STUDIOLO_PROMPT_IN_FILE")
+        if os.environ.get("STUDIOLO_FILES_URL"):
+            values["files_url"] = os.environ["STUDIOLO_FILES_URL"]
         if os.environ.get("STUDIOLO_TRAINING_MINING"):
             values["training_mining"] = os.environ["STUDIOLO_TRAINING_MINING"]
         if os.environ.get("STUDIOLO_SAFETY_FILTER"):

@@ -261,6 +261,26 @@ class Job:
     error: str | None = None
     created: datetime | None = None
     updated: datetime | None = None
+    owner: str | None = None
+    # The queue's side (studiolo/catalog/queue.py): attempts so far and allowed, the worker
+    # holding a running job and until when, whether it needs a device to itself, a cancel
+    # asked while it runs, its batch, and the last stage and message it reported.
+    attempts: int = 0
+    max_attempts: int = 3
+    worker: str | None = None
+    lease_until: datetime | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    heavy: bool = False
+    cancel_requested: bool = False
+    batch: str | None = None
+    stage: str | None = None
+    message: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        """Whether nothing more will happen to it unless someone retries it."""
+        return self.status in ("done", "failed", "cancelled")
 
 
 MAX_SEED = 2**32 - 1  # the seeds every engine accepts (a 32-bit generator seed)
