@@ -109,16 +109,16 @@ def test_colourfulness_follows_hasler_suesstrunk():
 def test_flat_and_grey_pictures_say_so():
     flat = prepare(Image.new("RGB", (64, 48), (127, 127, 127)))
     assert flat.flat and flat.notes == (
-        "The image is one flat colour (#7f7f7f): it has no strokes, edges or focal points to "
-        "measure, so those figures are zero.",)
+        ("The image is one flat colour (#7f7f7f): it has no strokes, edges or focal points to "
+        "measure, so those figures are zero."),)
     report = analyse_colour(flat)
     assert [c.hex for c in report.palette] == ["#7f7f7f"] and report.colourfulness == 0.0
     rng = np.random.default_rng(0)
     grey = Image.fromarray(rng.integers(0, 255, (300, 300), dtype=np.uint8), "L")
     prep = prepare(grey)
     assert prep.grayscale and not prep.flat
-    assert prep.notes == ("The image is grayscale: its hues, harmony and colourfulness are those "
-                          "of a grey picture, not of the painting's colours.",)
+    assert prep.notes == (("The image is grayscale: its hues, harmony and colourfulness are those "
+                          "of a grey picture, not of the painting's colours."),)
     assert analyse_colour(prep).harmony.kind == "achromatic"
 
 
@@ -135,7 +135,7 @@ def test_tiny_images_are_refused_with_the_size():
 
 def test_swatch_is_drawn_for_every_palette():
     report = analyse_colour(prepare(style_image("claude-monet-impression-sunrise")))
-    assert report.swatch.size == (720, 144)
+    assert report.swatch.size == (960, 144)
     # The first colour fills the left of the bar.
     assert report.swatch.getpixel((2, 2)) == report.palette[0].rgb
     assert "swatch" not in report.to_json()

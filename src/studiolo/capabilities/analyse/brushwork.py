@@ -152,10 +152,10 @@ def trace_strokes(field: Field) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return length, turning, np.hypot(y1 - y2, x1 - x2)
 
 
-def field_picture(prep: Prepared, field: Field, hist: np.ndarray, step: int = 10) -> Image.Image:
+def field_picture(prep: Prepared, field: Field, hist: np.ndarray, step: int = 14) -> Image.Image:
     """The picture faded, short segments along the field (colour = direction, length =
     coherence), and a rose of the orientation histogram in the corner."""
-    base = (prep.rgb.astype(np.float32) * 0.35 + 255 * 0.65).astype(np.uint8)
+    base = (prep.rgb.astype(np.float32) * 0.3 + 255 * 0.7).astype(np.uint8)
     image = Image.fromarray(base)
     draw = ImageDraw.Draw(image)
     h, w = field.theta.shape
@@ -170,7 +170,7 @@ def field_picture(prep: Prepared, field: Field, hist: np.ndarray, step: int = 10
             hue = int(t / np.pi * 180) % 180  # OpenCV hue is 0..179
             rgb = cv2.cvtColor(np.uint8([[[hue, 230, 200]]]), cv2.COLOR_HSV2RGB)[0, 0]
             draw.line([(x - dx, y - dy), (x + dx, y + dy)], fill=tuple(int(v) for v in rgb),
-                      width=2)
+                      width=3)
     # Rose diagram: each bin drawn twice (an orientation and its opposite are one).
     r = min(w, h) // 6
     cx, cy = w - r - 8, h - r - 8

@@ -150,7 +150,7 @@ def _warm_fraction(lab: np.ndarray) -> float:
     return float((warm & chromatic).sum() / chromatic.sum())
 
 
-def swatch_image(colours: tuple[PaletteColour, ...], width: int = 720) -> Image.Image:
+def swatch_image(colours: tuple[PaletteColour, ...], width: int = 960) -> Image.Image:
     """A bar of the palette in proportion, each colour's name, hex and share below it."""
     bar_h, text_h = 90, 54
     image = Image.new("RGB", (width, bar_h + text_h), (250, 248, 244))

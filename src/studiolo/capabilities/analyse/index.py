@@ -184,12 +184,12 @@ class NumpyIndex:
                 vectors = {k: np.asarray(data[k], np.float32) for k in meta["kinds"]}
             if meta.get("format") != FORMAT:
                 raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT}")
-        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile,
+            index = cls(str(meta.get("name", folder.name)), [str(n) for n in meta["notes"]])
+            if works:
+                index.add(works, vectors)  # checks that every matrix has a row per work
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile,
                 UnicodeDecodeError) as exc:
             raise InvalidArgument(
                 f"Collection folder {folder} holds a damaged index ({type(exc).__name__}: "
                 f"{exc}); index it again with `studiolo collection add`.") from None
-        index = cls(str(meta.get("name", folder.name)), meta.get("notes", []))
-        if works:
-            index.add(works, vectors)
         return index

@@ -53,9 +53,10 @@ class NearestSearch:
             rng = np.random.default_rng(SEED)
             sample = self.rows[rng.choice(n, min(n, PCA_SAMPLE), replace=False)]
             # Principal directions of the (uncentred) rows: cosine is a dot product, and
-            # the top right singular vectors keep most of it for features of low rank.
-            _, _, vt = np.linalg.svd(sample, full_matrices=False)
-            self.basis = np.ascontiguousarray(vt[:REDUCED].T)  # (d, REDUCED)
+            # the top eigenvectors of the second-moment matrix keep most of it for features
+            # of low rank (eigh of d x d is much cheaper than an SVD of the sample).
+            _, vecs = np.linalg.eigh(sample.T.astype(np.float64) @ sample)
+            self.basis = np.ascontiguousarray(vecs[:, ::-1][:, :REDUCED], dtype=np.float32)
             self.reduced = np.ascontiguousarray(self.rows @ self.basis)
 
     def __len__(self) -> int:
