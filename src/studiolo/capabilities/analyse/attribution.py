@@ -5,17 +5,19 @@ under the learned metric (`metric.py`); the distances to each artist's nearest w
 become probabilities by a softmax at temperature T. Everything is learned from the
 collection by leave-one-out (each work in turn is left out and attributed by the rest):
 
-- the block weights: the grid point with the lowest leave-one-out log-loss;
+- the block weights: the grid point with the best leave-one-out top-1 accuracy, ties
+  broken by the lowest log-loss;
 - T: temperature scaling (Guo, Pleiss, Sun & Weinberger 2017, "On Calibration of
   Modern Neural Networks", ICML) on the leave-one-out distances;
-- "unknown": a work is called unknown when its nearest artist is farther from it than
-  `UNKNOWN_QUANTILE` of the collection's works are from their own artist's nearest
-  other work, the collection's own spread (a split-conformal threshold, Vovk, Gammerman
-  & Shafer 2005: a work by a known artist is called unknown about 1 - q of the time).
+- "unknown": `novelty.py` (distance to the nearest work under a metric of its own,
+  against the `UNKNOWN_QUANTILE` of the collection's own leave-one-out distances, with
+  out-of-collection works simulated by leaving each artist out).
 
-Calibration is reported as expected calibration error over 10 equal-width bins of the
-top-1 probability (Naeini, Cooper & Hauskrecht 2015). Measured on ../shared/artworks
-by benchmarks/attribution.py (figures in docs/analysis.md).
+The probabilities are conditional on the artist being one of the collection's; the
+unknown verdict says how likely that is. Calibration is reported as expected
+calibration error over 10 equal-width bins of the top-1 probability (Naeini, Cooper &
+Hauskrecht 2015). Measured on ../shared/artworks by benchmarks/attribution.py
+(figures in docs/analysis.md).
 """
 
 from __future__ import annotations
@@ -29,13 +31,14 @@ from scipy.optimize import minimize_scalar
 
 from .index import CollectionIndex
 from .metric import BLOCKS, BlockScale, combine, fit_scales, weight_grid
-from .novelty import Novelty, fit_novelty
+from .novelty import K as NOVELTY_K
+from .novelty import Novelty, fit_novelty, knn_distance
 from .results import jsonable
-from .search import EXACT_LIMIT, NearestSearch
+from .search import NearestSearch
 
 UNKNOWN_QUANTILE = 0.85
 FIT_SAMPLE = 3000  # works the leave-one-out fit looks at in a large collection
-SEARCH_K = 500  # neighbours read per query in a collection over EXACT_LIMIT works
+SEARCH_K = 200  # rows made exact after the reduced pass, past EXACT_LIMIT works
 SHOWN = 5
 DEFAULT_T = 0.05  # the temperature when nothing can be calibrated (no artist has 2 works)
 ECE_BINS = 10
@@ -170,9 +173,11 @@ class AttributionModel:
         self.threshold, self.reference = self.novelty.threshold, self.novelty.reference
         self.matrix = combine(units, self.weights)
         self.novelty_matrix = combine(units, self.novelty.weights)
-        big = len(works) > EXACT_LIMIT
-        self.search = NearestSearch(self.matrix) if big else None
-        self.novelty_search = NearestSearch(self.novelty_matrix) if big else None
+        self.search = NearestSearch(self.matrix)
+        self.novelty_search = NearestSearch(self.novelty_matrix)
+        self.by_artist = np.argsort(self.labels, kind="stable")
+        self.artist_starts = np.searchsorted(self.labels[self.by_artist],
+                                             np.arange(len(self.artists)))
 
     # -- fitting --------------------------------------------------------------------------
     def _fit(self, units: Mapping[str, np.ndarray]):
@@ -235,38 +240,33 @@ class AttributionModel:
                          exclude: Collection[str] = ()) -> float:
         """Distance to the nearest work under the novelty metric (the unknown score)."""
         q = self.query_vector(vectors, self.novelty.weights)
-        banned = np.array([w.sha256 in set(exclude) for w in self.works], bool)
-        if self.novelty_search is not None:
-            hits = self.novelty_search.search(q, 1, banned)
-            return 1.0 - hits[0].similarity if hits else float("inf")
-        sims = self.novelty_matrix @ q
-        sims[banned] = -np.inf
-        return float(1.0 - sims.max()) if len(sims) else float("inf")
+        sims = self.novelty_search.approximate(q, SEARCH_K)[None]
+        sims[0, self._banned(exclude)] = -np.inf
+        return float(knn_distance(sims, NOVELTY_K)[0]) if sims.size else float("inf")
 
     def distances(self, vectors: Mapping[str, np.ndarray],
                   exclude: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray]:
         """((A,) distance to each artist's nearest work, (A,) row of that work)."""
         q = self.query_vector(vectors)
-        banned = np.array([w.sha256 in set(exclude) for w in self.works], bool)
-        if self.search is None:
-            sims = self.matrix @ q
-            sims[banned] = -np.inf
-            rows = np.arange(len(sims))
-        else:
-            hits = self.search.search(q, SEARCH_K, banned)
-            rows = np.array([h.row for h in hits], np.int64)
-            sims = np.array([h.similarity for h in hits])
-        dist = np.full(len(self.artists), np.inf)
-        where = np.full(len(self.artists), -1, np.int64)
-        order = np.argsort(-sims, kind="stable")
-        order = order[np.isfinite(sims[order])]
-        # The first row of each artist in similarity order is that artist's nearest work.
-        found, first = np.unique(self.labels[rows[order]], return_index=True)
-        dist[found] = 1.0 - sims[order[first]]
-        where[found] = rows[order[first]]
-        if np.isfinite(dist).any():  # artists beyond the neighbours read: as far as the last
+        sims = self.search.approximate(q, SEARCH_K)
+        sims[self._banned(exclude)] = -np.inf
+        # Per artist, the most similar work: rows grouped by artist once, at fit time.
+        grouped = sims[self.by_artist]
+        best = np.maximum.reduceat(grouped, self.artist_starts)
+        where = self.by_artist[self.artist_starts + np.array(
+            [int(np.argmax(grouped[a:b])) for a, b in zip(
+                self.artist_starts, np.append(self.artist_starts[1:], len(grouped)),
+                strict=True)], np.int64)]
+        dist = 1.0 - best
+        where = np.where(np.isfinite(dist), where, -1)
+        if np.isfinite(dist).any():  # an artist whose works are all left out: as far as the last
             dist[~np.isfinite(dist)] = np.nanmax(np.where(np.isfinite(dist), dist, np.nan))
         return dist, where
+
+    def _banned(self, exclude: Collection[str]) -> np.ndarray:
+        gone = set(exclude)
+        return np.array([w.sha256 in gone for w in self.works], bool) if gone else \
+            np.zeros(len(self.works), bool)
 
     def attribute(self, vectors: Mapping[str, np.ndarray],
                   exclude: Collection[str] = ()) -> Attribution:

@@ -99,14 +99,17 @@ def _strength(n: int) -> tuple[str, str]:
                     "still be a good copy: this measures likeness, not provenance.")
 
 
-def _words(p: float, artist: str) -> tuple[bool, str]:
+def _words(p: float, artist: str, n_ref: int) -> tuple[bool, str]:
+    if p < 0.05:
+        return False, f"unlike {artist}'s works in this collection"
+    if n_ref and p <= 1 / (n_ref + 1) + 1e-12:
+        return False, (f"less typical of {artist} than any of the artist's works in this "
+                       "collection")
     if p >= 0.5:
         return True, f"typical of {artist}: as close to the artist's works as most of them are"
     if p >= 0.2:
         return True, f"within {artist}'s range in this collection, though not at its centre"
-    if p >= 0.05:
-        return False, f"at the edge of {artist}'s range: less typical than most of their works"
-    return False, f"unlike {artist}'s works in this collection"
+    return False, f"at the edge of {artist}'s range: less typical than most of their works"
 
 
 def deviations(index: CollectionIndex, rows: np.ndarray, figures: np.ndarray,
@@ -149,7 +152,7 @@ def authenticity(model: AttributionModel, index: CollectionIndex,
     else:  # the pooled nearest-own-work distances of the collection (the novelty reference)
         ref = model.reference
     p = float((1 + np.sum(ref >= score)) / (len(ref) + 1)) if len(ref) else 1.0
-    typical, words = _words(p, artist)
+    typical, words = _words(p, artist, len(ref))
     strength, uncertainty = _strength(len(rows))
     where = {w.sha256: i for i, w in enumerate(index.list())}
     index_rows = np.array([where[model.works[r].sha256] for r in rows])

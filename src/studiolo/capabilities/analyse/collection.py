@@ -144,9 +144,11 @@ def index_manifest(name: str, manifest: Manifest, cache: NumpyIndex | None = Non
 
 
 def _open(path: Path, label: str):
-    from .prepare import MIN_SIDE, load
+    from studiolo.imageio import open_image
 
-    image = load(path)
+    from .prepare import MIN_SIDE
+
+    image = open_image(path, mode="RGB", name=label)
     if min(image.size) < MIN_SIDE:
         raise InvalidArgument(f"{label} is {image.width}x{image.height} px, under {MIN_SIDE} px")
     return image

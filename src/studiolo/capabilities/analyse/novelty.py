@@ -29,6 +29,8 @@ from scipy.stats import rankdata
 
 from .metric import weight_grid
 
+K = 1  # neighbours the score averages over (k-NN distance, Ramaswamy et al. 2000)
+
 
 @dataclass(frozen=True)
 class Novelty:
@@ -46,13 +48,24 @@ def _auc(inside: np.ndarray, outside: np.ndarray) -> float:
     return float((ranks[n_in:].sum() - n_out * (n_out + 1) / 2) / (n_in * n_out))
 
 
-def scores(sim: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def knn_distance(sim: np.ndarray, k: int) -> np.ndarray:
+    """Mean distance to the k most similar columns of each row (-inf columns are absent;
+    fewer than k present: the mean of those there are)."""
+    k = max(1, min(k, sim.shape[1]))
+    top = -np.partition(-sim, k - 1, axis=1)[:, :k]
+    present = np.isfinite(top)
+    count = present.sum(axis=1)
+    total = np.where(present, 1.0 - top, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.inf)
+
+
+def scores(sim: np.ndarray, labels: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """(in-collection scores of works with a same-artist neighbour, out-of-collection
     scores of every work) from an (n, n) similarity matrix whose diagonal is -inf."""
     same = labels[:, None] == labels[None, :]
     sizes = np.bincount(labels)
-    inside = 1.0 - sim[sizes[labels] >= 2].max(axis=1)
-    outside = 1.0 - np.where(same, -np.inf, sim).max(axis=1)
+    inside = knn_distance(sim[sizes[labels] >= 2], k)
+    outside = knn_distance(np.where(same, -np.inf, sim), k)
     return inside, outside[np.isfinite(outside)]
 
 
@@ -63,7 +76,7 @@ def fit_novelty(sims: Mapping[str, np.ndarray], labels: np.ndarray, quantile: fl
     for weights in weight_grid():
         total = sum(weights.values())
         sim = sum(sims[k] * (w / total) for k, w in weights.items() if w > 0)
-        inside, outside = scores(sim, labels)
+        inside, outside = scores(sim, labels, K)
         if inside.size == 0:
             break
         threshold = float(np.quantile(inside, quantile))

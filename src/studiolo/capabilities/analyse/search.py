@@ -75,6 +75,18 @@ class NearestSearch:
         norm = float(np.linalg.norm(q))
         return q / norm if norm > 0 else q
 
+    def approximate(self, query: np.ndarray, refine: int = 200) -> np.ndarray:
+        """(N,) similarities of the query with every row: exact when the matrix is small;
+        else from the reduced pass, with the `refine` most similar rows made exact."""
+        q = self._query(query)
+        if self.reduced is None:
+            return self.rows @ q
+        sims = self.reduced @ (self.basis.T @ q)
+        c = min(len(sims), refine)
+        top = np.argpartition(-sims, c - 1)[:c]
+        sims[top] = self.rows[top] @ q
+        return sims
+
     def search(self, query: np.ndarray, k: int = 10, exclude: np.ndarray | None = None
                ) -> list[Hit]:
         """The k rows most similar to `query`, best first; `exclude` is a bool (N,) mask
