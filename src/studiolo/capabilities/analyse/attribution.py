@@ -294,9 +294,10 @@ class AttributionModel:
                     f"{pct:.0%} of the collection's own works are from their nearest neighbour, "
                     "so its artist is probably not in the collection; if it is, "
                     f"{best.artist} is the likeliest ({best.probability:.0%}).")
-        return (f"Most likely {best.artist} ({best.probability:.0%}); the work is as close to "
-                f"the collection as {1 - pct:.0%} of its own works are to their nearest "
-                "neighbour.")
+        where = ("well inside the collection" if pct < 0.5 else
+                 f"inside the collection but near its edge (farther out than {pct:.0%} of its "
+                 "own works)")
+        return f"Most likely {best.artist} ({best.probability:.0%}); the work sits {where}."
 
     def _notes(self, candidates: tuple[ArtistScore, ...]) -> list[str]:
         notes = []

@@ -125,9 +125,10 @@ def deviations(index: CollectionIndex, rows: np.ndarray, figures: np.ndarray,
         if abs(z[i]) < NOTABLE_Z:
             break
         name, what, higher, lower = FIGURES[i]
-        much = "much " if abs(z[i]) >= 3 else ""
         side = higher if z[i] > 0 else lower
-        found.append(Deviation(name, f"{much}{side} than {artist}'s works here ({what} "
+        if abs(z[i]) >= 3:  # "much more colourful", "with much longer strokes"
+            side = "with much " + side[5:] if side.startswith("with ") else "much " + side
+        found.append(Deviation(name, f"{side} than {artist}'s works here ({what} "
                                      f"{figures[i]:.3g} against {mean[i]:.3g} ± {std[i]:.2g})",
                                float(figures[i]), float(mean[i]), float(std[i]), float(z[i])))
     return tuple(found)

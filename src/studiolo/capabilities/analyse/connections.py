@@ -140,7 +140,7 @@ def connections(model: AttributionModel) -> Connections:
     sims = matrix @ matrix.T
     np.fill_diagonal(sims, -np.inf)
     labels = model.labels[rows]
-    bridges = []
+    bridges, bridged = [], set()
     for i in range(len(rows)):
         own = labels == labels[i]
         if own.sum() < 2:
@@ -148,7 +148,8 @@ def connections(model: AttributionModel) -> Connections:
         own_best = sims[i, own].max()
         others = np.where(own, -np.inf, sims[i])
         j = int(np.argmax(others))
-        if np.isfinite(others[j]) and others[j] > own_best:
+        if np.isfinite(others[j]) and others[j] > own_best and (j, i) not in bridged:
+            bridged.add((i, j))  # a pair that bridges both ways is listed once
             bridges.append(Bridge(_name(works[rows[i]]), works[rows[i]].artist,
                                   _name(works[rows[j]]), works[rows[j]].artist,
                                   float(others[j]), float(others[j] - own_best)))

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import colorsys
 import html
+import os
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from studiolo.errors import InvalidArgument
 
 from .connections import Connections
 
@@ -27,6 +31,22 @@ def palette(n: int) -> list[str]:
     return colours
 
 
+# Periods are ordered: a ramp (viridis's ends and middle, van der Walt & Smith 2015)
+# says "earlier" and "later" where separate hues would not. Undated works are grey.
+RAMP = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
+
+
+def ramp(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        t = i / max(n - 1, 1) * (len(RAMP) - 1)
+        lo = min(int(t), len(RAMP) - 2)
+        f = t - lo
+        r, g, b = (round(RAMP[lo][c] * (1 - f) + RAMP[lo + 1][c] * f) for c in range(3))
+        out.append(f"#{r:02x}{g:02x}{b:02x}")
+    return out
+
+
 def _layout(conn: Connections) -> tuple[np.ndarray, dict, dict]:
     xy = np.array([(p.x, p.y) for p in conn.points], np.float64).reshape(-1, 2)
     lo, hi = (xy.min(0), xy.max(0)) if len(xy) else (np.zeros(2), np.ones(2))
@@ -35,9 +55,11 @@ def _layout(conn: Connections) -> tuple[np.ndarray, dict, dict]:
     screen[:, 0] = PAD + (xy[:, 0] - lo[0]) / span[0] * (W - 2 * PAD)
     screen[:, 1] = H - PAD - (xy[:, 1] - lo[1]) / span[1] * (H - 2 * PAD)  # up is up
     artists = sorted({p.artist for p in conn.points})
-    periods = sorted({p.period for p in conn.points}, key=lambda s: (s == "undated", s))
-    return (screen, dict(zip(artists, palette(len(artists)), strict=True)),
-            dict(zip(periods, palette(len(periods)), strict=True)))
+    dated = sorted({p.period for p in conn.points} - {"undated"})
+    by_period = dict(zip(dated, ramp(len(dated)), strict=True))
+    if any(p.period == "undated" for p in conn.points):
+        by_period["undated"] = "#b0aca4"
+    return screen, dict(zip(artists, palette(len(artists)), strict=True)), by_period
 
 
 _SCRIPT = """
@@ -140,3 +162,34 @@ def map_png(conn: Connections, by: str = "artist") -> Image.Image:
         draw.text((W + 28, y), name[:34], fill=(40, 40, 40), font=font)
         y += 17
     return image
+
+
+def write_map(conn: Connections, folder: Path, stem: str | None = None,
+              by: str = "artist") -> tuple[Path, Path]:
+    """Write `<stem>.html` (interactive) and `<stem>.png` (coloured `by` artist or period)
+    into `folder`; returns their paths."""
+    if by not in ("artist", "period"):
+        raise InvalidArgument(f"`by` must be 'artist' or 'period', got {by!r}.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = stem or f"{conn.collection}-map"
+    page, picture = folder / f"{stem}.html", folder / f"{stem}.png"
+    for path, write in ((page, lambda p: p.write_text(map_html(conn), encoding="utf-8")),
+                        (picture, lambda p: map_png(conn, by).save(p, "PNG"))):
+        tmp = path.with_name(path.name + ".tmp")
+        write(tmp)
+        os.replace(tmp, path)
+    return page, picture
+
+
+def map_collection(root: Path | None, name: str, folder: Path,
+                   by: str = "artist") -> tuple[Path, Path, Connections]:
+    """The map, bridges and cross-period pairs of a saved (or the built-in) collection,
+    written as `<name>-map.html` and `<name>-map.png` in `folder`."""
+    from .attribution import fit_attribution
+    from .collection import load_collection
+    from .connections import connections
+
+    conn = connections(fit_attribution(load_collection(root, name)))
+    page, picture = write_map(conn, folder, by=by)
+    return page, picture, conn
