@@ -1,51 +1,13 @@
-"""Shared helpers of the analysis tests: synthetic pictures and light stand-in networks."""
+"""Fixtures of the analysis tests (helpers live in analyse_helpers.py, so that their module
+name cannot clash with another folder's conftest)."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from PIL import Image
-
-
-def light_style(image: Image.Image) -> np.ndarray:
-    """A 100-d stand-in for the Magenta style vector: colour moments of a 10x10 thumbnail."""
-    small = np.asarray(image.convert("RGB").resize((10, 10)), np.float32) / 255.0
-    return np.concatenate([small.mean(2).ravel()]).astype(np.float32)  # (100,)
-
-
-def light_content(image: Image.Image) -> np.ndarray:
-    """A 1280-d stand-in for EfficientNet features: a 16x16x5 pixel summary, deterministic."""
-    small = np.asarray(image.convert("RGB").resize((16, 16)), np.float32) / 255.0
-    grey = small.mean(2, keepdims=True)
-    stack = np.concatenate([small, grey, np.abs(np.gradient(grey[..., 0])[0])[..., None]], 2)
-    return stack.ravel().astype(np.float32)  # 16 * 16 * 5 = 1280
+from analyse_helpers import light_content, light_style
 
 
 @pytest.fixture(scope="session")
 def light_networks():
+    """Light stand-ins for the style and content networks (fast, deterministic)."""
     return (light_style, light_content)
-
-
-def stripes(angle_deg: float, period: float = 6.0, size: int = 256) -> Image.Image:
-    """Grey stripes whose lines run at `angle_deg` (counter-clockwise from horizontal)."""
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
-    a = np.radians(angle_deg)
-    # distance across the lines: along the normal (-sin a, -cos a) in image coordinates
-    across = -xx * np.sin(a) - yy * np.cos(a)
-    grey = (127 + 120 * np.sin(2 * np.pi * across / period)).astype(np.uint8)
-    return Image.fromarray(np.stack([grey] * 3, -1))
-
-
-def painting(seed: int, base: tuple[int, int, int], size: tuple[int, int] = (96, 80)
-             ) -> Image.Image:
-    """A small seeded 'painting': a base colour with noisy blobs (an artist's manner)."""
-    rng = np.random.default_rng(seed)
-    w, h = size
-    img = np.empty((h, w, 3), np.float32)
-    img[:] = base
-    for _ in range(12):
-        cx, cy, r = rng.integers(0, w), rng.integers(0, h), rng.integers(4, 16)
-        yy, xx = np.mgrid[0:h, 0:w]
-        img[(xx - cx) ** 2 + (yy - cy) ** 2 < r * r] += rng.normal(0, 40, 3)
-    img += rng.normal(0, 6, img.shape)
-    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))

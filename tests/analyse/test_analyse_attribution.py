@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import collection, sample
+from analyse_synthetic import collection, sample
 
 from studiolo.capabilities.analyse.attribution import ece, fit_attribution, fit_temperature
 from studiolo.capabilities.analyse.novelty import scores

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import collection, sample
+from analyse_synthetic import collection, sample
 
 from studiolo.capabilities.analyse.attribution import fit_attribution
 from studiolo.capabilities.analyse.authenticity import authenticity, match_artist

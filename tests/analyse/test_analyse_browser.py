@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import painting
-from synthetic import collection
+from analyse_helpers import painting
+from analyse_synthetic import collection
 
 from studiolo.capabilities.analyse.attribution import fit_attribution
 from studiolo.capabilities.analyse.collection import add_collection, load_collection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import stripes
+from analyse_helpers import stripes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import painting
+from analyse_helpers import painting
 
 from studiolo.capabilities.analyse import collection as coll
 from studiolo.capabilities.analyse.collection import (

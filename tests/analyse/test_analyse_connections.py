@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic import collection
+from analyse_synthetic import collection
 
 from studiolo.capabilities.analyse.attribution import fit_attribution
 from studiolo.capabilities.analyse.connections import connections, pca_2d, period_of, year_of

@@ -74,14 +74,14 @@ def test_search_is_exact_and_the_reduced_pass_finds_the_same(monkeypatch):
     rng = np.random.default_rng(1)
     # Low-rank features like real embeddings: 40 directions, some noise.
     basis = rng.normal(size=(40, 300))
-    matrix = rng.normal(size=(1500, 40)) @ basis + 0.1 * rng.normal(size=(1500, 300))
+    matrix = rng.normal(size=(1000, 40)) @ basis + 0.1 * rng.normal(size=(1000, 300))
     exact = NearestSearch(matrix)
     assert exact.reduced is None
     monkeypatch.setattr(search_mod, "EXACT_LIMIT", 500)
     monkeypatch.setattr(search_mod, "REDUCED", 32)
     reduced = NearestSearch(matrix)
-    assert reduced.reduced is not None and reduced.reduced.shape == (1500, 32)
-    for i in range(20):
+    assert reduced.reduced is not None and reduced.reduced.shape == (1000, 32)
+    for i in range(10):
         q = matrix[i] + 0.5 * rng.normal(size=300)
         want = brute(matrix, q, 10)
         assert [h.row for h in exact.search(q, 10)] == want

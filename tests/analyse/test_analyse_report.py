@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import painting
+from analyse_helpers import painting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image

@@ -126,8 +126,8 @@ def deviations(index: CollectionIndex, rows: np.ndarray, figures: np.ndarray,
             break
         name, what, higher, lower = FIGURES[i]
         side = higher if z[i] > 0 else lower
-        if abs(z[i]) >= 3:  # "much more colourful", "with much longer strokes"
-            side = "with much " + side[5:] if side.startswith("with ") else "much " + side
+        if abs(z[i]) >= 3:  # "much more colourful", "much longer in its strokes"
+            side = "much " + side
         found.append(Deviation(name, f"{side} than {artist}'s works here ({what} "
                                      f"{figures[i]:.3g} against {mean[i]:.3g} ± {std[i]:.2g})",
                                float(figures[i]), float(mean[i]), float(std[i]), float(z[i])))

@@ -1,7 +1,8 @@
 """The named figures a person can read (colour, composition, brushwork), as one vector.
 
 Authenticity compares a work with an artist's works figure by figure, so each
-figure has the words for "higher" and "lower" that a report uses.
+figure has the words for "higher" and "lower" that a report uses (comparatives, so
+that "much" reads well before them).
 """
 
 from __future__ import annotations
@@ -19,17 +20,18 @@ FIGURES: tuple[tuple[str, str, str, str], ...] = (
     ("contrast", "contrast", "more contrasted", "flatter in tone"),
     ("saturation", "saturation", "more saturated", "more muted"),
     ("warmth", "share of warm hues", "warmer", "cooler"),
-    ("edge_density", "edge density", "busier with edges", "with fewer edges"),
+    ("edge_density", "edge density", "busier with edges", "calmer in edges"),
     ("symmetry", "left-right symmetry", "more symmetric", "less symmetric"),
     ("balance", "visual balance", "more centred", "more off-centre"),
     ("thirds", "rule-of-thirds placement", "closer to the thirds", "farther from the thirds"),
-    ("orientation_entropy", "spread of stroke directions", "with strokes in more directions",
-     "with strokes in fewer directions"),
-    ("anisotropy", "alignment of strokes", "with more aligned strokes",
-     "with less aligned strokes"),
-    ("coherence", "stroke coherence", "with more coherent strokes", "with less coherent strokes"),
-    ("stroke_length", "stroke length", "with longer strokes", "with shorter strokes"),
-    ("curvature", "stroke curvature", "with more curved strokes", "with straighter strokes"),
+    ("orientation_entropy", "spread of stroke directions", "more varied in stroke direction",
+     "more uniform in stroke direction"),
+    ("anisotropy", "alignment of strokes", "more aligned in its strokes",
+     "less aligned in its strokes"),
+    ("coherence", "stroke coherence", "more coherent in its strokes",
+     "less coherent in its strokes"),
+    ("stroke_length", "stroke length", "longer in its strokes", "shorter in its strokes"),
+    ("curvature", "stroke curvature", "more curved in its strokes", "straighter in its strokes"),
 )
 NAMES = tuple(f[0] for f in FIGURES)
 

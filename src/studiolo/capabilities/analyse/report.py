@@ -75,8 +75,9 @@ class Analysis:
             a = self.attribution
             lines.append(f"  attribution against {a.collection!r}: {a.verdict}")
             for cand in a.candidates[:3]:
-                lines.append(f"    {cand.probability:6.1%}  {cand.artist} ({cand.works} works; "
-                             f"nearest: {cand.nearest})")
+                works = f"{cand.works} work{'s' if cand.works != 1 else ''}"
+                lines.append(f"    {cand.probability:6.1%}  {cand.artist} ({works}; nearest: "
+                             f"{cand.nearest})")
             lines += [f"  note: {n}" for n in a.notes]
         if self.authenticity:
             lines.append(f"  authenticity: {self.authenticity.verdict}")
