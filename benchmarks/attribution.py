@@ -236,6 +236,14 @@ def main() -> None:
               f"{result['unknown_world']:.1%}")
     print(f"fit + attribute: {fit_seconds:.2f} s per leave-one-out fold; total "
           f"{result['seconds_total']:.0f} s")
+    def auc(inside: list, outside: list) -> float:
+        a = np.array([d for d, _ in inside])[:, None]
+        b = np.array([d for d, _ in outside])[None, :]
+        return float(np.mean((b > a) + 0.5 * (b == a)))
+
+    print(f"ROC area of the unknown score, in-collection against leave-one-artist-out: "
+          f"{auc(in_scores, out_scores):.3f}; against the world set: "
+          f"{auc(in_scores, world_scores) if world_scores else float('nan'):.3f}")
     print("\nthe trade-off: share called unknown at other quantiles of the collection's spread")
     print(f"{'quantile':>9s} {'in':>6s} {'out':>6s} {'world':>6s}")
     for q in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95):

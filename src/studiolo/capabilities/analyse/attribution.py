@@ -182,6 +182,7 @@ class AttributionModel:
         self.novelty_matrix = combine(units, self.novelty.weights)
         self.search = NearestSearch(self.matrix)
         self.novelty_search = NearestSearch(self.novelty_matrix)
+        self.row_of = {w.sha256: i for i, w in enumerate(works)}
         self.by_artist = np.argsort(self.labels, kind="stable")
         self.artist_starts = np.searchsorted(self.labels[self.by_artist],
                                              np.arange(len(self.artists)))
@@ -271,9 +272,8 @@ class AttributionModel:
         return dist, where
 
     def _banned(self, exclude: Collection[str]) -> np.ndarray:
-        gone = set(exclude)
-        return np.array([w.sha256 in gone for w in self.works], bool) if gone else \
-            np.zeros(len(self.works), bool)
+        """Row numbers of the works keyed in `exclude` (those in the model)."""
+        return np.array([self.row_of[s] for s in exclude if s in self.row_of], np.int64)
 
     def attribute(self, vectors: Mapping[str, np.ndarray],
                   exclude: Collection[str] = ()) -> Attribution:

@@ -95,14 +95,13 @@ class NearestSearch:
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise InvalidArgument(f"`k` must be a positive integer, got {k!r}.")
         q = self._query(query)
-        banned = np.zeros(n, bool)
+        # Left-out rows as row numbers (a bool mask is turned into them once): setting a
+        # few entries costs nothing, a 100,000-long mask on every query does.
+        banned = np.empty(0, np.int64)
         if exclude is not None and len(exclude):
             ex = np.asarray(exclude)
-            if ex.dtype == bool:
-                banned |= ex
-            else:
-                banned[ex.astype(np.int64)] = True
-        k = min(k, n - int(banned.sum()))
+            banned = np.flatnonzero(ex) if ex.dtype == bool else np.unique(ex.astype(np.int64))
+        k = min(k, n - len(banned))
         if k <= 0:
             return []
         if self.reduced is not None:
