@@ -8,7 +8,7 @@ from analyse_synthetic import collection, sample
 
 from studiolo.capabilities.analyse.attribution import fit_attribution
 from studiolo.capabilities.analyse.authenticity import authenticity, match_artist
-from studiolo.errors import UnknownName
+from studiolo.core.errors import UnknownName
 
 
 def test_a_typical_work_and_an_atypical_one():

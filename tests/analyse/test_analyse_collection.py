@@ -13,7 +13,7 @@ from studiolo.capabilities.analyse.collection import (
     load_collection,
     show_collection,
 )
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 BASES = {"Ann": (200, 60, 40), "Bob": (40, 80, 190), "Cy": (60, 160, 70)}
 

@@ -17,8 +17,8 @@ from studiolo.capabilities.analyse.colour import (
 from studiolo.capabilities.analyse.colournames import ciede2000, colour_name, srgb_to_lab
 from studiolo.capabilities.analyse.harmony import harmony
 from studiolo.capabilities.analyse.prepare import prepare
-from studiolo.errors import InvalidArgument
-from studiolo.styles import style_image
+from studiolo.core.errors import InvalidArgument
+from studiolo.features.styles import style_image
 
 # Sharma, Wu & Dalal 2005, Table 1: pairs 1, 2, 7, 17, 25 and 34.
 SHARMA = [

@@ -10,7 +10,7 @@ from PIL import Image
 
 from studiolo.capabilities.analyse.composition import analyse_composition
 from studiolo.capabilities.analyse.prepare import prepare
-from studiolo.styles import style_image
+from studiolo.features.styles import style_image
 
 
 def disc_at(x: float, y: float, size: tuple[int, int] = (300, 200)) -> Image.Image:

@@ -43,7 +43,7 @@ def test_builtin_collection_with_the_real_networks(tmp_path):
     from studiolo.capabilities.analyse.attribution import fit_attribution
     from studiolo.capabilities.analyse.collection import builtin_collection, load_collection
     from studiolo.capabilities.analyse.report import analyse
-    from studiolo.styles import style_image
+    from studiolo.features.styles import style_image
 
     index = builtin_collection(tmp_path)
     assert len(index) == 55 and (tmp_path / "collections" / "builtin" / "vectors.npz").is_file()

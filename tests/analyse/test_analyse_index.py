@@ -8,7 +8,7 @@ import pytest
 from studiolo.capabilities.analyse import search as search_mod
 from studiolo.capabilities.analyse.index import CollectionIndex, NumpyIndex, Work
 from studiolo.capabilities.analyse.search import NearestSearch
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 
 def works(n: int, artist: str = "Ann") -> list[Work]:

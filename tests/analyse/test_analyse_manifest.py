@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from studiolo.capabilities.analyse.manifest import read_folder, read_manifest
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 
 def jpeg(path, colour=(200, 40, 40)):

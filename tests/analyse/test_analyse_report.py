@@ -14,7 +14,7 @@ from PIL import Image
 
 from studiolo.capabilities.analyse.collection import add_collection, load_collection
 from studiolo.capabilities.analyse.report import analyse, render_report, write_report
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 BASES = {"Ann": (200, 60, 40), "Bob": (40, 80, 190), "Cy": (60, 160, 70)}
 
@@ -104,7 +104,7 @@ def test_bad_images(tmp_path):
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=200))
 def test_any_bytes_give_an_analysis_or_an_error(small, light_networks, data):
-    from studiolo.errors import StudioloError
+    from studiolo.core.errors import StudioloError
 
     index, _ = small
     try:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studiolo.errors import UnknownName
+from studiolo.core.errors import UnknownName
 
 from .attribution import AttributionModel
 from .figures import FIGURES

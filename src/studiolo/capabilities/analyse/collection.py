@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from studiolo.engines.base import ProgressCallback, no_progress
-from studiolo.errors import ImageError, InvalidArgument, UnknownName
+from studiolo.core.errors import ImageError, InvalidArgument, UnknownName
+from studiolo.core.progress import ProgressCallback, no_progress
 
 from .brushwork import analyse_brushwork
 from .colour import analyse_colour
@@ -144,7 +144,7 @@ def index_manifest(name: str, manifest: Manifest, cache: NumpyIndex | None = Non
 
 
 def _open(path: Path, label: str):
-    from studiolo.imageio import open_image
+    from studiolo.core.imageio import open_image
 
     from .prepare import MIN_SIDE
 
@@ -194,7 +194,7 @@ def load_collection(root: Path | None, name: str,
 def list_collections(root: Path | None) -> list[CollectionSummary]:
     """The built-in collection, then every saved one by name (the built-in one's counts come
     from its listing, so listing never computes features)."""
-    from studiolo.styles import list_styles
+    from studiolo.features.styles import list_styles
 
     paintings = [s for s in list_styles() if s.kind == "painting"]
     found = [CollectionSummary(BUILTIN, len(paintings), len({s.artist for s in paintings}),
@@ -219,7 +219,7 @@ def show_collection(root: Path | None, name: str,
 def builtin_collection(root: Path | None = None, progress: ProgressCallback = no_progress,
                        networks: tuple[Callable, Callable] | None = None) -> NumpyIndex:
     """The bundled paintings as a collection; saved under `root` once indexed."""
-    from studiolo.styles import list_styles, style_image
+    from studiolo.features.styles import list_styles, style_image
 
     folder = collection_folder(root, BUILTIN) if root is not None else None
     cache = NumpyIndex.load(folder) if folder and (folder / "collection.json").is_file() else None

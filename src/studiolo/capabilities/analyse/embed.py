@@ -70,8 +70,8 @@ def embed(prep: Prepared, brushwork: BrushworkReport | None = None,
     """Every embedding of a prepared picture. `networks` = (style_fn, content_fn) replaces
     the real networks (tests pass light stand-ins); the default loads the bundled ones."""
     if networks is None:
-        from studiolo.engines.style_transfer import style_vector
-        from studiolo.taste.effnet import image_features
+        from studiolo.features.content import image_features
+        from studiolo.features.style import style_vector
 
         networks = (style_vector, image_features)
     style_fn, content_fn = networks

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 from .search import Hit, NearestSearch
 

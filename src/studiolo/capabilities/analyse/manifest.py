@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 REQUIRED = ("file", "artist", "title", "year")
 MAX_BYTES = 64 * 1024 * 1024

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 from .connections import Connections
 

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
-from studiolo.imageio import open_image
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.imageio import open_image
 
 WORK_SIDE = 512  # long side the figures are read at
 MIN_SIDE = 32  # below this there is nothing to measure (saliency works on 64 px, LBP on 3x3)

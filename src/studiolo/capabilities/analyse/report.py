@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from studiolo.engines.base import ProgressCallback, no_progress
+from studiolo.core.progress import ProgressCallback, no_progress
 
 from .attribution import Attribution, FitReport, fit_attribution
 from .authenticity import Authenticity, authenticity

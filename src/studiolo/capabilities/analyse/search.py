@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 EXACT_LIMIT = 20_000
 REDUCED = 128
