@@ -39,7 +39,7 @@ def capped(pyproject: Path) -> dict[str, str]:
 
 def failures(junit: Path) -> list[str]:
     if not junit.is_file():
-        return ["(no test report: the run did not finish)"]
+        return ["(no test report: the tests were not run, or did not finish)"]
     out = []
     for case in ET.parse(junit).iter("testcase"):
         bad = case.find("failure") if case.find("failure") is not None else case.find("error")
