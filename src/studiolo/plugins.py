@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.capabilities.lora",
     "studiolo.capabilities.taste",
     "studiolo.capabilities.curate",
+    "studiolo.capabilities.analyse",
 )
 
 

@@ -43,3 +43,15 @@ def painting(seed: int, base: tuple[int, int, int], size: tuple[int, int] = (96,
         img[(xx - cx) ** 2 + (yy - cy) ** 2 < r * r] += rng.normal(0, 40, 3)
     img += rng.normal(0, 6, img.shape)
     return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+def stored_work(studio, seed: int, base: tuple[int, int, int], person: str = "ann",
+                private: bool = False):
+    """A painting stored in a studio's catalog as `person`'s artwork (no engine runs)."""
+    from studiolo.core.types import Artwork, Recipe
+    from studiolo.provenance.ledger import build_credits
+
+    recipe = Recipe(engine="diffusion", prompt=f"a study {seed}", model="m")
+    return studio.store(Artwork(recipe=recipe, image=painting(seed, base, (128, 112)),
+                                credits=build_credits(recipe, person=person)),
+                        person=person, private=private)
