@@ -1,7 +1,7 @@
 """Analyses of artworks: colour, composition, brushwork, attribution and authenticity.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03
 
 Matches the `analyses` table of studiolo/catalog/schema.py (capabilities/analyse/stored.py
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
