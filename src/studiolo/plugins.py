@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.capabilities.curate",
     "studiolo.capabilities.audit",  # the bias and credit audits
     "studiolo.capabilities.safety",  # the safety filter (its `artwork_stored` hook)
+    "studiolo.capabilities.analyse",  # palette, composition, attribution, authenticity
 )
 
 

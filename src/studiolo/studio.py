@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from studiolo.capabilities.analyse import verbs as analyse_verbs
 from studiolo.capabilities.curate import verbs as curate
 from studiolo.capabilities.diffusion import verbs as diffusion
 from studiolo.capabilities.generator import verbs as generator
@@ -73,6 +74,7 @@ class Studio:
     list_exhibitions = curate.list_exhibitions
     exhibition_view = curate.exhibition_view
     shared_exhibition_view = curate.shared_exhibition_view
+    analyse = analyse_verbs.analyse_artwork
     export_exhibition = curate.export_exhibition
     delete_exhibition = curate.delete_exhibition
 

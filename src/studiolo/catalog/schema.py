@@ -410,3 +410,19 @@ uploads = Table(
     Column("created", UTCDateTime, nullable=False),
     Index("ix_uploads_person_id", "person_id"),
 )
+
+# Analyses of artworks (capabilities/analyse/stored.py): one row per (artwork, collection it
+# was compared with, claimed artist), the latest kept. `collection` and `claimed` are ""
+# when there was none. `result` is the analysis as JSON text, `report` its HTML page. A row
+# is read only through the artwork's visibility: a private work's analysis reaches its owner.
+analyses = Table(
+    "analyses",
+    metadata,
+    Column("artwork_id", String(64), ForeignKey("artworks.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("collection", String(64), primary_key=True),
+    Column("claimed", String(200), primary_key=True),
+    Column("result", Text, nullable=False),
+    Column("report", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+)

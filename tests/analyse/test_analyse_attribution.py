@@ -1,0 +1,99 @@
+"""Attribution: the nearest-artist rule with leave-one-out calibration and "unknown"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from analyse_synthetic import collection, sample
+
+from studiolo.capabilities.analyse.attribution import ece, fit_attribution, fit_temperature
+from studiolo.capabilities.analyse.novelty import scores
+
+
+def test_clustered_artists_are_told_apart_and_an_outsider_is_unknown():
+    index, centre = collection([5, 5, 4, 4, 3])
+    model = fit_attribution(index)
+    assert model.report.queries == 21 and model.report.top1 == 1.0
+    rng = np.random.default_rng(9)
+    att = model.attribute(sample(centre, 2, rng))
+    assert att.candidates[0].artist == "Artist 2" and not att.unknown
+    assert att.candidates[0].probability > 0.8
+    probs = [c.probability for c in att.candidates]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0 + 1e-9
+    stranger = {k: (v * 0 + rng.normal(size=v.shape) * 3).astype(np.float32)
+                for k, v in sample(centre, 0, rng).items()}
+    far = model.attribute(stranger)
+    assert far.unknown and far.distance > far.threshold and far.spread_percentile == 1.0
+    assert far.verdict.startswith("Unknown: this work is farther from every work in "
+                                  "'synthetic' than 100% of the collection's own works")
+    j = att.to_json()
+    assert j["attribution"][0] == {"artist": "Artist 2",
+                                   "probability": round(att.candidates[0].probability, 4)}
+    assert j["unknown"] is False
+
+
+def test_leaving_works_out_and_the_few_works_note():
+    index, _centre = collection([4, 2, 3])
+    first = index.list()[0]
+    model = fit_attribution(index, exclude={first.sha256})
+    assert len(model.works) == 8 and model.counts["Artist 0"] == 3
+    att = model.attribute(index.vectors_of(first.sha256))
+    assert att.candidates[0].artist == "Artist 0"
+    assert "Artist 0 has only 3 works in the collection: a weak basis for a verdict." in att.notes
+
+
+def test_one_artist_collection_is_stated():
+    index, centre = collection([4], name="solo")
+    model = fit_attribution(index)
+    att = model.attribute(sample(centre, 0, np.random.default_rng(2)))
+    assert [c.artist for c in att.candidates] == ["Artist 0"]
+    assert att.candidates[0].probability == pytest.approx(1.0)
+    assert att.notes[0] == ("Collection 'solo' holds works by one artist only (Artist 0), so the "
+                            "probability of 100% compares that artist with no one; only the "
+                            "unknown verdict says something.")
+
+
+def test_one_work_per_artist_is_stated():
+    index, centre = collection([1, 1, 1], name="singles")
+    model = fit_attribution(index)
+    assert model.report.queries == 0
+    att = model.attribute(sample(centre, 1, np.random.default_rng(3)))
+    assert att.candidates[0].artist == "Artist 1"
+    assert ("Every artist in collection 'singles' has one work, so the probabilities are not "
+            "calibrated (no work could be left out and attributed by another of its artist's "
+            "works).") in att.notes
+    assert "Artist 1 has one work in the collection, so this rests on a single picture." in \
+        att.notes
+
+
+def test_a_one_work_collection_does_not_crash():
+    index, centre = collection([1], name="one")
+    att = fit_attribution(index).attribute(sample(centre, 0, np.random.default_rng(4)))
+    assert att.candidates[0].artist == "Artist 0"
+
+
+def test_expected_calibration_error():
+    assert ece(np.array([0.9, 0.9, 0.9, 0.9]), np.array([1, 1, 1, 0])) == pytest.approx(0.15)
+    assert ece(np.array([0.25, 0.75]), np.array([0, 1])) == pytest.approx(0.25)
+    assert ece(np.array([1.0]), np.array([1])) == 0.0
+
+
+def test_temperature_scaling_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    d = rng.uniform(0, 1, size=(4000, 5))
+    z = -d / 0.2
+    p = np.exp(z - z.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    truth = np.array([rng.choice(5, p=row) for row in p])
+    t, _ = fit_temperature(d, truth)
+    assert t == pytest.approx(0.2, rel=0.1)
+
+
+def test_novelty_scores_in_closed_form():
+    sim = np.array([[-np.inf, 0.9, 0.2, 0.1],
+                    [0.9, -np.inf, 0.3, 0.2],
+                    [0.2, 0.3, -np.inf, 0.5],
+                    [0.1, 0.2, 0.5, -np.inf]])
+    inside, outside = scores(sim, np.array([0, 0, 1, 2]))
+    assert inside == pytest.approx([0.1, 0.1])  # works 0 and 1 have each other
+    assert outside == pytest.approx([0.8, 0.7, 0.5, 0.5])  # nearest work of another artist
