@@ -30,7 +30,7 @@ from studiolo.web import work
 from studiolo.web.auth import CurrentViewer, Viewer
 from studiolo.web.parts import WebParts
 from studiolo.web.sse import router as events_router
-from studiolo.web.uploads import read_upload, store_upload, thumbnail, upload_path
+from studiolo.web.uploads import read_upload, store_upload, thumbnail
 
 router = APIRouter(prefix="/api", tags=["studio"])
 router.include_router(events_router)
@@ -158,7 +158,7 @@ async def upload(request: Request, viewer: CurrentViewer,
 @router.post("/create", status_code=202, summary="Make artworks (a job; follow its events)")
 def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) -> dict[str, Any]:
     studio = request.app.state.studio
-    image, private = None, body.private
+    private = body.private
     if body.image is not None:
         if studio.catalog.has_artwork(body.image):
             # Made from a private work, the new work is private too: its pixels carry it.
@@ -166,13 +166,13 @@ def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) ->
                                                  ).private or private
         elif not uploads_of.owns(studio.catalog, body.image, viewer.name):
             raise UnknownName("upload", body.image[:12] + "…")  # someone else's, or none
-        image = upload_path(studio, body.image)
     if body.style:
         get_style(body.style)
     if body.mode == "txt2img" and not body.prompt.strip():
         raise InvalidArgument("`prompt` is empty: describe the picture to make.")
+    request.app.state.parts.mode(body.mode)  # an unknown mode is refused now
     job = work.submit(studio, request.app.state.hub, viewer.name, "create",
-                      body.model_dump(), work.make_create(body, image, request.app.state.parts), private=private)
+                      body.model_dump(), private=private)
     return job_json(job)
 
 
@@ -281,9 +281,9 @@ def _action(request: Request, viewer: Viewer, artwork_id: str, name: str,
     if body.style is not None:
         get_style(body.style)  # an unknown name is refused now, not later in the job
     # What is made from a private work is private too: its pixels carry the original's.
-    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, name,
-                      {"artwork": found.id, "style": body.style},
-                      work.make_action(action, found, body), private=body.private or seen.private)
+    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, "action",
+                      {"artwork": found.id, "action": action.name, "style": body.style},
+                      private=body.private or seen.private)
     return job_json(job)
 
 

@@ -82,6 +82,7 @@ def create_app(
     app.state.login_throttle = login_throttle or LoginThrottle()
     app.state.studio = studio
     app.state.hub = ProgressHub()
+    studio.jobs.add_listener(app.state.hub)  # the jobs this process runs tell the pages
     app.state.verified = VerifiedCache()
     app.state.upload_limit = upload_limit
     app.state.secure_cookies = secure_cookies

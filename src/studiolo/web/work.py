@@ -8,18 +8,13 @@ and the page follows `/api/jobs/{id}/events`. No image logic lives here.
 
 from __future__ import annotations
 
-import random
-import threading
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback
 from studiolo.core.types import Artwork, Job
-from studiolo.web.parts import ArtworkAction, WebParts
 from studiolo.web.progress import ProgressHub
 
 MAX_SEED = 2**32 - 1
@@ -66,70 +61,18 @@ def studio_as(studio: Any, person: str, *, private: bool | None = None) -> Any:
     return studio.acting_as(person, private=private)
 
 
-Make = Callable[[Any, ProgressCallback, Callable[[list[Artwork]], None]], None]
-
-
 def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[str, Any],
-           make: Make, *, private: bool = False) -> Job:
-    """Queue `make(studio_as_person, progress, stored)` as a job; return the job at once."""
-    ready = threading.Event()
-    box: dict[str, str] = {}
+           *, private: bool = False) -> Job:
+    """Queue a job of the web's kinds (web/jobs.py) for `person`; return it at once. The
+    worker that runs it tells `hub` (a listener of the studio's jobs) each step and result."""
     # Private work is stored private: never public, not for a moment.
-    view = studio_as(studio, person, private=private)
-    made: list[Artwork] = []
-
-    def work(job_progress: ProgressCallback) -> list[Artwork]:
-        ready.wait(10)
-        job_id = box["id"]
-
-        def progress(event: dict[str, Any]) -> None:
-            job_progress(event)
-            hub.publish(job_id, event)
-
-        def stored(artworks: list[Artwork]) -> None:
-            for artwork in artworks:
-                made.append(artwork)
-                hub.add_result(job_id, str(artwork.id))
-
-        make(view, progress, stored)
-        return made
-
-    job = studio.jobs.submit(kind, request, work, owner=person)
-    box["id"] = job.id
+    studio.jobs.add_listener(hub)
+    job = studio.jobs.submit(kind, {**request, "private": private}, owner=person)
     hub.publish(job.id, {"stage": "queued", "step": 0, "total": 0})
-    ready.set()
     return job
 
 
-def _seed(seed: int | None) -> int:
-    return random.SystemRandom().randrange(0, MAX_SEED) if seed is None else seed
-
-
-def make_create(req: CreateRequest, image_path: Any, parts: WebParts) -> Make:
-    """The work for a Create request: one call of its mode per image, so each appears when
-    done. An unknown mode is refused now; a missing input image fails the job."""
-    mode = parts.mode(req.mode)
-    seed = _seed(req.seed)
-
-    def make(studio: Any, progress: ProgressCallback, stored: Callable[[list[Artwork]], None]) -> None:
-        if mode.needs_image and image_path is None:
-            raise InvalidArgument(f"Mode {req.mode!r} needs an input image: upload one first.")
-        if req.taste and req.mode == "txt2img":
-            # One call: the candidates of the whole batch are made and ranked together.
-            stored(_with_taste(studio, req, seed, progress))
-            return
-        for i in range(req.batch):
-            def counted(event: dict[str, Any], i: int = i) -> None:
-                if req.batch > 1:
-                    event = {**event, "message": f"image {i + 1} of {req.batch}"}
-                progress(event)
-
-            stored(mode.make(studio, req, image_path, seed + i, counted))
-
-    return make
-
-
-def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCallback) -> list[Artwork]:
+def make_with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCallback) -> list[Artwork]:
     """Text to image steered by the viewer's taste profile; a too-young profile's warning is
     shown as the job's message."""
     from studiolo.core.errors import TasteWarning
@@ -150,12 +93,3 @@ def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCa
     if note:
         progress({"stage": "taste", "step": 1, "total": 1, "message": note[0]})
     return made
-
-
-def make_action(action: ArtworkAction, artwork: Artwork, req: ActionRequest) -> Make:
-    """Work on a stored artwork: one of the registered artwork actions."""
-
-    def make(studio: Any, progress: ProgressCallback, stored: Callable[[list[Artwork]], None]) -> None:
-        stored(action.make(studio, artwork, req, progress))
-
-    return make
