@@ -33,8 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from studiolo.capabilities.restore import classical, colour, net, synthetic  # noqa: E402
-from studiolo.capabilities.restore.kinds import KINDS  # noqa: E402
+from studiolo.capabilities.restore import classical, colour, learned, net, synthetic
+from studiolo.capabilities.restore.kinds import KINDS
 
 CROP = 192
 
@@ -71,7 +71,7 @@ def sample(paintings: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarr
     picture = damaged.image
     if rng.random() < 0.5:
         quality = int(rng.integers(70, 96))
-        ok, data = cv2.imencode(".jpg", picture[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+        _, data = cv2.imencode(".jpg", picture[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
         picture = cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1]
     x_in = np.concatenate([picture.transpose(2, 0, 1).astype(np.float32) / 255.0,
                            classical.cues(np.ascontiguousarray(picture))])
@@ -129,8 +129,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=net.weights_path())
-    parser.add_argument("--parts", default="net,colour",
-                        help="what to make: net, colour or both (comma-separated)")
+    parser.add_argument("--parts", default="net,colour,inpaint",
+                        help="what to make: net, colour, inpaint (comma-separated)")
+    parser.add_argument("--inpaint-steps", type=int, default=1000)
     args = parser.parse_args()
 
     import torch
@@ -154,6 +155,48 @@ def main() -> None:
         print(f"colour model -> {colour_path} ({time.monotonic() - started:.1f} s)")
     if "net" in parts:
         train_net(args, paintings, train_names, held_out)
+    if "inpaint" in parts:
+        train_inpaint(args, paintings, train_names)
+
+
+def train_inpaint(args, paintings, train_names) -> None:
+    """The learned filler: squared error of the residual inside the hole, AdamW, cosine."""
+    import torch
+
+    torch.manual_seed(args.seed + 1)
+    config = learned.INPAINT_CONFIG
+    model = net.build(config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps = args.inpaint_steps
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps,
+                                                   pct_start=0.05)
+    model.train()
+    started = time.monotonic()
+    for step in range(steps):
+        seeds = [args.seed * 10_000_000 + 5_000_000 + step * 12 + i for i in range(12)]
+        pairs = [learned.training_pair(paintings, s) for s in seeds]
+        x_in, target, hole = (torch.from_numpy(np.stack([p[i] for p in pairs])) for i in range(3))
+        out = model(x_in) * hole[:, None]
+        loss = ((out - target) ** 2).sum() / (hole.sum() * 3 + 1)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        if step % 50 == 0 or step == steps - 1:
+            psnr = 10 * np.log10(1.0 / max(loss.item(), 1e-12))
+            print(f"inpaint step {step:5d} loss {loss.item():.5f} (~{psnr:.1f} dB in the hole) "
+                  f"({time.monotonic() - started:.0f} s)", flush=True)
+    model.eval()
+    net.fold_batchnorm(model)
+    out_path = args.out.with_name(net.INPAINT_FILE)
+    digest = hashlib.sha256("\n".join(train_names).encode()).hexdigest()[:16]
+    net.save(model, out_path, config, {
+        "steps": str(steps), "seed": str(args.seed), "batch": "12", "lr": str(args.lr),
+        "crop": str(learned.CROP), "work_span": str(learned.WORK_SPAN),
+        "training_paintings_sha256": digest,
+        "minutes": f"{(time.monotonic() - started) / 60:.1f}",
+    })
+    print(f"inpaint weights -> {out_path} ({out_path.stat().st_size / 1e6:.2f} MB)")
 
 
 def train_net(args, paintings, train_names, held_out) -> None:

@@ -24,6 +24,7 @@ from studiolo.errors import ModelNotFound, UnsafeModelFile
 from .kinds import KINDS
 
 WEIGHTS_FILE = "damage_unet.safetensors"
+INPAINT_FILE = "inpaint_unet.safetensors"  # the learned filler (same UNet, other channels)
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,9 @@ def fold_batchnorm(model) -> None:
                 module[i] = nn.Identity()
 
 
-def weights_path() -> Path:
-    """Where the bundled weights live inside the installed package."""
-    return Path(str(resources.files(__package__) / "weights" / WEIGHTS_FILE))
+def weights_path(file_name: str = WEIGHTS_FILE) -> Path:
+    """Where bundled weights live inside the installed package."""
+    return Path(str(resources.files(__package__) / "weights" / file_name))
 
 
 def save(model, path: Path, config: UNetConfig, meta: dict[str, str]) -> None:
@@ -117,25 +118,26 @@ def _check_safetensors(path: Path) -> None:
         head = fp.read(9)
     if len(head) < 9 or head[8:9] != b"{" or int.from_bytes(head[:8], "little") > 10_000_000:
         raise UnsafeModelFile(
-            f"The damage weights {path} are not a safetensors file (it starts {head[:9]!r}); "
+            f"The weights {path} are not a safetensors file (it starts {head[:9]!r}); "
             "studiolo loads only safetensors: run scripts/train_damage.py to make them again."
         )
 
 
-@functools.lru_cache(maxsize=2)
-def load(path: str | None = None):
-    """The segmenter with its bundled (or given) weights, in eval mode, float32 on the CPU."""
-    import torch
+@functools.lru_cache(maxsize=4)
+def load(path: str | None = None, file_name: str = WEIGHTS_FILE):
+    """A UNet with its bundled (or given) weights, in eval mode, float32 on the CPU:
+    the segmenter by default, the learned filler with `file_name=INPAINT_FILE`."""
     from safetensors import safe_open
 
-    file = Path(path) if path else weights_path()
+    file = Path(path) if path else weights_path(file_name)
     if not file.is_file():
+        what = "damage segmenter" if file_name == WEIGHTS_FILE else "learned inpainting"
         raise ModelNotFound(
-            f"The damage segmenter weights are missing (looked for {file}); make them with "
-            "`python scripts/train_damage.py` or use the classical detector (`use_net=False`)."
+            f"The {what} weights are missing (looked for {file}); make them with "
+            "`python scripts/train_damage.py`, or use a classical method."
         )
     _check_safetensors(file)
-    with safe_open(str(file), framework="pt") as f:
+    with safe_open(str(file), framework="pt") as f:  # safetensors only: no pickle is read
         meta = f.metadata() or {}
         state = {k: f.get_tensor(k).float() for k in f.keys()}  # noqa: SIM118 - safe_open API
     raw = json.loads(meta.get("config", "{}"))
@@ -147,15 +149,21 @@ def load(path: str | None = None):
     return model, config, meta
 
 
-def predict(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:
-    """Probabilities (K, H, W) float32 for one input (C, H, W) float32, padded to the net's
-    multiple by reflection and cropped back."""
+def predict_raw(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:
+    """The net's raw output (K, H, W) float32 for one input (C, H, W) float32, padded to the
+    net's multiple by reflection and cropped back."""
     import torch
 
-    c, h, w = x.shape
+    _, h, w = x.shape
     m = config.multiple
     ph, pw = (-h) % m, (-w) % m
-    padded = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode="reflect" if min(h, w) > 1 else "edge")
+    mode = "reflect" if min(h, w) > max(ph, pw) else "edge"
+    padded = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode=mode)
     with torch.inference_mode():
-        logits = model(torch.from_numpy(np.ascontiguousarray(padded))[None])[0, :, :h, :w]
-        return torch.sigmoid(logits).numpy()
+        return model(torch.from_numpy(np.ascontiguousarray(padded))[None])[0, :, :h, :w].numpy()
+
+
+def predict(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:
+    """Probabilities (K, H, W) float32 for one input (C, H, W) float32."""
+    logits = predict_raw(model, config, x)
+    return (1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))).astype(np.float32)

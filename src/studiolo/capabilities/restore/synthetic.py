@@ -144,7 +144,7 @@ def _walk(rng: np.random.Generator, start: np.ndarray, heading: float, length: f
     return start + np.vstack([[0.0, 0.0], np.cumsum(steps, axis=0)])
 
 
-def _blob(rng: np.random.Generator, size: float, rough: float = 0.1) -> np.ndarray:
+def blob(rng: np.random.Generator, size: float, rough: float = 0.1) -> np.ndarray:
     """An irregular closed outline about `size` px across, centred on (0, 0); `rough` adds
     vertex-to-vertex jitter (flaked paint breaks along the craquelure: angular, not round)."""
     n = max(8, int(size * 1.2))
@@ -223,14 +223,14 @@ def _stains(rng, out, recipe, area):
     h, w = out.shape[:2]
     mask = np.zeros((h, w), bool)
     for _ in range(_count(rng, recipe.stains, area)):
-        outline = _blob(rng, rng.uniform(40, 260), 0.04) + rng.uniform([0, 0], [w, h])
+        outline = blob(rng, rng.uniform(40, 260), 0.04) + rng.uniform([0, 0], [w, h])
         ys, xs, corner = _box(outline, 6, h, w)
         if out[ys, xs].size == 0:
             continue
-        blob = np.zeros(out[ys, xs].shape[:2], np.uint8)
-        cv2.fillPoly(blob, [np.rint(outline - corner).astype(np.int32)], 1)
-        ring = blob - cv2.erode(blob, np.ones((3, 3), np.uint8), iterations=int(rng.integers(2, 5)))
-        stain = rng.uniform(0.12, 0.3) * blob + rng.uniform(0.25, 0.45) * ring
+        shape = np.zeros(out[ys, xs].shape[:2], np.uint8)
+        cv2.fillPoly(shape, [np.rint(outline - corner).astype(np.int32)], 1)
+        ring = shape - cv2.erode(shape, np.ones((3, 3), np.uint8), iterations=int(rng.integers(2, 5)))
+        stain = rng.uniform(0.12, 0.3) * shape + rng.uniform(0.25, 0.45) * ring
         _stain_at(out, mask, cv2.GaussianBlur(stain.astype(np.float32), (0, 0), 1.5), ys, xs, 1.0)
     for _ in range(_count(rng, recipe.foxing, area)):
         centre = rng.uniform([0, 0], [w, h])
@@ -280,7 +280,7 @@ def _craquelure(rng, h, w, cells):
     size = rng.uniform(120, 420)
     centre = rng.uniform([0, 0], [w, h])
     region = np.zeros((h, w), np.float32)
-    cv2.fillPoly(region, [np.rint(_blob(rng, size, 0.03) + centre).astype(np.int32)], 1.0)
+    cv2.fillPoly(region, [np.rint(blob(rng, size, 0.03) + centre).astype(np.int32)], 1.0)
     cell = rng.uniform(*cells)
     x0, y0 = np.maximum(0, centre - size / 2 - cell)
     x1, y1 = np.minimum([w, h], centre + size / 2 + cell)
@@ -327,7 +327,8 @@ def _tears(rng, out, recipe, area):
         gap = int(rng.integers(2, 6))
         fibres = np.array([228, 222, 206], np.float32)
         backing = np.array([28, 24, 20] if rng.random() < 0.6 else [222, 216, 200], np.float32)
-        _stroke(out, mask, [line], gap + 3, 0.7, lambda box: np.broadcast_to(fibres, box.shape))
+        _stroke(out, mask, [line], gap + 3, 0.7,
+                lambda box, f=fibres: np.broadcast_to(f, box.shape))
         _stroke(out, mask, [line], gap, 1.0, lambda box, b=backing: np.broadcast_to(b, box.shape))
     return mask
 
@@ -345,25 +346,25 @@ def _losses(rng, out, recipe, area):
     high = max(low, min(high, int(0.6 * min(h, w))))
     for _ in range(_count(rng, recipe.losses, area)):
         size = float(np.exp(rng.uniform(np.log(low), np.log(high + 1e-9))))
-        outline = _blob(rng, size) + rng.uniform([0, 0], [w, h])
+        outline = blob(rng, size) + rng.uniform([0, 0], [w, h])
         ys, xs, corner = _box(outline, 3, h, w)
         box = out[ys, xs]
         if box.size == 0:
             continue
-        blob = np.zeros(box.shape[:2], np.uint8)
-        cv2.fillPoly(blob, [np.rint((outline - corner) * 16).astype(np.int32)], 1, cv2.LINE_8,
+        shape = np.zeros(box.shape[:2], np.uint8)
+        cv2.fillPoly(shape, [np.rint((outline - corner) * 16).astype(np.int32)], 1, cv2.LINE_8,
                      shift=4)
-        if not blob.any():
+        if not shape.any():
             continue
         ground = _GROUNDS[rng.choice(len(_GROUNDS), p=_GROUND_ODDS)]
-        noise = cv2.GaussianBlur(rng.normal(0, 6, blob.shape).astype(np.float32), (0, 0), 0.8)
+        noise = cv2.GaussianBlur(rng.normal(0, 6, shape.shape).astype(np.float32), (0, 0), 0.8)
         # The paint edge casts a thin shadow on the exposed ground.
-        rim = blob - cv2.erode(blob, np.ones((3, 3), np.uint8))
+        rim = shape - cv2.erode(shape, np.ones((3, 3), np.uint8))
         colour = ground + noise[..., None] - 45 * rim[..., None] * rng.uniform(0.3, 1.0)
-        _layer(box, blob.astype(np.float32), np.clip(colour, 0, 255))
-        mask[ys, xs] |= blob > 0  # a loss is a loss even where the ground matches the paint
-        x, y, bw, bh = cv2.boundingRect(blob)
-        losses.append(Loss(int(round(size)), (x + int(corner[0]), y + int(corner[1]), bw, bh)))
+        _layer(box, shape.astype(np.float32), np.clip(colour, 0, 255))
+        mask[ys, xs] |= shape > 0  # a loss is a loss even where the ground matches the paint
+        x, y, bw, bh = cv2.boundingRect(shape)
+        losses.append(Loss(round(size), (x + int(corner[0]), y + int(corner[1]), bw, bh)))
     return mask, tuple(losses)
 
 
