@@ -1,6 +1,6 @@
 """Train the damage segmenter on synthetic damage over public-domain paintings (CPU, seeded).
 
-    python scripts/train_damage.py                      # ../shared/artworks, 1500 steps
+    python scripts/train_damage.py                      # ../shared/artworks, 1200 steps
     python scripts/train_damage.py --steps 50 --out /tmp/w.safetensors   # a smoke run
 
 Each step draws a batch of 192 px crops from the training paintings (`synthetic.split`: the
@@ -123,7 +123,10 @@ def default_artworks() -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--artworks", type=Path, default=default_artworks())
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--world", type=Path, default=None,
+                        help="more paintings for the colour regressor only (default: "
+                             "../shared/artworks-world beside --artworks, when present)")
+    parser.add_argument("--steps", type=int, default=1200)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -149,7 +152,10 @@ def main() -> None:
     parts = set(args.parts.split(","))
     if "colour" in parts:
         started = time.monotonic()
-        fit = colour.fit_model(paintings, seed=args.seed)
+        world = args.world or args.artworks.parent / "artworks-world"
+        extra = sorted(p.name for p in world.glob("*.jpg")) if world.is_dir() else []
+        print(f"colour regressor: {len(train_names)} training paintings + {len(extra)} from {world}")
+        fit = colour.fit_model(paintings + load_paintings(world, extra), seed=args.seed)
         colour_path = args.out.with_name(colour.MODEL_FILE)
         colour_path.write_text(json.dumps(fit, indent=1) + "\n")
         print(f"colour model -> {colour_path} ({time.monotonic() - started:.1f} s)")

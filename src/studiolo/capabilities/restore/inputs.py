@@ -52,8 +52,9 @@ def _header(source: str | Path | bytes) -> tuple[str, bool, bool]:
     """(mode, 16-bit?, has alpha?) from the file's header, decoding no pixels."""
     import io
 
-    raw_bytes = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
-    with Image.open(io.BytesIO(raw_bytes)) as image:
+    is_bytes = isinstance(source, bytes | bytearray)
+    with (io.BytesIO(bytes(source)) if is_bytes else Path(source).open("rb")) as fp, \
+            Image.open(fp) as image:
         raw = [str(t.args[0] if isinstance(t.args, tuple) else t.args) for t in image.tile]
         sixteen = image.mode.startswith("I;16") or image.mode in ("I", "F") or any(
             ";16" in r for r in raw)
