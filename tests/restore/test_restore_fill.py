@@ -100,7 +100,7 @@ def test_unknown_method_and_mask_shape_are_named(damaged):
 
 
 def test_exemplar_continues_stripes_that_diffusion_blurs():
-    y, x = np.mgrid[0:96, 0:96]
+    _y, x = np.mgrid[0:96, 0:96]
     stripes = np.where((x // 4) % 2 == 0, 40, 210).astype(np.uint8)
     image = np.repeat(stripes[..., None], 3, axis=2)
     hole = np.zeros((96, 96), bool)

@@ -28,8 +28,8 @@ def test_grayscale_scan_is_read_as_grey_and_said(tmp_path):
     scan = read_scan(_png(grey, tmp_path / "grey.png"))
     assert scan.grayscale and scan.pixels.shape == (*grey.shape, 3)
     assert (scan.pixels[..., 0] == scan.pixels[..., 2]).all()
-    assert scan.notes == ("grey.png is a grayscale scan: it is analysed as grey, and colour "
-                          "correction leaves it grey.",)
+    assert scan.notes == (("grey.png is a grayscale scan: it is analysed as grey, and colour "
+                          "correction leaves it grey."),)
 
 
 @pytest.mark.parametrize("ext", ["png", "tif"])
@@ -41,8 +41,8 @@ def test_16_bit_colour_scans_are_read_at_8_bits_and_said(tmp_path, ext):
     scan = read_scan(path)
     assert scan.bits == 16
     assert np.abs(scan.pixels.astype(int) - rgb).max() <= 1
-    assert scan.notes == (f"deep.{ext} has 16 bits per channel: it is analysed and restored at 8 "
-                          "bits per channel.",)
+    assert scan.notes == ((f"deep.{ext} has 16 bits per channel: it is analysed and restored at 8 "
+                          "bits per channel."),)
 
 
 def test_16_bit_grayscale_png(tmp_path):
@@ -68,8 +68,8 @@ def test_alpha_is_laid_over_white_and_left_out_of_the_maps(tmp_path):
 def test_flat_image_says_no_damage_plainly(tmp_path):
     flat = np.full((80, 120, 3), (120, 130, 140), np.uint8)
     result = api.damage(_png(flat, tmp_path / "flat.png"))
-    assert result.notes == ("No damage found: flat.png is one flat colour (120, 130, 140), so "
-                            "there is nothing to find.",)
+    assert result.notes == (("No damage found: flat.png is one flat colour (120, 130, 140), so "
+                            "there is nothing to find."),)
     assert all(k.pixels == 0 for k in result.kinds)
 
 

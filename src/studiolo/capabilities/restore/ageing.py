@@ -176,7 +176,7 @@ def age_frame(image: np.ndarray, conditions: Conditions, years: float,
                       ).astype(np.uint8)
     # Fine dust spreads as a film: the covered fraction of the area is greyed.
     veil = 0.6 * st.dust
-    out = np.rint(out * (1 - veil) + veil * np.array([150, 144, 132])).astype(np.uint8)
+    out = np.rint(out * (1 - veil) + veil * np.array([118, 110, 98])).astype(np.uint8)
     return out, st
 
 

@@ -24,6 +24,8 @@ from .detect import DamageMap, DamageOptions, KindSummary, detect_damage
 from .fill import FillResult, Inpainter, fill
 from .inputs import Scan, read_mask, read_scan
 from .kinds import KINDS
+from .stains import reduce_stains
+from .stains import split_spots as reduce_stains_split
 
 Source = str | Path | bytes | np.ndarray
 
@@ -137,6 +139,7 @@ def restore(image: Source, mask: Source | None = None, method: str = "auto",
     scan: Scan = read_scan(image)
     notes = list(scan.notes)
     damage_result = None
+    big_stains = None
     if mask is not None:
         wanted = read_mask(mask, scan.size, scan.name)
         masks = {"mask": wanted}
@@ -145,11 +148,22 @@ def restore(image: Source, mask: Source | None = None, method: str = "auto",
         damage_result = damage(scan.pixels if scan.opaque is None else image, None, options,
                                progress)
         notes.extend(n for n in damage_result.notes if n not in notes)
-        found = damage_result.damage.union()
+        dm = damage_result.damage
+        # A stain is a tint over paint that is still there: big ones are divided out, not
+        # painted over (stains.py); foxing spots are too small to tell tint from paint.
+        spots, big_stains = reduce_stains_split(dm.mask("stains"))
+        found = spots
+        for kind in ("cracks", "scratches", "losses", "tears"):
+            found = found | dm.mask(kind)
         # Detected edges are anti-aliased: one more pixel round each takes the fringe too.
         wanted = cv2.dilate(found.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         if scan.opaque is not None:
             wanted &= scan.opaque
+        if wanted.mean() > 0.99:
+            raise InvalidArgument(
+                f"The detected damage covers {wanted.mean() * 100:.1f}% of {scan.name}, leaving "
+                "nothing to fill from; raise the detection thresholds or give a --mask."
+            )
         masks = {k: damage_result.damage.mask(k) for k in KINDS}
         source = f"detected ({damage_result.method})"
     seconds["read+detect"] = time.perf_counter() - t0
@@ -162,6 +176,9 @@ def restore(image: Source, mask: Source | None = None, method: str = "auto",
     else:
         notes.append("Nothing was filled: the mask is empty." if mask is not None
                      else "Nothing was filled: no damage was found.")
+    if big_stains is not None and big_stains.any():
+        pixels, treated = reduce_stains(pixels, big_stains, wanted)
+        notes.append(f"Stains whose tint was divided out instead of painted over: {treated}.")
     seconds["fill"] = time.perf_counter() - t0
     correction, change = None, 0.0
     if colour_correction:
