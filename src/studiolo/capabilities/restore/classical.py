@@ -68,28 +68,38 @@ def _drop_small(mask: np.ndarray, min_area: int) -> np.ndarray:
     return keep[labels]
 
 
-def detect_classical(tile: np.ndarray, thresholds: dict[str, float] | None = None
-                     ) -> np.ndarray:
-    """(len(KINDS), H, W) float32 scores in [0, 1] for a uint8 RGB tile: each kind's cue,
-    zeroed where it is below its threshold or in a speck too small to be that damage."""
-    t = {**CLASSICAL_THRESHOLDS, **(thresholds or {})}
+MIN_AREA = {"cracks": 20, "scratches": 30, "losses": 12, "stains": 6, "tears": 40}
+
+
+def scores(tile: np.ndarray) -> np.ndarray:
+    """(len(KINDS), H, W) float32 raw scores in [0, 1], one per kind, before thresholds."""
     c = dict(zip(CUE_NAMES, cues(tile), strict=True))
-    grey = _grey(tile)
-    wide_dark = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, _WIDE).astype(np.float32) / 64.0
-    loss_score = np.minimum(c["flatness"], np.clip(c["paler"] * 2.0, 0, 1))
-    scores = {
+    wide_dark = cv2.morphologyEx(_grey(tile), cv2.MORPH_BLACKHAT, _WIDE).astype(np.float32) / 64.0
+    by_kind = {
         "cracks": c["black_tophat"],
         "scratches": c["white_tophat"],
-        "losses": loss_score,
+        "losses": np.minimum(c["flatness"], np.clip(c["paler"] * 2.0, 0, 1)),
         "stains": c["browner"],
         # A tear is a wide dark gap: dark at 11 px and not already a thin crack.
         "tears": np.clip(wide_dark - c["black_tophat"] * 0.5, 0, 1) * 2.0,
     }
-    min_area = {"cracks": 20, "scratches": 30, "losses": 12, "stains": 6, "tears": 40}
-    out = np.zeros((len(KINDS), *grey.shape), np.float32)
-    for i, kind in enumerate(KINDS):
-        score = np.clip(scores[kind], 0, 1)
-        mask = _drop_small(score >= t[kind], min_area[kind])
-        # A confidence: the score's excess over the threshold, on the remaining headroom.
-        out[i] = np.where(mask, 0.5 + 0.5 * (score - t[kind]) / max(1e-6, 1 - t[kind]), 0.0)
-    return out
+    return np.clip(np.stack([by_kind[k] for k in KINDS]), 0, 1).astype(np.float32)
+
+
+def threshold(raw: np.ndarray, thresholds: dict[str, float] | None = None) -> np.ndarray:
+    """Scores to confidences: zero below each kind's threshold or in too small a speck, else
+    0.5 plus the excess over the threshold on the remaining headroom."""
+    t = {**CLASSICAL_THRESHOLDS, **(thresholds or {})}
+    return np.stack([threshold_kind(raw[i], kind, t[kind]) for i, kind in enumerate(KINDS)])
+
+
+def threshold_kind(raw: np.ndarray, kind: str, t: float) -> np.ndarray:
+    """One kind's confidences from its raw score at threshold `t`."""
+    mask = _drop_small(raw >= t, MIN_AREA[kind])
+    return np.where(mask, 0.5 + 0.5 * (raw - t) / max(1e-6, 1 - t), 0.0).astype(np.float32)
+
+
+def detect_classical(tile: np.ndarray, thresholds: dict[str, float] | None = None
+                     ) -> np.ndarray:
+    """(len(KINDS), H, W) float32 confidences for a uint8 RGB tile (>= 0.5 is damage)."""
+    return threshold(scores(tile), thresholds)
