@@ -134,7 +134,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=net.weights_path())
     parser.add_argument("--parts", default="net,colour,inpaint",
                         help="what to make: net, colour, inpaint (comma-separated)")
-    parser.add_argument("--inpaint-steps", type=int, default=1000)
+    parser.add_argument("--inpaint-steps", type=int, default=800)
     args = parser.parse_args()
 
     import torch
@@ -179,7 +179,7 @@ def train_inpaint(args, paintings, train_names) -> None:
     model.train()
     started = time.monotonic()
     for step in range(steps):
-        seeds = [args.seed * 10_000_000 + 5_000_000 + step * 12 + i for i in range(12)]
+        seeds = [args.seed * 10_000_000 + 5_000_000 + step * 8 + i for i in range(8)]
         pairs = [learned.training_pair(paintings, s) for s in seeds]
         x_in, target, hole = (torch.from_numpy(np.stack([p[i] for p in pairs])) for i in range(3))
         out = model(x_in) * hole[:, None]
@@ -197,7 +197,7 @@ def train_inpaint(args, paintings, train_names) -> None:
     out_path = args.out.with_name(net.INPAINT_FILE)
     digest = hashlib.sha256("\n".join(train_names).encode()).hexdigest()[:16]
     net.save(model, out_path, config, {
-        "steps": str(steps), "seed": str(args.seed), "batch": "12", "lr": str(args.lr),
+        "steps": str(steps), "seed": str(args.seed), "batch": "8", "lr": str(args.lr),
         "crop": str(learned.CROP), "work_span": str(learned.WORK_SPAN),
         "training_paintings_sha256": digest,
         "minutes": f"{(time.monotonic() - started) / 60:.1f}",
@@ -207,7 +207,6 @@ def train_inpaint(args, paintings, train_names) -> None:
 
 def train_net(args, paintings, train_names, held_out) -> None:
     import torch
-
 
     config = net.UNetConfig(in_channels=3 + len(classical.CUE_NAMES))
     model = net.build(config)

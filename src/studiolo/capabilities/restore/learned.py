@@ -26,7 +26,7 @@ from .synthetic import blob
 
 WORK_SPAN = 48  # px: holes are brought to at most this size for the net
 CROP = 128  # training crop, px
-INPAINT_CONFIG = net.UNetConfig(in_channels=4, out_channels=3, widths=(16, 32, 48, 64, 64))
+INPAINT_CONFIG = net.UNetConfig(in_channels=4, out_channels=3, widths=(12, 24, 32, 48, 64))
 
 
 def available() -> bool:
