@@ -50,7 +50,9 @@ def load_paintings(folder: Path, names: list[str], max_side: int = 2600) -> list
     return out
 
 
-def sample(paintings: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
+def sample(paintings: list[np.ndarray], seed: int,
+           recipe: synthetic.DamageRecipe = synthetic.TRAINING_RECIPE
+           ) -> tuple[np.ndarray, np.ndarray]:
     """One training pair: input (C, CROP, CROP) float32 and truth (K, CROP, CROP) float32."""
     rng = np.random.default_rng(seed)
     image = paintings[rng.integers(len(paintings))]
@@ -67,7 +69,7 @@ def sample(paintings: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarr
         crop = synthetic.yellow(crop, float(rng.uniform(0, 0.7)))
     if rng.random() < 0.2:
         crop = synthetic.fade(crop, float(rng.uniform(0, 0.6)))
-    damaged = synthetic.apply_damage(crop, synthetic.TRAINING_RECIPE, int(rng.integers(2**31)))
+    damaged = synthetic.apply_damage(crop, recipe, int(rng.integers(2**31)))
     picture = damaged.image
     if rng.random() < 0.5:
         quality = int(rng.integers(70, 96))
@@ -79,8 +81,8 @@ def sample(paintings: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarr
     return x_in, truth
 
 
-def batch(paintings, seeds):
-    pairs = [sample(paintings, s) for s in seeds]
+def batch(paintings, seeds, recipe=synthetic.TRAINING_RECIPE):
+    pairs = [sample(paintings, s, recipe) for s in seeds]
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
@@ -93,13 +95,13 @@ def dice_loss(logits, truth):
     return (1 - (2 * inter + 1) / (total + 1)).mean()
 
 
-def calibrate(model, config, paintings, seeds) -> dict[str, float]:
+def calibrate(model, config, paintings, seeds, recipe) -> dict[str, float]:
     """Each kind's threshold maximising pixel F1 over validation crops."""
     grid = np.round(np.arange(0.2, 0.81, 0.05), 2)
     tp = np.zeros((len(KINDS), len(grid)))
     fp, fn = tp.copy(), tp.copy()
     for seed in seeds:
-        x_in, truth = sample(paintings, seed)
+        x_in, truth = sample(paintings, seed, recipe)
         prob = net.predict(model, config, x_in)
         for i in range(len(KINDS)):
             t = truth[i] > 0.5
@@ -135,6 +137,10 @@ def main() -> None:
     parser.add_argument("--parts", default="net,colour,inpaint",
                         help="what to make: net, colour, inpaint (comma-separated)")
     parser.add_argument("--inpaint-steps", type=int, default=800)
+    parser.add_argument("--resume", type=Path, default=None,
+                        help="continue from these damage weights (batch norm already folded)")
+    parser.add_argument("--focus", action="store_true",
+                        help="train on synthetic.FOCUS_RECIPE (more scratches and small losses)")
     args = parser.parse_args()
 
     import torch
@@ -210,6 +216,18 @@ def train_net(args, paintings, train_names, held_out) -> None:
 
     config = net.UNetConfig(in_channels=3 + len(classical.CUE_NAMES))
     model = net.build(config)
+    history = {}
+    if args.resume:
+        # Saved weights have batch norm folded in: continue on the folded net (no BN).
+        from safetensors.torch import load_file
+
+        net.fold_batchnorm(model)
+        model.load_state_dict({k: v.float() for k, v in load_file(str(args.resume)).items()})
+        previous = net.load(str(args.resume))[2]
+        history = {"resumed_from_sha256": hashlib.sha256(args.resume.read_bytes()).hexdigest(),
+                   "previous": json.dumps({k: previous.get(k) for k in
+                                           ("steps", "seed", "recipe", "previous")})}
+    recipe = synthetic.FOCUS_RECIPE if args.focus else synthetic.TRAINING_RECIPE
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps,
                                                    pct_start=0.05)
@@ -217,7 +235,7 @@ def train_net(args, paintings, train_names, held_out) -> None:
     started = time.monotonic()
     for step in range(args.steps):
         seeds = [args.seed * 10_000_000 + step * args.batch + i for i in range(args.batch)]
-        x_in, truth = (torch.from_numpy(a) for a in batch(paintings, seeds))
+        x_in, truth = (torch.from_numpy(a) for a in batch(paintings, seeds, recipe))
         logits = model(x_in)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, truth)
         loss = loss + dice_loss(logits, truth)
@@ -232,7 +250,7 @@ def train_net(args, paintings, train_names, held_out) -> None:
     model.eval()
     net.fold_batchnorm(model)
     val_seeds = [2_000_000_000 + args.seed * 1000 + i for i in range(96)]
-    thresholds = calibrate(model, config, paintings, val_seeds)
+    thresholds = calibrate(model, config, paintings, val_seeds, recipe)
     print("thresholds", thresholds)
     digest = hashlib.sha256("\n".join(train_names).encode()).hexdigest()[:16]
     net.save(model, args.out, config, {
@@ -240,6 +258,7 @@ def train_net(args, paintings, train_names, held_out) -> None:
         "batch": str(args.batch), "lr": str(args.lr), "crop": str(CROP),
         "training_paintings_sha256": digest, "held_out": json.dumps(held_out),
         "minutes": f"{(time.monotonic() - started) / 60:.1f}",
+        "recipe": "focus" if args.focus else "training", **history,
     })
     print(f"weights -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 

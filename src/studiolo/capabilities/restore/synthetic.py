@@ -51,6 +51,11 @@ class DamageRecipe:
 TRAINING_RECIPE = DamageRecipe(cracks=6.0, craquelure=2.0, scratches=4.0, losses=14.0,
                                stains=3.0, foxing=3.0, tears=2.0)
 
+# The second stage of training (scripts/train_damage.py --resume --focus): the kinds the
+# first stage under-learnt, scratches, small losses and tears, three times as often.
+FOCUS_RECIPE = DamageRecipe(cracks=5.0, craquelure=1.5, scratches=12.0, losses=24.0,
+                            loss_sizes=(4, 90), stains=3.0, foxing=3.0, tears=4.0)
+
 # Paintings of ../shared/artworks whose scans show real craquelure: left out of training
 # (their real cracks would be taught as "no damage") and out of the scored benchmark (their
 # real cracks would count as false alarms). They are the docs' real-damage examples.
