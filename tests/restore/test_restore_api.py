@@ -7,6 +7,7 @@ import json
 import tracemalloc
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from studiolo.capabilities.restore import api, detect
@@ -66,6 +67,7 @@ def test_grayscale_restore_skips_colour_and_says_so(tmp_path):
     assert result.colour is None
 
 
+@pytest.mark.slow
 def test_a_20000_px_strip_is_detected_and_filled_in_bounded_memory(monkeypatch):
     strip = np.tile(painting(side=300)[:, :300], (1, 67, 1))[:, :20000]
     strip = syn.apply_damage(strip, syn.DamageRecipe(losses=1, cracks=0.5), seed=3).image
