@@ -252,9 +252,9 @@ def _diffusers(job: dict):
 
 def _studiolo(job: dict):
     sys.path.insert(0, str(ROOT / "src"))
-    from studiolo.engines.base import Request
-    from studiolo.engines.diffusion import DiffusionEngine
-    from studiolo.types import Recipe
+    from studiolo.capabilities.diffusion.engine import DiffusionEngine
+    from studiolo.core.engine import Request
+    from studiolo.core.types import Recipe
 
     engine, guidance = DiffusionEngine(), MODELS[job["model"]]["guidance"]
 
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     sys.path.insert(0, str(ROOT / "src"))
-    from studiolo.device import cpu_has_native_bf16
+    from studiolo.core.device import cpu_has_native_bf16
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     for m in models:

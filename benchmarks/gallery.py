@@ -144,7 +144,7 @@ def default_home(count: int) -> Path:
 
 
 def open_studio(home: Path) -> object:
-    from studiolo.settings import Settings
+    from studiolo.core.settings import Settings
     from studiolo.studio import Studio
 
     return Studio(settings=Settings.from_env(home, person=OWNER), load_entry_points=False)
@@ -186,7 +186,7 @@ def build(home: Path, count: int) -> None:
 
     from studiolo.catalog import accounts
     from studiolo.catalog.schema import artworks, credits, people, recipes, tags
-    from studiolo.types import Artwork, Credit, Recipe
+    from studiolo.core.types import Artwork, Credit, Recipe
 
     studio = open_studio(home)
     accounts.add_user(studio.catalog, OWNER, PASSWORD, role="owner")

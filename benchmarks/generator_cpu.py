@@ -6,12 +6,12 @@
 
 Training set: the bundled paintings (src/studiolo/data/paintings, 55) and
 offline-painter images (seeded prompts) up to --images, written once to
---data. It trains `studiolo.train.generator.train_generator` for --minutes,
+--data. It trains `studiolo.capabilities.generator.train.train_generator` for --minutes,
 then reports seconds per step, total time, the time to make one sample, and:
 
 - KID (kernel inception distance, Bińkowski et al. 2018: unbiased MMD² with
   the cubic polynomial kernel, x1000) between the training images and each
-  candidate set, on EfficientNet-Lite0 ImageNet features (studiolo.taste.effnet,
+  candidate set, on EfficientNet-Lite0 ImageNet features (studiolo.features.content,
   images scaled to 224 px) and on 8x8x8 RGB histograms. KID, not FID, because
   it is unbiased with 100 images. Candidates: half of the training set against
   the other half (what real pictures of the same body of work score), 100
@@ -97,9 +97,9 @@ def build_folder(folder: Path, count: int, side: int = 128) -> Path:
     have = sorted(folder.iterdir())
     if len(have) >= count:
         return folder
-    from studiolo.engines.base import Request
-    from studiolo.engines.painter import PainterEngine
-    from studiolo.types import Recipe
+    from studiolo.capabilities.painter.engine import PainterEngine
+    from studiolo.core.engine import Request
+    from studiolo.core.types import Recipe
 
     for path in sorted(PAINTINGS.glob("*.jpg"))[:count]:
         shutil.copyfile(path, folder / path.name)
@@ -129,7 +129,7 @@ def effnet_features(images: list[Image.Image]) -> np.ndarray | None:
     try:
         import torch
 
-        from studiolo.taste.effnet import load_network, to_input
+        from studiolo.features.content import load_network, to_input
     except ImportError:
         return None
     net = load_network()
@@ -251,10 +251,10 @@ def main() -> None:
 
     import torch
 
-    from studiolo.settings import Settings
-    from studiolo.train import generator_nets as nets
-    from studiolo.train.data import load_training_folder
-    from studiolo.train.generator import DEFAULT_MINUTES, train_generator
+    from studiolo.capabilities.generator import nets
+    from studiolo.capabilities.generator.train import DEFAULT_MINUTES, train_generator
+    from studiolo.core.settings import Settings
+    from studiolo.features.training_data import load_training_folder
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -1,4 +1,4 @@
-"""Seconds per LoRA training step (`studiolo.train.lora.train_lora`) on this machine.
+"""Seconds per LoRA training step (`studiolo.capabilities.lora.train.train_lora`) on this machine.
 
 Two models, both random seeded weights saved as diffusers folders in a temporary
 folder (nothing is downloaded):
@@ -96,8 +96,8 @@ def child(job: dict) -> dict:
     """One training run; the times of each step from the progress events."""
     import torch
 
-    from studiolo.settings import Settings
-    from studiolo.train.lora import train_lora
+    from studiolo.capabilities.lora.train import train_lora
+    from studiolo.core.settings import Settings
 
     if job.get("threads"):
         torch.set_num_threads(job["threads"])

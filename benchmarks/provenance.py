@@ -58,7 +58,7 @@ def timed(fn):
 
 def plain_store(studio, artwork) -> None:
     """Storing without provenance: infotext chunk, PNG, file store, catalog row."""
-    from studiolo.imagemeta import encode_png
+    from studiolo.core.imagemeta import encode_png
     from studiolo.provenance.infotext import recipe_to_infotext
 
     png = encode_png(artwork.image, {"parameters": recipe_to_infotext(artwork.recipe)})
@@ -71,7 +71,7 @@ def plain_store(studio, artwork) -> None:
 
 def parts(studio, artwork) -> dict[str, float]:
     """The three provenance parts of `prepare`, each timed alone."""
-    from studiolo.imagemeta import encode_png
+    from studiolo.core.imagemeta import encode_png
     from studiolo.provenance.c2pa_manifest import sign_png
     from studiolo.provenance.collect import studio_credits
     from studiolo.provenance.infotext import recipe_to_infotext
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prompts", type=int, default=3)
     args = ap.parse_args(argv)
 
+    from studiolo.core.types import Recipe
     from studiolo.studio import Studio
-    from studiolo.types import Recipe
 
     home = Path(tempfile.mkdtemp(prefix="studiolo-bench-prov-"))
     studio = Studio(home / "studio")

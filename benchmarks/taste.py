@@ -111,10 +111,10 @@ def _square(image: Image.Image, size: int) -> Image.Image:
 
 
 def _painter_group(prompt: str, group: int, size: int) -> list[tuple[Image.Image, dict]]:
-    from studiolo.engines.base import Request
-    from studiolo.engines.painter import PALETTES, PainterEngine
-    from studiolo.styles import list_styles
-    from studiolo.types import Recipe
+    from studiolo.capabilities.painter.engine import PALETTES, PainterEngine
+    from studiolo.core.engine import Request
+    from studiolo.core.types import Recipe
+    from studiolo.features.styles import list_styles
 
     paintings = [s.id for s in list_styles() if s.kind == "painting"]
     rng = np.random.default_rng(1000 + group)
@@ -137,9 +137,9 @@ def _painter_group(prompt: str, group: int, size: int) -> list[tuple[Image.Image
 def _transfer_group(content: str, size: int) -> list[tuple[Image.Image, dict]]:
     from importlib import resources
 
-    from studiolo.engines.style_transfer import stylize
-    from studiolo.imageio import open_image
-    from studiolo.styles import style_image
+    from studiolo.capabilities.style.transfer import stylize
+    from studiolo.core.imageio import open_image
+    from studiolo.features.styles import style_image
 
     if content.startswith("photo:"):
         data = resources.files("studiolo.data").joinpath("photos").joinpath("astronaut.jpg").read_bytes()
@@ -171,7 +171,7 @@ def build_pool(cache: Path, size: int) -> dict[str, np.ndarray]:
     if path.is_file():
         with np.load(path) as data:
             return {k: data[k] for k in data.files}
-    from studiolo.engines.style_transfer import style_vector
+    from studiolo.features.style import style_vector
 
     started = time.time()
     items: list[tuple[Image.Image, dict]] = []
@@ -220,7 +220,7 @@ def _edge_share(images: np.ndarray) -> np.ndarray:
 
 
 def _closeness(styles: np.ndarray, style_id: str) -> np.ndarray:
-    from studiolo.engines.style_transfer import style_vector
+    from studiolo.features.style import style_vector
 
     target = style_vector(style_id).astype(np.float64)
     return styles @ target / (np.linalg.norm(styles, axis=1) * np.linalg.norm(target))
@@ -229,7 +229,7 @@ def _closeness(styles: np.ndarray, style_id: str) -> np.ndarray:
 def properties(images: np.ndarray, styles: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """The image properties the hidden preferences read: (N, S, S, 3) uint8 -> per-picture values."""
     if styles is None:
-        from studiolo.engines.style_transfer import style_vector
+        from studiolo.features.style import style_vector
 
         styles = np.stack([style_vector(Image.fromarray(im)) for im in images])
     styles = np.asarray(styles, np.float64)
@@ -262,7 +262,7 @@ def hidden_people(pool: dict[str, np.ndarray]) -> dict[str, Callable[[dict[str, 
 
 def pool_features(pool: dict[str, np.ndarray], cache: Path, size: int) -> np.ndarray:
     """(N, k) taste coordinates of the pool: the default embedder, reduced (raw cached on disk)."""
-    from studiolo.taste.features import get_embedder
+    from studiolo.features.embed import get_embedder
 
     embedder = get_embedder()
     path = cache / f"features-{size}-{embedder.id}.npz"
@@ -294,7 +294,7 @@ def _accuracy(mean: np.ndarray, utility: np.ndarray) -> float:
 def simulate(x: np.ndarray, utility: np.ndarray, train: np.ndarray, test: np.ndarray, *, active: bool,
              seed: int, noise: float) -> tuple[dict[int, float], object]:
     """Held-out accuracy at each checkpoint, and the model after 30 pairs."""
-    from studiolo.taste.model import MIN_PAIRS, TasteModel, next_pair
+    from studiolo.capabilities.taste.model import MIN_PAIRS, TasteModel, next_pair
 
     rng = np.random.default_rng(seed)
     tau = noise * utility.std()
@@ -349,11 +349,11 @@ STEER_PROMPTS = ["a quiet lake under hills", "a lighthouse on the coast", "a for
 def steer_check(person, model, pool_utility: np.ndarray, prompts: list[str], size: int, home: Path) -> dict:
     """`steer.search_painter` toward the learned taste, and toward the hidden one (an upper
     bound), against the prompt's own painting; judged by the hidden utility, as pool percentiles."""
-    from studiolo.engines.base import Request
-    from studiolo.engines.painter import PainterEngine
-    from studiolo.taste.features import get_embedder
-    from studiolo.taste.steer import search_painter
-    from studiolo.types import Recipe
+    from studiolo.capabilities.painter.engine import PainterEngine
+    from studiolo.capabilities.taste.steer import search_painter
+    from studiolo.core.engine import Request
+    from studiolo.core.types import Recipe
+    from studiolo.features.embed import get_embedder
 
     embedder = get_embedder()
 

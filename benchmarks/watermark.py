@@ -96,9 +96,9 @@ def psnr(a: Image.Image, b: Image.Image) -> float:
 
 
 def images(size: int, limit: int | None) -> list[Image.Image]:
-    from studiolo.engines.base import Request
-    from studiolo.engines.painter import PainterEngine
-    from studiolo.types import Recipe
+    from studiolo.capabilities.painter.engine import PainterEngine
+    from studiolo.core.engine import Request
+    from studiolo.core.types import Recipe
 
     out = []
     for path in sorted(PAINTINGS.glob("*.jpg"))[:limit]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from studiolo.engines.base import Request
-from studiolo.engines.painter import PainterEngine
-from studiolo.types import Recipe
+from studiolo.capabilities.painter.engine import PainterEngine
+from studiolo.core.engine import Request
+from studiolo.core.types import Recipe
 
 PROMPTS = (
     "a calm sea at dusk",

@@ -14,9 +14,9 @@ import zlib
 import pytest
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
-from studiolo.taste.codes import parse_code
-from studiolo.train.data import TrainingDataWarning, load_training_folder
+from studiolo.capabilities.taste.codes import parse_code
+from studiolo.core.errors import InvalidArgument
+from studiolo.features.training_data import TrainingDataWarning, load_training_folder
 from studiolo.web.uploads import size_words
 
 fastapi = pytest.importorskip("fastapi")
@@ -100,7 +100,8 @@ def client(tmp_path_factory):
 ])
 def test_upload_messages(client, name, data, message):
     reply = client.post("/api/uploads", files={"file": (name, data, "image/png")})
-    assert reply.status_code == 422 and reply.json() == {"error": message}
+    assert reply.status_code == (413 if name == "big.png" else 422)
+    assert reply.json() == {"error": message}
 
 
 @pytest.mark.parametrize("method, path, body, status, message", [

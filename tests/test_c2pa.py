@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
-from studiolo.imageio import sha256_bytes
-from studiolo.imagemeta import encode_jpeg, encode_png, read_text_chunks
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.imageio import sha256_bytes
+from studiolo.core.imagemeta import encode_jpeg, encode_png, read_text_chunks
+from studiolo.core.settings import Settings
+from studiolo.core.types import Credit, Recipe
 from studiolo.provenance.c2pa_manifest import (
     CREATED_SOURCE,
     EDITED_SOURCE,
@@ -29,8 +31,6 @@ from studiolo.provenance.c2pa_manifest import (
 )
 from studiolo.provenance.infotext import infotext_to_recipe, recipe_to_infotext
 from studiolo.provenance.keys import install_identity, signing_identity, trust_anchors
-from studiolo.settings import Settings
-from studiolo.types import Credit, Recipe
 
 RECIPE = Recipe(engine="painter", prompt="a red fox in snow", negative_prompt="blurry", seed=7,
                 steps=4, width=64, height=48, model="painter-v1")

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from studiolo.catalog import Catalog, migrate, open_catalog, search
 from studiolo.catalog.schema import metadata
-from studiolo.errors import CatalogError, InvalidArgument, UnknownName, UnsafePath
-from studiolo.settings import Settings
-from studiolo.types import Artwork, Credit, Recipe
+from studiolo.core.errors import CatalogError, InvalidArgument, UnknownName, UnsafePath
+from studiolo.core.settings import Settings
+from studiolo.core.types import Artwork, Credit, Recipe
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -365,3 +365,31 @@ def test_threads_write_jobs_and_artworks_concurrently(cat):
     worker.join()
     assert errors == [] and cat.count_artworks() == 15
     assert cat.get_job(job.id).progress == pytest.approx(29 / 30)
+
+
+def test_a_new_table_pointing_at_artworks_is_cleaned_on_delete_without_naming_it(cat):
+    """A capability's own results table (an analysis, say) needs no edit of delete_artwork."""
+    import sqlalchemy as sa
+
+    from studiolo.catalog.schema import metadata
+
+    results = sa.Table(
+        "test_results", metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("artwork_id", sa.String(64), sa.ForeignKey("artworks.id", ondelete="CASCADE")),
+        sa.Column("value", sa.Float),
+    )
+    try:
+        results.create(cat.engine)
+        cat.add_artwork(artwork(1), "png")
+        cat.add_artwork(artwork(2), "png")
+        with cat.engine.begin() as conn:
+            conn.execute(results.insert(), [{"artwork_id": sha(1), "value": 0.5},
+                                            {"artwork_id": sha(2), "value": 0.7}])
+        cat.delete_artwork(sha(1))
+        with cat.engine.connect() as conn:
+            left = conn.execute(sa.select(results.c.artwork_id)).scalars().all()
+        assert left == [sha(2)]
+    finally:
+        results.drop(cat.engine, checkfirst=True)
+        metadata.remove(results)

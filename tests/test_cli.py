@@ -107,3 +107,13 @@ def test_console_script_help_and_error_without_traceback(studio_home, tmp_path):
                           check=False, capture_output=True, text=True, env={**os.environ})
     assert proc.returncode == 1
     assert "not-an-image.png" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("host", "words"), [
+    ("999.1.1.1", "--host '999.1.1.1' is not an address of this machine"),
+    ("8.8.8.8", "Cannot listen on 8.8.8.8:"),
+])
+def test_serve_on_a_bad_address_says_so_before_announcing_itself(studio_home, capsys, host, words):
+    assert main(["serve", "--host", host]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "web studio on" not in err and "Traceback" not in err

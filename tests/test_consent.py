@@ -10,16 +10,16 @@ from click.testing import CliRunner
 from PIL import Image
 
 from studiolo.catalog import Catalog
-from studiolo.errors import ConsentRefused, ImageError, InvalidArgument, UnknownName
-from studiolo.imagemeta import encode_png
+from studiolo.core.errors import ConsentRefused, ImageError, InvalidArgument, UnknownName
+from studiolo.core.imagemeta import encode_png
+from studiolo.core.settings import Settings
+from studiolo.core.types import Recipe
 from studiolo.provenance.consent import (
     check_request,
     require_training_allowed,
     training_allowed,
 )
 from studiolo.provenance.ledger import build_credits, credit_sentence
-from studiolo.settings import Settings
-from studiolo.types import Recipe
 
 
 @pytest.fixture
@@ -153,8 +153,8 @@ def test_training_gate_on_a_c2pa_manifest(tmp_path):
 def test_cli_optout_and_credits(tmp_path):
     from studiolo.cli import credit_cmds  # noqa: F401  (attaches the commands)
     from studiolo.cli.app import cli
+    from studiolo.core.types import Artwork
     from studiolo.studio import Studio
-    from studiolo.types import Artwork
 
     home = str(tmp_path / "studio")
     runner = CliRunner()

@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import update
 
 from studiolo import Studio
+from studiolo.capabilities.curate import features
+from studiolo.capabilities.curate.features import image_embedder, image_features
+from studiolo.capabilities.curate.flow import path_length, random_tour_length, visual_tour
+from studiolo.capabilities.curate.rooms import group_rooms
 from studiolo.catalog.schema import artworks as artworks_table
 from studiolo.cli import main
-from studiolo.curate import features, group_rooms, path_length, random_tour_length, visual_tour
-from studiolo.curate.features import image_embedder, image_features
-from studiolo.errors import InvalidArgument, UnknownName, UnsafePath
+from studiolo.core.errors import InvalidArgument, UnknownName, UnsafePath
 from studiolo.provenance.ledger import credit_sentence
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night",
@@ -72,7 +74,7 @@ def test_rooms_group_similar_works(gallery):
 
 def test_a_room_is_hung_as_a_tour_shorter_than_a_random_order(gallery):
     studio, _ = gallery
-    looks = image_features(list(gallery[1]), studio._artwork_image)
+    looks = image_features(list(gallery[1]), studio.image)
     order = visual_tour(looks)
     assert sorted(order) == list(range(len(looks)))
     assert path_length(looks, order) < 0.9 * random_tour_length(looks)
@@ -103,8 +105,8 @@ def test_wall_texts_room_texts_and_introduction(gallery):
 
 def test_storage_privacy_and_deleting_works(gallery):
     studio, _ = gallery
-    recipe = studio._recipe("painter", "txt2img", "the sea at night, moonlit waves", "", 77, 1,
-                            0.0, 96, 96, None, None, (), None, {})
+    recipe = studio.recipe(engine="painter", prompt="the sea at night, moonlit waves", seed=77,
+                           steps=1, guidance=0.0, width=96, height=96)
     [theirs] = studio.run(recipe, person="ada")
     with studio.catalog.engine.begin() as conn:
         conn.execute(update(artworks_table).where(artworks_table.c.id == theirs.id)

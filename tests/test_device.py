@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from studiolo import device as dev
-from studiolo.device import (
+from studiolo.core import device as dev
+from studiolo.core.device import (
     SpeedSettings,
     choose_device,
     cpuinfo_has_bf16,
@@ -18,7 +18,7 @@ from studiolo.device import (
     optimize_pipeline,
     run_unet_in,
 )
-from studiolo.errors import InvalidArgument, ModelNotFound
+from studiolo.core.errors import InvalidArgument, ModelNotFound
 
 
 @pytest.fixture
@@ -55,6 +55,8 @@ def generate(pipe, size=64):
 
 def test_choose_device_explicit_and_auto(monkeypatch):
     assert choose_device("cpu") == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     assert choose_device("CUDA:1") == "cuda:1"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
@@ -64,11 +66,42 @@ def test_choose_device_explicit_and_auto(monkeypatch):
     assert choose_device() == "cuda"
 
 
-@pytest.mark.parametrize("bad", ["tpu", "gpu0", "xla:0"])
+@pytest.mark.parametrize("bad", ["tpu", "gpu0", "xla:0", "cpu:1", "cuda:x", "bogus"])
 def test_choose_device_unknown(bad):
-    with pytest.raises(InvalidArgument, match="`device` must be one of") as info:
+    with pytest.raises(InvalidArgument, match="`device` must be auto, cpu, cuda, cuda:N or mps") as info:
         choose_device(bad)
-    assert repr(bad) in str(info.value)
+    assert repr(bad) in str(info.value) and "this machine has" in str(info.value)
+
+
+def test_a_device_this_machine_lacks_is_one_sentence_naming_what_it_has(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    with pytest.raises(InvalidArgument, match=r"^`device` 'cuda' is not available: this PyTorch is a "
+                                              r"CPU build; this machine has cpu\.$"):
+        choose_device("cuda")
+    with pytest.raises(InvalidArgument, match=r"`device` 'mps' is not available \(no Apple GPU\)"):
+        choose_device("mps")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(InvalidArgument, match=r"'cuda:3' is not available: there are 1 CUDA devices; "
+                                              r"this machine has cuda:0, cpu"):
+        choose_device("cuda:3")
+
+
+@pytest.mark.parametrize("args", [
+    ["--device", "cuda", "generate", "a sea", "--model", "nowhere"],
+    ["--device", "cuda", "train", "lora", "nowhere"],
+    ["--device", "bogus", "paint", "a sea"],
+])
+def test_cli_refuses_a_missing_device_before_any_work(args, studio_home, capsys, monkeypatch):
+    from studiolo.cli import main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "Invalid value for '--device'" in err and "this machine has" in err
+    assert "Traceback" not in err
 
 
 # --------------------------------------------------------------------------- bf16 detection

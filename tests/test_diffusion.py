@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.engines.base import Request
-from studiolo.engines.diffusion import DiffusionEngine
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.types import LoraSpec, Recipe
+from studiolo.capabilities.diffusion.engine import DiffusionEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import LoraSpec, Recipe
 
 
 @pytest.fixture(autouse=True)
@@ -252,3 +252,49 @@ def test_engine_is_registered_through_the_plugin_hook():
     diffusion = registry.get("diffusion")
     assert isinstance(diffusion, DiffusionEngine)
     assert diffusion.capabilities == {"txt2img", "img2img", "inpaint", "outpaint"}
+
+
+def test_latents_follow_the_models_own_vae_scale(engine, tmp_path):
+    from tiny_models import save_tiny_sd
+
+    model = save_tiny_sd(tmp_path / "vae4", vae_blocks=3)  # downsamples by 4, not 8
+    [art] = run(engine, model, width=32, height=48)
+    assert art.image.size == (32, 48)
+    assert pixels(art).std() > 0
+    from types import SimpleNamespace
+
+    from studiolo.capabilities.diffusion.engine import latent_shape
+
+    pipe16 = SimpleNamespace(vae_scale_factor=16, unet=SimpleNamespace(config=SimpleNamespace(in_channels=4)))
+    assert latent_shape(pipe16, 64, 32) == (1, 4, 4, 2)
+    with pytest.raises(InvalidArgument, match=r"divisible by 16 \(this model's VAE scale\) but are 72 and 64"):
+        latent_shape(pipe16, 72, 64)
+
+
+# Expected slices (the diffusers habit): the blue channel of a 3x3 corner of each mode's
+# picture, seed 7, 2 steps, on the tiny seeded model; a deterministic change of the numbers
+# fails here, not only a crash. Made 2026-12-03 on AMD EPYC (2 cores); the tolerance (1e-2
+# on [0, 1], diffusers' own) allows for another CPU's float rounding.
+EXPECTED_SLICES = {
+    "txt2img": [0.3961, 0.3804, 0.4667, 0.4471, 0.4157, 0.4588, 0.5922, 0.5098, 0.5059],
+    "img2img": [0.4980, 0.5098, 0.5373, 0.4784, 0.4980, 0.5294, 0.4549, 0.4510, 0.5020],
+    "inpaint": [0.3529, 0.5765, 0.3608, 0.4392, 0.5961, 0.6235, 0.5569, 0.4824, 0.3529],
+    "outpaint": [0.6078, 0.4784, 0.5529, 0.6078, 0.5608, 0.6235, 0.4235, 0.4039, 0.4980],
+}
+
+
+@pytest.mark.parametrize("mode", sorted(EXPECTED_SLICES))
+def test_each_mode_makes_the_expected_pixels(engine, tiny_sd, mode):
+    mask = Image.new("L", (64, 64), 0)
+    mask.paste(255, (0, 0, 32, 64))
+    images, kw = {
+        "txt2img": ({}, {}),
+        "img2img": ({"init": picture()}, {"strength": 0.5}),
+        "inpaint": ({"init": picture(), "mask": mask}, {"options": {"mask_blur": 2}}),
+        "outpaint": ({"init": picture()}, {"options": {"outpaint": {"left": 16}}}),
+    }[mode]
+    [art] = run(engine, tiny_sd, mode=mode, images=images, **kw)
+    image = np.asarray(art.image, dtype=np.float32) / 255
+    # the corner that was painted: the bottom right, or the bottom left where it was repainted
+    corner = image[-3:, -3:, -1] if mode in ("txt2img", "img2img") else image[-3:, :3, -1]
+    assert np.abs(corner.flatten() - np.array(EXPECTED_SLICES[mode])).max() < 1e-2

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo import faces as F
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
+from studiolo.features import faces as F
 
 PHOTO = Path(studiolo.__file__).parent / "data" / "photos" / "astronaut.jpg"
 ARTWORKS = Path("/work/shared/artworks")
@@ -88,7 +88,7 @@ def test_bad_detect_inputs(photo):
 
 
 def test_similarity_calibration(photo, face, capsys):
-    from studiolo.engines.style_transfer import stylize
+    from studiolo.capabilities.style.transfer import stylize
 
     itself = F.face_similarity(photo, photo, face)
     styled = stylize(photo, "the starry night", strength=1.0)

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from studiolo.errors import CatalogError, InvalidArgument, UnsafePath
-from studiolo.files import BlobStore, safe_join
+from studiolo.core.errors import CatalogError, InvalidArgument, UnsafePath
+from studiolo.core.files import BlobStore, safe_join
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.errors import ImageError, InvalidArgument
-from studiolo.imageio import DEFAULT_MAX_PIXELS, open_image, open_mask, sha256_bytes
-from studiolo.imagemeta import (
+from studiolo.core.errors import ImageError, InvalidArgument
+from studiolo.core.imageio import DEFAULT_MAX_PIXELS, open_image, open_mask, sha256_bytes
+from studiolo.core.imagemeta import (
     decode_user_comment,
     encode_jpeg,
     encode_png,

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from studiolo.errors import ImageError, MetadataError
-from studiolo.imagemeta import encode_jpeg, encode_png, encode_webp
+from studiolo.core.errors import ImageError, MetadataError
+from studiolo.core.imagemeta import encode_jpeg, encode_png, encode_webp
+from studiolo.core.types import InputRef, LoraSpec, Recipe
 from studiolo.provenance.importers import ImportedRecipe, read_recipe
 from studiolo.provenance.infotext import recipe_to_infotext
-from studiolo.types import InputRef, LoraSpec, Recipe
 
 IMG = Image.new("RGB", (48, 32), (90, 120, 150))
 

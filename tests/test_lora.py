@@ -8,10 +8,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from studiolo.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.settings import Settings
+from studiolo.core.types import LoraSpec
 from studiolo.models import apply_loras, load_pipeline, lora_metadata, parse_lora_arg, resolve_model
-from studiolo.settings import Settings
-from studiolo.types import LoraSpec
 
 UNET_TARGETS = ["to_q", "to_k", "to_v", "to_out.0"]
 TEXT_TARGETS = ["q_proj", "k_proj", "v_proj", "out_proj"]
@@ -104,6 +104,8 @@ def test_parse_path_with_colons(tmp_path):
     ("ink:", "ends with ':' but has no weight"),
     (":0.5", "has a weight but no name or path"),
     ("ink:50", "weight must be between -10 and 10, got 50.0"),
+    ("file.safetensors:abc", r"`lora` weight must be a number, got 'abc' in 'file.safetensors:abc'"),
+    ("ink:high", r"`lora` weight must be a number, got 'high'"),
 ])
 def test_parse_bad_input(text, message):
     with pytest.raises(InvalidArgument, match=message):

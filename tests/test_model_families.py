@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.engines.base import Request
-from studiolo.engines.diffusion import DiffusionEngine
-from studiolo.types import Recipe
+from studiolo.capabilities.diffusion.engine import DiffusionEngine
+from studiolo.core.engine import Request
+from studiolo.core.types import Recipe
 
 
 @pytest.fixture(autouse=True)
@@ -148,7 +148,7 @@ def test_single_file_of_each_family_loads_like_its_folder(family, tiny_sd2, tiny
 
 
 def test_speed_settings_are_recorded_and_a_rerun_uses_them(tiny_sd):
-    from studiolo.device import cpu_has_native_bf16
+    from studiolo.core.device import cpu_has_native_bf16
 
     engine = DiffusionEngine()
     [plain] = run(engine, tiny_sd)
@@ -175,8 +175,7 @@ def test_a_record_from_another_device_kind_is_ignored(engine, tiny_sd):
 
 
 def test_image_size_decides_vae_tiling(tiny_sd, monkeypatch):
-    from studiolo import device
-
+    from studiolo.core import device
     [small] = run(DiffusionEngine(), tiny_sd)
     monkeypatch.setattr(device, "TILING_MIN_PIXELS", 48 * 48)  # 64x64 now counts as large
     engine = DiffusionEngine()
@@ -190,8 +189,7 @@ def test_tiny_vae_run_then_full_vae_again(tiny_sd, monkeypatch):
     import torch
     from diffusers import AutoencoderTiny
 
-    from studiolo import device
-
+    from studiolo.core import device
     torch.manual_seed(0)
     taesd = AutoencoderTiny(encoder_block_out_channels=(8,) * 4, decoder_block_out_channels=(8,) * 4,
                             num_encoder_blocks=(1,) * 4, num_decoder_blocks=(1,) * 4)
@@ -215,7 +213,7 @@ def test_tiny_vae_run_then_full_vae_again(tiny_sd, monkeypatch):
     ],
 )
 def test_bad_speed_options_name_the_option(tiny_sd, options, words):
-    from studiolo.errors import InvalidArgument
+    from studiolo.core.errors import InvalidArgument
 
     engine = DiffusionEngine()
     with pytest.raises(InvalidArgument, match=words.replace(".", r"\.")):

@@ -14,13 +14,13 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from studiolo.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound, UnsafeModelFile
+from studiolo.core.settings import Settings
 from studiolo.models import load_pipeline, resolve_model
 from studiolo.models.hashing import file_sha256, hash_cache_path, model_hash, short_hash
 from studiolo.models.listing import list_models
 from studiolo.models.pull import pull_model
 from studiolo.models.safety import check_weights_file, read_safetensors_metadata
-from studiolo.settings import Settings
 
 
 def _render(pipe, size: int = 32):

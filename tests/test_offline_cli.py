@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 
 from studiolo import Studio
+from studiolo.capabilities.style.cli import _split_weight
 from studiolo.cli import main
 from studiolo.cli.demo import demo_photo
-from studiolo.cli.offline import _split_weight
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -183,3 +183,26 @@ def test_private_prompt_and_training_choice_per_command(studio_home, capsys):
     assert set(verify_file(Path(shown["path"])).training_mining.values()) == {"notAllowed"}
     # the catalog keeps the prompt either way
     assert Studio().get(private["id"]).recipe.prompt == prompt
+
+
+@pytest.mark.parametrize("command", ["stylize", "portrait"])
+def test_a_style_file_that_does_not_exist_is_named_as_missing(studio_home, photo, capsys, command):
+    code, _, err = run(capsys, command, str(photo), "--style", "nofile.png")
+    assert code == 1
+    assert "Style image 'nofile.png': no such file." in err and "Unknown style" not in err
+    assert Studio().list() == []
+
+
+def test_every_style_in_the_help_texts_is_a_built_in_style(capsys):
+    import re
+
+    from studiolo.features.styles import get_style
+
+    named = []
+    for command in ("stylize", "portrait", "paint", "explore"):
+        code, out, _ = run(capsys, command, "--help")
+        assert code == 0
+        named += re.findall(r'--styles? "([^"]+)"', out)
+    assert "The Starry Night" in named
+    for name in named:
+        get_style(name.rsplit(":", 1)[0] if name[-1].isdigit() else name)  # raises when unknown

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from studiolo.engines.base import Request
-from studiolo.engines.painter import PainterEngine, compose, understand
-from studiolo.errors import InvalidArgument
-from studiolo.types import Recipe
+from studiolo.capabilities.painter.engine import PainterEngine, compose, understand
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
 
 
 @pytest.fixture(autouse=True)

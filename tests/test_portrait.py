@@ -9,10 +9,11 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo.engines.base import Request
-from studiolo.engines.portrait import PortraitEngine, register_engines
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.types import InputRef, Recipe
+from studiolo.capabilities.portrait import register_engines
+from studiolo.capabilities.portrait.engine import PortraitEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import InputRef, Recipe
 
 PHOTO = Path(studiolo.__file__).parent / "data" / "photos" / "astronaut.jpg"
 SUNRISE = Path("/work/shared/artworks/claude-monet__impression-sunrise.jpg")

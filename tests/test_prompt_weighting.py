@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from studiolo.engines.prompt_weighting import (
+from studiolo.capabilities.diffusion.prompt_weighting import (
     encode_prompt,
     extract_lora_tags,
     parse_prompt_attention,
     tokens_with_weights,
 )
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 W = 1.1
 

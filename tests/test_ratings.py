@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from studiolo.catalog import migrate
 from studiolo.catalog.schema import ratings
 from studiolo.catalog.store import Catalog
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.types import Artwork, Recipe
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Recipe
 
 
 def artwork(i: int) -> Artwork:

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from studiolo.engines.schedulers import (
+from studiolo.capabilities.diffusion.schedulers import (
     canonical_scheduler_name,
     make_scheduler,
     scheduler_name,
     scheduler_names,
 )
-from studiolo.errors import UnknownName
+from studiolo.core.errors import UnknownName
 
 REQUIRED = [
     "Euler", "Euler a", "Heun", "DPM2", "DPM2 a", "DPM++ 2M", "DPM++ 2M Karras", "DPM++ 2M SDE",

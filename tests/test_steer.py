@@ -1,4 +1,4 @@
-"""Steering toward taste: best of N, the painter search, style words (studiolo.taste.steer)."""
+"""Steering toward taste: best of N, the painter search, style words (studiolo.capabilities.taste.steer)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.engines.base import Request
-from studiolo.engines.painter import PainterEngine
-from studiolo.errors import InvalidArgument
-from studiolo.taste.steer import RANGES, allowed_paintings, best_of_n, score_images, search_painter
-from studiolo.taste.words import PALETTE_WORDS, suggest_style_words
-from studiolo.types import Recipe
+from studiolo.capabilities.painter.engine import PainterEngine
+from studiolo.capabilities.taste.steer import (
+    RANGES,
+    allowed_paintings,
+    best_of_n,
+    score_images,
+    search_painter,
+)
+from studiolo.capabilities.taste.words import PALETTE_WORDS, suggest_style_words
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
 
 PROMPT = "a calm lake under hills"
 
@@ -81,7 +87,7 @@ def test_score_of_wrong_length_and_empty_lists():
 
 
 def _random_options(rng, ids):
-    from studiolo.engines.painter import PALETTES
+    from studiolo.capabilities.painter.engine import PALETTES
 
     opts = {n: round(float(rng.uniform(lo, hi)), 3) for n, (lo, hi) in RANGES.items()}
     return {**opts, "style": str(rng.choice(ids)), "palette": str(rng.choice(PALETTES))}
@@ -148,7 +154,7 @@ def test_search_needs_a_score():
 
 
 def _cosine_to(style_id):
-    from studiolo.engines.style_transfer import style_vector
+    from studiolo.features.style import style_vector
 
     target = style_vector(style_id)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from studiolo.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
-from studiolo.imagemeta import read_text_chunks
+from studiolo.core.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
+from studiolo.core.imagemeta import read_text_chunks
 from studiolo.provenance.infotext import infotext_to_recipe
 from studiolo.studio import Studio
 

@@ -9,12 +9,15 @@ import pytest
 from PIL import Image
 
 import studiolo
-from studiolo.engines import style_engine, style_tiles
-from studiolo.engines import style_transfer as st
-from studiolo.engines.base import Request
-from studiolo.engines.style_engine import StyleTransferEngine
-from studiolo.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
-from studiolo.types import Recipe
+from studiolo.capabilities import style as style_capability
+from studiolo.capabilities.style import transfer as st
+from studiolo.capabilities.style.engine import StyleTransferEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import ImageError, InvalidArgument, ModelNotFound, UnknownName
+from studiolo.core.types import Recipe
+from studiolo.features import magenta as style_tiles
+from studiolo.features import style as fs
+from studiolo.features import styles
 
 PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
 
@@ -26,7 +29,7 @@ def content() -> Image.Image:
 
 @pytest.fixture(scope="module")
 def starry() -> np.ndarray:
-    return st.style_vector("The Starry Night")
+    return fs.style_vector("The Starry Night")
 
 
 @pytest.fixture(scope="module")
@@ -46,24 +49,24 @@ def _dist(a: Image.Image, b: Image.Image) -> float:
 
 
 def test_style_vector_shape_and_determinism(starry):
-    again = st.style_vector(st.style_image("The Starry Night"))
+    again = fs.style_vector(styles.style_image("The Starry Night"))
     assert starry.shape == (100,) and starry.dtype == np.float32
     np.testing.assert_allclose(again, starry, atol=1e-6)  # image path == cached name path
-    kiss = st.style_vector("The Kiss")
+    kiss = fs.style_vector("The Kiss")
     assert np.abs(kiss - starry).max() > 0.1
     assert not starry.flags.writeable  # the cache cannot be corrupted in place
 
 
 def test_blend_vectors_normalises(starry):
-    kiss = st.style_vector("The Kiss")
-    mixed = st.blend_vectors([(starry, 3.0), (kiss, 1.0)])
+    kiss = fs.style_vector("The Kiss")
+    mixed = fs.blend_vectors([(starry, 3.0), (kiss, 1.0)])
     np.testing.assert_allclose(mixed, 0.75 * starry + 0.25 * kiss, atol=1e-6)
 
 
 @pytest.mark.parametrize("weight", [0, -1.0])
 def test_blend_rejects_non_positive_weights(starry, weight):
     with pytest.raises(InvalidArgument, match=f"Style weight 1 must be a positive number, got {weight}"):
-        st.blend_vectors([(starry, 1.0), (starry, weight)])
+        fs.blend_vectors([(starry, 1.0), (starry, weight)])
 
 
 # -- stylising ----------------------------------------------------------------
@@ -115,7 +118,7 @@ def test_magenta_styles_and_blends(content):
     both = st.stylize(content, [("magenta-3", 1.0), ("magenta-5", 1.0)])
     assert _dist(three, content) > 10 and _dist(three, five) > 5
     assert _dist(both, three) < _dist(three, five) and _dist(both, five) < _dist(three, five)
-    assert st.style_vector("magenta-3").shape == (100,)  # enters blends with paintings too
+    assert fs.style_vector("magenta-3").shape == (100,)  # enters blends with paintings too
     assert st.stylize(content, [("magenta-3", 1.0), ("The Kiss", 1.0)]).size == content.size
 
 
@@ -159,7 +162,7 @@ def test_one_pixel_images_are_refused(content, starry, name):
         if name == "content":
             st.stylize_with_vector(tiny, starry)
         else:
-            st.style_vector(tiny)
+            fs.style_vector(tiny)
 
 
 def test_huge_image_is_refused_before_work(starry):
@@ -171,7 +174,7 @@ def test_huge_image_is_refused_before_work(starry):
 def test_style_that_is_not_an_image(content, tmp_path):
     with pytest.raises(InvalidArgument, match=r"`style` must be a style name, a PIL image.*got b.not an image"):
         st.stylize(content, b"not an image")
-    from studiolo.imageio import open_image
+    from studiolo.core.imageio import open_image
 
     text = tmp_path / "notes.jpg"
     text.write_text("hello")
@@ -203,7 +206,7 @@ def test_bad_vector_and_style_size(content):
     with pytest.raises(InvalidArgument, match=r"`vector` must be a finite array of 100 numbers.*\(7,\)"):
         st.stylize_with_vector(content, np.zeros(7))
     with pytest.raises(InvalidArgument, match="`style_size` must be an integer from 256 to 2048, got 64"):
-        st.style_vector("The Kiss", style_size=64)
+        fs.style_vector("The Kiss", style_size=64)
 
 
 def test_missing_package_says_how_to_install(monkeypatch):
@@ -226,7 +229,7 @@ def test_engine_credits_the_painting(content):
         recipe=Recipe(engine="style", mode="stylize",
                       options={"styles": [{"name": "The Starry Night", "weight": 3},
                                           {"input": "style", "weight": 1}], "strength": 0.8}),
-        images={"init": content, "style": st.style_image("The Kiss")},
+        images={"init": content, "style": styles.style_image("The Kiss")},
     )
     events = []
     [art] = engine.run(req, events.append)
@@ -244,7 +247,7 @@ def test_engine_default_style_input_and_background_mask(content):
     mask = Image.new("L", content.size, 0)
     mask.paste(255, (0, 0, 80, 128))
     req = Request(recipe=Recipe(engine="style", options={"mask_mode": "background"}),
-                  images={"init": content, "style": st.style_image("The Kiss"), "mask": mask})
+                  images={"init": content, "style": styles.style_image("The Kiss"), "mask": mask})
     [art] = StyleTransferEngine().run(req)
     out = _f(art.image)
     assert np.abs(out[:, :80] - _f(content)[:, :80]).max() <= 1  # the subject is untouched
@@ -274,6 +277,6 @@ def test_engine_needs_content():
 
 def test_registers_through_the_hook():
     found = []
-    style_engine.register_engines(found.append)
+    style_capability.register_engines(found.append)
     assert [type(e) for e in found] == [StyleTransferEngine]
     assert found[0].id == "style" and found[0].capabilities == frozenset({"stylize"})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import studiolo
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.styles import (
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.features.styles import (
     BuiltinStyle,
     complete_style_names,
     get_style,

@@ -13,13 +13,8 @@ import torch
 from click.testing import CliRunner
 from PIL import Image
 
-from studiolo.cli import main
-from studiolo.cli.app import cli
-from studiolo.errors import InvalidArgument, ModelNotFound, UnknownName, UnsafeModelFile
-from studiolo.taste import effnet
-from studiolo.taste.codes import export_code, parse_code, profile_from_code
-from studiolo.taste.features import DefaultEmbedder, get_embedder
-from studiolo.taste.model import (
+from studiolo.capabilities.taste.codes import export_code, parse_code, profile_from_code
+from studiolo.capabilities.taste.model import (
     TasteModel,
     heldout_accuracy,
     implied_pairs,
@@ -27,15 +22,20 @@ from studiolo.taste.model import (
     next_pair,
     pair_diffs,
 )
-from studiolo.taste.profile import (
+from studiolo.capabilities.taste.profile import (
     TasteProfile,
     fit_profile,
     load_profile,
     suggest_pair,
     training_pairs,
 )
-from studiolo.taste.stats import STAT_NAMES, image_stats
-from studiolo.types import Artwork, Recipe
+from studiolo.cli import main
+from studiolo.cli.app import cli
+from studiolo.core.errors import InvalidArgument, ModelNotFound, UnknownName, UnsafeModelFile
+from studiolo.core.types import Artwork, Recipe
+from studiolo.features import content as effnet
+from studiolo.features.colour import STAT_NAMES, image_stats
+from studiolo.features.embed import DefaultEmbedder, get_embedder
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -117,8 +117,7 @@ def test_unknown_and_absent_embedders_say_what_to_do(tmp_path):
 def test_a_local_clip_folder_is_an_embedder(tmp_path, monkeypatch):
     from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModelWithProjection
 
-    from studiolo.taste import features
-
+    from studiolo.features import embed as features
     torch.manual_seed(0)
     config = CLIPVisionConfig(hidden_size=16, intermediate_size=32, num_hidden_layers=1,
                               num_attention_heads=2, image_size=32, patch_size=8,
@@ -296,8 +295,7 @@ def test_a_code_for_another_space_size_is_refused():
 
 
 def test_a_code_made_on_other_reference_paintings_is_refused(monkeypatch):
-    from studiolo.taste import codes
-
+    from studiolo.capabilities.taste import codes
     model = TasteModel(np.linspace(-1, 1, 55), np.eye(55), 1.0, 9)
     code = export_code(TasteProfile("ada", "x", model, "lite0-v1", 9, 0.8))
     assert np.allclose(profile_from_code(code, "ada", "y").model.weights, model.weights, atol=0.01)
@@ -341,7 +339,7 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_the_rating_page_records_clicks_with_its_token(rated):
-    from studiolo.cli.rate_page import RatingSession, make_rating_server
+    from studiolo.capabilities.taste.rate_page import RatingSession, make_rating_server
 
     studio, _ = rated
     session = RatingSession(studio, studio.settings.person, rounds=1)

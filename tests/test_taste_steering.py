@@ -11,15 +11,19 @@ import pytest
 import torch
 from PIL import Image
 
+from studiolo.capabilities.painter.engine import PainterEngine
+from studiolo.capabilities.taste.model import TasteModel
+from studiolo.capabilities.taste.profile import (
+    TasteProfile,
+    fit_profile,
+    load_profile,
+    save_profile,
+)
 from studiolo.cli import main
-from studiolo.engines.base import Request
-from studiolo.engines.painter import PainterEngine
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, TasteWarning, UnknownName
+from studiolo.core.types import Artwork, Recipe
 from studiolo.studio import Studio
-from studiolo.studio_taste import TasteWarning
-from studiolo.taste.model import TasteModel
-from studiolo.taste.profile import TasteProfile, fit_profile, load_profile, save_profile
-from studiolo.types import Artwork, Recipe
 
 PROMPT = "a calm lake under hills"
 TINY_SEARCH = {"rounds": 2, "population": 4, "work_side": 64}
@@ -182,7 +186,7 @@ def test_cli_paint_and_generate_with_taste(studio, capsys, monkeypatch):
     record = made["recipe"]["options"]["taste"]
     assert record["candidates"] == 3 and made["recipe"]["seed"] == 3 + int(np.argmax(record["scores"]))
 
-    monkeypatch.setattr("studiolo.studio_taste.SEARCH_DEFAULTS", TINY_SEARCH)
+    monkeypatch.setattr("studiolo.capabilities.taste.verbs.SEARCH_DEFAULTS", TINY_SEARCH)
     code, out, err = run(capsys, "--home", home, "generate", PROMPT, "--engine", "painter", "--taste", "early",
                          "--candidates", "2", "--size", "96x96", "--seed", "4")
     assert code == 0, err

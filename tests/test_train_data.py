@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 
-from studiolo.errors import InvalidArgument
-from studiolo.train.data import (
+from studiolo.core.errors import InvalidArgument
+from studiolo.features.training_data import (
     TrainingDataWarning,
     captions_with_trigger,
     load_training_folder,

@@ -19,19 +19,17 @@ from click.testing import CliRunner
 from PIL import Image
 from safetensors.torch import load_file
 
-import studiolo.cli.train_generator  # noqa: F401  (attaches `train generator` and `sample`)
+from studiolo.capabilities.generator.engine import GeneratorEngine
+from studiolo.capabilities.generator.nets import load_generator
+from studiolo.capabilities.generator.train import TrainingInterrupted, train_generator
 from studiolo.cli import main
 from studiolo.cli.app import cli
-from studiolo.engines.base import Request
-from studiolo.engines.generator import GeneratorEngine
-from studiolo.errors import InvalidArgument, StudioloError, UnknownName, UnsafeModelFile
-from studiolo.settings import Settings
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, StudioloError, UnknownName, UnsafeModelFile
+from studiolo.core.settings import Settings
+from studiolo.core.types import Recipe
+from studiolo.features.training_data import TrainingDataWarning
 from studiolo.studio import Studio
-from studiolo.studio_generator import GeneratorVerbs
-from studiolo.train.data import TrainingDataWarning
-from studiolo.train.generator import TrainingInterrupted, train_generator
-from studiolo.train.generator_nets import load_generator
-from studiolo.types import Recipe
 
 TINY = {"size": 32, "width": 8, "z_dim": 16, "batch_size": 4}
 
@@ -60,8 +58,6 @@ def _env(home, monkeypatch):
     monkeypatch.setenv("STUDIOLO_HOME", str(home))
     monkeypatch.setenv("STUDIOLO_PERSON", "Ada Painter")
     monkeypatch.delenv("STUDIOLO_DATABASE_URL", raising=False)
-    if not hasattr(Studio, "sample"):  # until GeneratorVerbs is among Studio's bases
-        monkeypatch.setattr(Studio, "sample", GeneratorVerbs.sample, raising=False)
 
 
 @pytest.fixture(scope="module")
@@ -290,7 +286,7 @@ def test_cli_train_sample_and_explore(trained, home, data, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise TrainingInterrupted("cli2", 40, 100, home / "x.safetensors")
 
-    monkeypatch.setattr("studiolo.train.generator.train_generator", interrupted)
+    monkeypatch.setattr("studiolo.capabilities.generator.train.train_generator", interrupted)
     code = main(["train", "generator", str(data), "--name", "cli2"])
     err = capsys.readouterr().err
     assert code == 130 and "Stopped at step 40 of 100" in err
@@ -364,7 +360,7 @@ def test_cli_resume_after_an_interruption_gives_the_uninterrupted_weights(cli_tr
 
 
 def test_cli_skips_corrupt_and_refused_images_with_a_warning(cli_trained, home, tmp_path):
-    from studiolo.imagemeta import encode_png
+    from studiolo.core.imagemeta import encode_png
     from studiolo.provenance.c2pa_manifest import sign_png
 
     folder = patterns(tmp_path / "mixed", count=4)

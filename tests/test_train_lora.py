@@ -14,13 +14,8 @@ import torch
 from PIL import Image, PngImagePlugin
 from safetensors.torch import load_file
 
-from studiolo.errors import InvalidArgument, ModelNotFound
-from studiolo.models import apply_loras, load_pipeline, lora_metadata, parse_lora_arg, resolve_model
-from studiolo.settings import Settings
-from studiolo.train import lora_run
-from studiolo.train.data import TrainingDataWarning, load_training_folder
-from studiolo.train.lora import TrainingInterrupted, train_lora
-from studiolo.train.lora_math import (
+from studiolo.capabilities.lora import run as lora_run
+from studiolo.capabilities.lora.math import (
     TEXT_TARGETS,
     UNET_TARGETS,
     add_lora,
@@ -29,9 +24,14 @@ from studiolo.train.lora_math import (
     lora_parameters,
     tokenize,
 )
-from studiolo.types import LoraSpec
+from studiolo.capabilities.lora.train import TrainingInterrupted, train_lora
+from studiolo.core.errors import InvalidArgument, ModelNotFound
+from studiolo.core.settings import Settings
+from studiolo.core.types import LoraSpec
+from studiolo.features.training_data import TrainingDataWarning, load_training_folder
+from studiolo.models import apply_loras, load_pipeline, lora_metadata, parse_lora_arg, resolve_model
 
-pytestmark = [pytest.mark.filterwarnings("ignore::studiolo.train.data.TrainingDataWarning"),
+pytestmark = [pytest.mark.filterwarnings("ignore::studiolo.features.training_data.TrainingDataWarning"),
               pytest.mark.usefixtures("one_torch_thread")]
 KOHYA_KEY = re.compile(r"^lora_(unet|te)_[a-z0-9_]+\.(lora_down\.weight|lora_up\.weight|alpha)$")
 # The tiny UNet has 4 transformer blocks (1 down, 1 mid, 2 up), each with attn1 and attn2.
@@ -266,7 +266,6 @@ def test_bad_model_and_folder(tiny_sd, tmp_path, photos, settings):
 # -- the command line ------------------------------------------------------------------------------
 
 def test_cli_trains_and_generate_uses_the_lora(tiny_sd, photos, studio_home, capsys):
-    import studiolo.cli.train_lora  # noqa: F401  (the lead registers it in cli/app.py)
     from studiolo.cli import main
 
     rc = main(["train", "lora", str(photos), "--model", str(tiny_sd), "--trigger", "ohwx",
@@ -286,10 +285,8 @@ def test_cli_trains_and_generate_uses_the_lora(tiny_sd, photos, studio_home, cap
 
 
 def test_cli_errors_and_interrupt(tiny_sd, photos, studio_home, capsys, monkeypatch):
-    import studiolo.cli.train_lora  # noqa: F401
+    from studiolo.capabilities.lora import train as lora
     from studiolo.cli import main
-    from studiolo.train import lora
-
     assert main(["train", "lora", str(photos), "--model", str(tiny_sd)]) == 1
     assert "needs FOLDER, --model and --trigger" in capsys.readouterr().err
     assert main(["train", "lora", "--resume", "me", "--rank", "8"]) == 1

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from studiolo.engines import upscale as up
-from studiolo.engines.base import Request
-from studiolo.errors import InvalidArgument
-from studiolo.types import Recipe
+from studiolo.capabilities import upscale as upscale_capability
+from studiolo.capabilities.upscale import engine as up
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.types import Recipe
 
 ARTWORKS = "/work/shared/artworks"
 FAST = "realesr-animevideov3"  # the compact model: shape and tiling tests in a fraction of a second
@@ -151,7 +152,7 @@ def test_engine_records_options_and_registers():
     # A recorded recipe replays: its result keys are not taken for unknown options.
     engine.run(Request(recipe=art.recipe.replace(options=art.recipe.options), images={"init": noisy(8, 8)}))
     got = []
-    up.register_engines(got.append)
+    upscale_capability.register_engines(got.append)
     assert [e.id for e in got] == ["upscale"] and "upscale" in got[0].capabilities
 
 

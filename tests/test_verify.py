@@ -15,16 +15,16 @@ from PIL import Image
 
 import studiolo.cli.provenance_cmds  # noqa: F401  (attaches `verify` to the group)
 from studiolo.cli import main
-from studiolo.errors import ImageError
-from studiolo.imageio import open_image
-from studiolo.imagemeta import encode_jpeg, encode_png, read_text_chunks
+from studiolo.core.errors import ImageError
+from studiolo.core.imageio import open_image
+from studiolo.core.imagemeta import encode_jpeg, encode_png, read_text_chunks
+from studiolo.core.settings import Settings
+from studiolo.core.types import Artwork, Credit, Recipe
 from studiolo.provenance.c2pa_manifest import private_recipe, sign_png
 from studiolo.provenance.infotext import recipe_to_infotext
 from studiolo.provenance.keys import signing_identity
 from studiolo.provenance.verify import summary_lines, verify_bytes, verify_file
-from studiolo.settings import Settings
 from studiolo.studio import Studio
-from studiolo.types import Artwork, Credit, Recipe
 
 RECIPE = Recipe(engine="painter", prompt="a lighthouse at dusk", seed=11, steps=3, width=64,
                 height=48)

@@ -11,11 +11,12 @@ import pytest
 from PIL import Image, ImageOps
 
 import studiolo
+from studiolo.capabilities.painter.engine import PainterEngine
 from studiolo.catalog import Catalog
 from studiolo.catalog.marks import add_mark, find_by_mark, marks_of
-from studiolo.engines.base import Request
-from studiolo.engines.painter import PainterEngine
-from studiolo.errors import InvalidArgument, UnknownName
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Recipe
 from studiolo.provenance import convcode
 from studiolo.provenance.watermark import (
     MARK_BITS,
@@ -26,7 +27,6 @@ from studiolo.provenance.watermark import (
     read_mark,
     read_mark_detail,
 )
-from studiolo.types import Artwork, Recipe
 
 PAINTINGS_DIR = Path(studiolo.__file__).parent / "data" / "paintings"
 PAINTINGS = ["claude-monet-impression-sunrise", "johannes-vermeer-girl-with-a-pearl-earring",

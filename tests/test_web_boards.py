@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 from web_helpers import OWNER, login, make_studio
 
 from studiolo.catalog import Catalog, visibility
-from studiolo.errors import InvalidArgument, UnknownName
-from studiolo.types import Artwork, Recipe
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Recipe
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

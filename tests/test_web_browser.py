@@ -178,9 +178,8 @@ def test_gallery_search(page, studio, painted):
 
 
 def test_rate_a_pair(page, studio, painted, monkeypatch):
-    pytest.importorskip("studiolo.taste.profile")
-    from studiolo.taste import profile
-
+    pytest.importorskip("studiolo.capabilities.taste.profile")
+    from studiolo.capabilities.taste import profile
     studio.paint("a field of poppies", seed=9, width=128, height=96)
     ids = [a.id for a in studio.list(owner=OWNER)][:2]
     # The real suggestion embeds every painting first (minutes on 2 cores); the page is what

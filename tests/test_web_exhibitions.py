@@ -26,8 +26,8 @@ pytest.importorskip("argon2")
 from fastapi.testclient import TestClient
 from web_helpers import OWNER, follow, make_studio
 
+from studiolo.capabilities.curate.web import slug
 from studiolo.catalog import visibility
-from studiolo.web.exhibitions import slug
 
 SEA = ["the sea at night under the moon", "moonlit ocean waves at night", "a stormy sea at midnight"]
 HILLS = ["green hills in spring sunshine", "a mountain lake in the morning"]
@@ -163,9 +163,10 @@ def test_only_the_owner_changes_exports_or_deletes(owner, member):
                for w in works_of(mine))  # the works stay
 
 
-def test_export_is_a_zip_of_the_static_site(owner):
+def test_export_is_a_zip_of_the_static_site(owner, studio):
     scratch = set(Path(tempfile.gettempdir()).glob("studiolo-export-*"))
     data = make(owner, theme="the sea at night", max_works=3, max_rooms=2, title="Night / Sea")
+    public = [w for w in works_of(data) if studio.prompts[w["artwork_id"]] != SECRET]
     reply = owner.get(f"/api/exhibitions/{data['id']}/export")
     assert reply.status_code == 200 and reply.headers["content-type"] == "application/zip"
     name = f"exhibition-{data['id']}-night-sea"
@@ -174,9 +175,13 @@ def test_export_is_a_zip_of_the_static_site(owner):
         names = archive.namelist()
         assert all(n.startswith(f"{name}/") and ".." not in n for n in names)
         assert {f"{name}/index.html", f"{name}/style.css", f"{name}/room-1.html"} <= set(names)
-        assert len([n for n in names if n.endswith(".jpg")]) == len(works_of(data))
+        # What the share link shows: her private work stays out unless she asks.
+        assert len([n for n in names if n.endswith(".jpg")]) == len(public)
         index = archive.read(f"{name}/index.html").decode()
     assert "Night / Sea" in index and "Made by" in index
+    everything = owner.get(f"/api/exhibitions/{data['id']}/export?include_private=true")
+    with zipfile.ZipFile(io.BytesIO(everything.content)) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".jpg")]) == len(works_of(data))
     assert set(Path(tempfile.gettempdir()).glob("studiolo-export-*")) == scratch  # cleaned up
 
 

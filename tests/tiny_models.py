@@ -37,15 +37,16 @@ def _text_config(projection_dim: int | None = None, hidden_size: int = 32):
     return CLIPTextConfig(**kwargs)
 
 
-def tiny_vae():
+def tiny_vae(blocks: int = 4):
+    """A tiny VAE that downsamples by 2 ** (blocks - 1) (8, as SD's, by default)."""
     from diffusers import AutoencoderKL
 
     return AutoencoderKL(
-        block_out_channels=(8, 16, 16, 16),
+        block_out_channels=(8, 16, 16, 16)[:blocks],
         in_channels=3,
         out_channels=3,
-        down_block_types=("DownEncoderBlock2D",) * 4,
-        up_block_types=("UpDecoderBlock2D",) * 4,
+        down_block_types=("DownEncoderBlock2D",) * blocks,
+        up_block_types=("UpDecoderBlock2D",) * blocks,
         latent_channels=4,
         layers_per_block=1,
         norm_num_groups=8,
@@ -153,11 +154,18 @@ def tiny_sdxl_components(seed: int = 0, width_2: int = 32) -> dict:
     }
 
 
-def save_tiny_sd(folder: Path, seed: int = 0, inpainting: bool = False, sd2: bool = False) -> Path:
-    """Save a tiny SD 1.x (or SD 2.x-style, v-prediction) model as a diffusers folder."""
+def save_tiny_sd(folder: Path, seed: int = 0, inpainting: bool = False, sd2: bool = False,
+                 vae_blocks: int = 4) -> Path:
+    """Save a tiny SD 1.x (or SD 2.x-style, v-prediction) model as a diffusers folder.
+
+    `vae_blocks`: a VAE of that many blocks (scale factor 2 ** (blocks - 1); SD's is 8).
+    """
     from diffusers import StableDiffusionPipeline
 
     components = tiny_sd_components(seed, unet_in_channels=9 if inpainting else 4, sd2=sd2)
+    if vae_blocks != 4:
+        torch.manual_seed(seed)
+        components["vae"] = tiny_vae(vae_blocks)
     pipe = StableDiffusionPipeline(**components, requires_safety_checker=False)
     pipe.save_pretrained(folder, safe_serialization=True)
     return Path(folder)

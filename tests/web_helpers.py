@@ -12,7 +12,7 @@ OWNER, MEMBER, PASSWORD = "ann", "bob", "correct horse battery"
 
 def make_studio(home: Path) -> Any:
     from studiolo.catalog import accounts
-    from studiolo.settings import Settings
+    from studiolo.core.settings import Settings
     from studiolo.studio import Studio
 
     studio = Studio(settings=Settings.from_env(home, person=OWNER), load_entry_points=False)

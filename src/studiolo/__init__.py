@@ -1,7 +1,7 @@
 """studiolo: a personal AI art studio."""
 
-from .errors import StudioloError
-from .types import Artwork, Credit, InputRef, Job, LoraSpec, Recipe
+from studiolo.core.errors import StudioloError
+from studiolo.core.types import Artwork, Credit, InputRef, Job, LoraSpec, Recipe
 
 __version__ = "0.1.0"
 
@@ -20,7 +20,7 @@ __all__ = [
 def __getattr__(name: str):
     # `Studio` pulls in torch and diffusers; import it only when asked for.
     if name == "Studio":
-        from .studio import Studio
+        from studiolo.studio import Studio
 
         return Studio
     raise AttributeError(name)

@@ -1,4 +1,9 @@
-"""Plugin hooks (pluggy). Built-in engines use the same hooks as third-party ones."""
+"""Plugin hooks (pluggy, project name `studiolo`).
+
+Every capability, built in or installed, plugs in through these hooks and no
+other path: built-ins are listed in `studiolo.plugins.DEFAULT_PLUGINS`, others
+are found by the `studiolo` entry-point group. Each hook is optional.
+"""
 
 from __future__ import annotations
 
@@ -14,3 +19,24 @@ hookimpl = pluggy.HookimplMarker("studiolo")
 @hookspec
 def register_engines(register: Callable[[Any], None]) -> None:
     """Register engine instances by calling `register(engine)`."""
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add click commands to the `studiolo` group (`cli.add_command(...)`)."""
+
+
+@hookspec
+def register_routes(app: Any) -> None:
+    """Add web pages and API routes to the FastAPI app (`app.include_router(...)`)."""
+
+
+@hookspec
+def nav_links(viewer: Any) -> list[dict[str, str]] | None:
+    """Links for the web studio's navigation bar: [{"href": "/x", "label": "X"}], for `viewer`."""
+
+
+@hookspec
+def register_credits(register: Callable[[Any], None]) -> None:
+    """Register `studiolo.provenance.contributions.CreditContribution`s: the tools an engine's
+    artworks credit and the verb of each mode's credit sentence."""

@@ -1,26 +1,35 @@
-"""The plugin manager: built-in plugins first, then the `studiolo` entry-point group."""
+"""The plugin manager: built-in capabilities first, then the `studiolo` entry-point group.
+
+Built-in capabilities are plugins too (the llm/datasette habit): each folder under
+`capabilities/` implements the hooks of `studiolo.hookspecs` in its `__init__.py`,
+and the core has no special path for them. A third-party plugin is a module named
+in an entry point of group `studiolo`, implementing the same hooks.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import Any
 
 import pluggy
 
-from . import hookspecs
-from .engines.base import Engine
-from .errors import UnknownName
+from studiolo import hookspecs
+from studiolo.core.engine import Engine
+from studiolo.core.errors import UnknownName
+from studiolo.provenance.contributions import Contributions, CreditContribution
 
-# Built-in features are plugins too (the llm/datasette habit): the core has no
-# special path for them.
 DEFAULT_PLUGINS: tuple[str, ...] = (
-    "studiolo.engines.diffusion",
-    "studiolo.engines.painter",
-    "studiolo.engines.style_engine",
-    "studiolo.engines.portrait",
-    "studiolo.engines.upscale",
-    "studiolo.engines.journey",
-    "studiolo.engines.generator",
+    "studiolo.capabilities.diffusion",
+    "studiolo.capabilities.painter",
+    "studiolo.capabilities.style",
+    "studiolo.capabilities.portrait",
+    "studiolo.capabilities.upscale",
+    "studiolo.capabilities.journey",
+    "studiolo.capabilities.generator",
+    "studiolo.capabilities.lora",
+    "studiolo.capabilities.taste",
+    "studiolo.capabilities.curate",
 )
 
 
@@ -32,6 +41,12 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     if load_entry_points:
         pm.load_setuptools_entrypoints("studiolo")
     return pm
+
+
+@functools.cache
+def default_plugin_manager() -> pluggy.PluginManager:
+    """The process's plugin manager (built-ins and installed plugins), made once."""
+    return make_plugin_manager(load_entry_points=True)
 
 
 class EngineRegistry:
@@ -63,3 +78,37 @@ class EngineRegistry:
 
     def __contains__(self, engine_id: str) -> bool:
         return engine_id in self._engines
+
+    def stage_labels(self) -> dict[str, str]:
+        """Progress stage -> the words a person reads, from every engine's `stage_labels`."""
+        labels: dict[str, str] = {}
+        for engine in self._engines.values():
+            labels.update(getattr(engine, "stage_labels", {}) or {})
+        return labels
+
+
+def collect_credits(pm: pluggy.PluginManager) -> Contributions:
+    """Every capability's `CreditContribution`s, through the `register_credits` hook."""
+    found: list[CreditContribution] = []
+
+    def register(item: CreditContribution) -> None:
+        if not isinstance(item, CreditContribution):
+            raise TypeError(f"{item!r} is not a CreditContribution.")
+        found.append(item)
+
+    pm.hook.register_credits(register=register)
+    return Contributions.of(found)
+
+
+@functools.cache
+def credit_contributions() -> Contributions:
+    """The contributions of the process's plugins (what the credit ledger asks)."""
+    return collect_credits(default_plugin_manager())
+
+
+def nav_links(pm: pluggy.PluginManager, viewer: Any) -> list[dict[str, str]]:
+    """The web studio's extra navigation links, from every plugin, in plugin order."""
+    links: list[dict[str, str]] = []
+    for group in reversed(pm.hook.nav_links(viewer=viewer)):  # pluggy calls the last registered first
+        links.extend(group or [])
+    return links

@@ -2,30 +2,38 @@
 
 It holds the settings, the catalog, the file store, the plugins and the job
 runner as explicit fields, and offers one path for making artworks:
-`Studio.run(recipe, images)`, which `generate`, `img2img`, `inpaint` and the
-other verbs fill in. Data flows one way: face -> Studio -> engine ->
-provenance -> catalog.
+`Studio.run(recipe, images)`, then `store`, `get`, `list`, `rerun` and
+`acting_as(person)`. The public verbs (`generate`, `paint`, `stylize`, ...) are
+functions of their capabilities, taking the Studio as a `studiolo.core.maker.Maker`,
+bound here as methods: this file names them, their bodies live with their
+engines. Data flows one way: face -> Studio -> engine -> provenance -> catalog.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .engines.base import ProgressCallback, Request, no_progress
-from .errors import InvalidArgument
-from .settings import Settings
-from .studio_curate import CurateVerbs
-from .studio_edits import EditVerbs
-from .studio_generator import GeneratorVerbs
-from .studio_journeys import JourneyVerbs
-from .studio_offline import OfflineVerbs
-from .studio_taste import TASTE_NOTE, TasteVerbs, check_taste_arguments
-from .types import Artwork, InputRef, LoraSpec, Recipe
+from studiolo.capabilities.curate import verbs as curate
+from studiolo.capabilities.diffusion import verbs as diffusion
+from studiolo.capabilities.generator import verbs as generator
+from studiolo.capabilities.journey import verbs as journey
+from studiolo.capabilities.painter import verbs as painter
+from studiolo.capabilities.portrait import verbs as portrait
+from studiolo.capabilities.style import verbs as style
+from studiolo.capabilities.taste import verbs as taste_verbs
+from studiolo.capabilities.taste.verbs import TASTE_NOTE, check_taste_arguments
+from studiolo.capabilities.upscale import verbs as upscale
+from studiolo.core.engine import Request
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
+from studiolo.core.settings import Settings
+from studiolo.core.types import Artwork, InputRef, LoraSpec, Recipe, random_seed
 
 ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 
@@ -33,12 +41,29 @@ ImageInput = "str | os.PathLike[str] | bytes | PIL.Image.Image"
 DEFAULT_TXT2IMG_ENGINES = ("diffusion", "painter")
 
 
-def random_seed() -> int:
-    return random.SystemRandom().randrange(0, 2**32)
-
-
-class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs, TasteVerbs):
+class Studio:
     """A studio on disk: `Studio()` uses STUDIOLO_HOME (default ~/.studiolo)."""
+
+    # -- the verbs: each capability's, bound as methods (see the module docstring) ----
+    generate = diffusion.generate
+    img2img = diffusion.img2img
+    inpaint = diffusion.inpaint
+    outpaint = diffusion.outpaint
+    paint = painter.paint
+    stylize = style.stylize
+    portrait = portrait.portrait
+    upscale = upscale.upscale
+    explore = journey.explore
+    train_generator = generator.train_generator
+    sample = generator.sample
+    generators = generator.generators
+    taste_profile = taste_verbs.taste_profile
+    make_exhibition = curate.make_exhibition
+    list_exhibitions = curate.list_exhibitions
+    exhibition_view = curate.exhibition_view
+    shared_exhibition_view = curate.shared_exhibition_view
+    export_exhibition = curate.export_exhibition
+    delete_exhibition = curate.delete_exhibition
 
     def __init__(
         self,
@@ -47,10 +72,10 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         settings: Settings | None = None,
         load_entry_points: bool = True,
     ) -> None:
-        from .catalog import open_catalog
-        from .files import BlobStore
-        from .jobs.local import LocalRunner
-        from .plugins import EngineRegistry, make_plugin_manager
+        from studiolo.catalog import open_catalog
+        from studiolo.core.files import BlobStore
+        from studiolo.jobs.local import LocalRunner
+        from studiolo.plugins import EngineRegistry, make_plugin_manager
 
         self.settings = settings or Settings.from_env(home)
         self.settings.home.mkdir(parents=True, exist_ok=True)
@@ -59,6 +84,18 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         self.plugins = make_plugin_manager(load_entry_points=load_entry_points)
         self.engines = EngineRegistry(self.plugins)
         self.jobs = LocalRunner(self.catalog)
+        self._recover()
+
+    def _recover(self) -> None:
+        """Clean up what a killed process left half-done, and say so (core/recovery.py)."""
+        import warnings
+
+        from studiolo.core.errors import StudioloWarning
+        from studiolo.core.recovery import recover
+
+        cleaned = recover(self.settings.home, self.files, self.catalog.references_file)
+        if cleaned:
+            warnings.warn(StudioloWarning(cleaned.sentence()), stacklevel=3)
 
     # -- making -------------------------------------------------------------
     def run(
@@ -73,13 +110,33 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         store: bool = True,
         person: str | None = None,
         select: Callable[[list[Artwork]], list[Artwork]] | None = None,
+        taste: Any = None,
+        candidates: int | None = None,
+        taste_search: bool | Mapping[str, Any] | None = None,
     ) -> list[Artwork]:
         """Make artworks from a recipe and input images (by role), store and return them.
 
         Input images are read safely, kept in the file store by content hash
         and named in the recipe, so the recipe alone can make the image again.
-        `select` picks which of the made artworks are stored (taste steering).
+        `select` picks which of the made artworks are stored. `taste` (a taste
+        profile's name): make `candidates` and keep the `batch_size` it rates highest
+        (the taste capability's `steered`; `taste_search` for the painter's search).
         """
+        check_taste_arguments(taste, candidates, taste_search)
+        if taste is not None:
+            return taste_verbs.steered(self, recipe, taste, candidates=candidates, keep=batch_size,
+                                       search=taste_search, progress=progress, device=device)
+        from studiolo.core.recovery import run_marker
+
+        with run_marker(self.settings.home):
+            return self._run(recipe, images, batch_size=batch_size, parents=parents,
+                             progress=progress, device=device, store=store, person=person,
+                             select=select)
+
+    def _run(self, recipe: Recipe, images: Mapping[str, Any] | None, *, batch_size: int,
+             parents: Sequence[str], progress: ProgressCallback, device: str | None, store: bool,
+             person: str | None, select: Callable[[list[Artwork]], list[Artwork]] | None,
+             ) -> list[Artwork]:
         # The "taste" note records how a recipe was chosen; no engine reads it.
         note = recipe.options.get(TASTE_NOTE)
         if note is not None:
@@ -90,8 +147,8 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
                 f"Engine {recipe.engine!r} cannot do {recipe.mode!r}; it can do "
                 f"{', '.join(sorted(engine.capabilities))}."
             )
-        from .provenance.collect import credits_from_source
-        from .provenance.consent import check_request
+        from studiolo.provenance.collect import credits_from_source
+        from studiolo.provenance.consent import check_request
 
         # Consent first (raises ConsentRefused under the "refuse" policy), then what a
         # style image says of its own makers, read before re-encoding strips it.
@@ -99,38 +156,68 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         style_credits = credits_from_source((images or {}).get("style"))
         opened, refs, blobs = self._read_inputs(images or {})
         recipe = recipe.replace(inputs=tuple(refs) or recipe.inputs)
+        from studiolo.core.imageio import sha256_bytes
+
+        person = person or self.settings.person
+
+        def noted(artwork: Artwork) -> Artwork:
+            if note is None:
+                return artwork
+            options = {**artwork.recipe.options, TASTE_NOTE: note}
+            return artwork.replace(recipe=artwork.recipe.replace(options=options))
+
+        kept: list[Artwork] = []
+
+        def keep(artwork: Artwork) -> Artwork:
+            """Store one artwork the moment it is made: a killed batch keeps what it finished."""
+            fresh: list[str] = []
+            if not kept:  # inputs are kept only once something was made from them
+                for data in blobs:
+                    sha = sha256_bytes(data)
+                    if not self.files.exists(sha):
+                        fresh.append(sha)
+                    self.files.put(data, "png")
+            try:
+                stored = self.store(noted(artwork), parents=parents, person=person,
+                                    influences=influences, style_credits=style_credits,
+                                    private=self.settings.private_works)
+            except BaseException:
+                for sha in fresh:  # nothing was made from them after all
+                    if not self.catalog.references_file(sha):
+                        self.files.delete(sha)
+                raise
+            kept.append(stored)
+            progress({"stage": "store", "step": len(kept), "total": max(batch_size, len(kept))})
+            return stored
+
+        streaming = store and select is None
         request = Request(
             recipe=recipe,
             images=opened,
             batch_size=batch_size,
             device=device or self.settings.device,
+            settings=self.settings,
+            engines=self.engines,
+            on_made=keep if streaming else None,
         )
         made = engine.run(request, progress)
-        if note is not None:
-            made = [a.replace(recipe=a.recipe.replace(options={**a.recipe.options, TASTE_NOTE: note}))
-                    for a in made]
+        if streaming:
+            # An engine that does not hand its artworks on as it makes them: store them now.
+            stored_now = {id(a) for a in kept}
+            return [a if id(a) in stored_now else keep(a) for a in made]
+        made = [noted(a) for a in made]
         if select is not None:
             made = select(made)
         if not store:
             return made
-        # Inputs are kept only once something was made from them.
-        for data in blobs:
-            self.files.put(data, "png")
-        progress({"stage": "store", "step": 0, "total": len(made)})
-        stored = [
-            self.store(a, parents=parents, person=person or self.settings.person,
-                       influences=influences, style_credits=style_credits)
-            for a in made
-        ]
-        progress({"stage": "store", "step": len(stored), "total": len(stored)})
-        return stored
+        return [keep(a) for a in made]
 
     def _read_inputs(
         self, images: Mapping[str, Any]
     ) -> tuple[dict[str, Any], list[InputRef], list[bytes]]:
         """Open each input safely; return the images, their refs and their PNG bytes."""
-        from .imageio import open_image, sha256_bytes
-        from .imagemeta import encode_png
+        from studiolo.core.imageio import open_image, sha256_bytes
+        from studiolo.core.imagemeta import encode_png
 
         opened: dict[str, Any] = {}
         refs: list[InputRef] = []
@@ -159,13 +246,15 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         style_credits: Sequence[Any] | None = None,
         include_prompt: bool | None = None,
         training_mining: str | None = None,
+        private: bool | None = None,
     ) -> Artwork:
         """Store an engine's artwork: ledger, watermark, recipe chunk, C2PA signature, record.
 
         `include_prompt` / `training_mining` override the studio's settings for this artwork.
+        `private` (default: the settings' `private_works`) is recorded with the row itself,
+        so the artwork is never public, not even for a moment.
         """
-        from .catalog.marks import add_mark, find_by_mark
-        from .provenance.pipeline import prepare
+        from studiolo.provenance.pipeline import prepare
 
         if artwork.image is None:
             raise InvalidArgument("Artwork has no image to store.")
@@ -190,14 +279,20 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             image=prepared.image,
         )
         existed = self.catalog.has_artwork(sha)
+        private = bool(self.settings.private_works if private is None else private)
+        if not private and parent_ids:  # a work made from a private one is private too
+            from studiolo.catalog import visibility
+
+            private = any(visibility.is_private(self.catalog, p) for p in parent_ids)
         try:
-            self.catalog.add_artwork(stored, ext="png")
-            # The mark is fixed by recipe, person and pixels, so a rerun that
-            # makes the same pixels carries the same mark: it keeps naming the
-            # first record, whose recipe is the same.
-            if (prepared.mark is not None and not existed
-                    and find_by_mark(self.catalog, prepared.mark) is None):
-                add_mark(self.catalog, prepared.mark, sha)
+            # The mark is fixed by recipe, person and pixels, so a rerun that makes the same
+            # pixels carries the same mark: it keeps naming the first record, whose recipe is
+            # the same. Row and mark are written in one transaction.
+            self.catalog.add_artwork(stored, ext="png", private=private, mark=prepared.mark)
+            if existed and private:  # the same pixels made again, privately
+                from studiolo.catalog import visibility
+
+                visibility.set_private(self.catalog, sha, True)
         except BaseException:
             # The row did not land: do not leave a file nobody points at, unless
             # an older record already owns the same content.
@@ -207,46 +302,6 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
                 self.files.delete(sha)
             raise
         return stored
-
-    # -- verbs ----------------------------------------------------------------
-    def generate(
-        self,
-        prompt: str,
-        *,
-        engine: str | None = None,
-        model: str | None = None,
-        negative_prompt: str = "",
-        seed: int | None = None,
-        steps: int | None = None,
-        guidance: float | None = None,
-        width: int = 512,
-        height: int = 512,
-        sampler: str | None = None,
-        loras: Sequence[LoraSpec | str] = (),
-        batch_size: int = 1,
-        options: Mapping[str, Any] | None = None,
-        progress: ProgressCallback = no_progress,
-        device: str | None = None,
-        taste: Any = None,
-        candidates: int | None = None,
-        taste_search: bool | Mapping[str, Any] | None = None,
-    ) -> list[Artwork]:
-        """Text to image. With no engine named: diffusion when a model is given, else the painter.
-
-        `taste` (a taste profile's name): make `candidates` (default 8) and keep the
-        `batch_size` it rates highest; the painter also searches its options first
-        (`taste_search`), other engines suggest style words (see `studio_taste`).
-        """
-        check_taste_arguments(taste, candidates, taste_search)
-        engine_id = engine or self.default_txt2img_engine(model)
-        recipe = self._recipe(
-            engine_id, "txt2img", prompt, negative_prompt, seed, steps, guidance, width,
-            height, sampler, model, loras, None, options,
-        )
-        if taste is not None:
-            return self._steered(recipe, taste, candidates=candidates, keep=batch_size,
-                                 search=taste_search, progress=progress, device=device)
-        return self.run(recipe, batch_size=batch_size, progress=progress, device=device)
 
     def rerun(self, artwork_id: str, *, progress: ProgressCallback = no_progress) -> list[Artwork]:
         """Make an artwork again from its stored recipe and input images."""
@@ -259,12 +314,20 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
         artwork = self.catalog.get_artwork(id_or_prefix)
         return artwork.replace(path=self.files.path(artwork.id))
 
+    def image(self, artwork_id: str) -> Any:
+        """The stored picture of an artwork, opened safely (a PIL image)."""
+        from studiolo.core.files import is_sha256
+        from studiolo.core.imageio import open_image
+
+        sha = artwork_id if is_sha256(artwork_id) else self.catalog.resolve_id(artwork_id)
+        return open_image(self.files.path(sha))
+
     def list(self, **filters: Any) -> list[Artwork]:
         return [a.replace(path=self.files.path(a.id)) for a in self.catalog.list_artworks(**filters)]
 
     def import_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
         """Read recipes from images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-        from .provenance.importers import read_recipe
+        from studiolo.provenance.importers import read_recipe
 
         return [read_recipe(Path(p)) for p in paths]
 
@@ -276,14 +339,39 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
                 return engine_id
         return "diffusion"
 
-    # -- helpers ------------------------------------------------------------
-    def _recipe(
-        self, engine: str, mode: str, prompt: str, negative: str, seed: int | None,
-        steps: int | None, guidance: float | None, width: int, height: int,
-        sampler: str | None, model: str | None, loras: Sequence[LoraSpec | str],
-        strength: float | None, options: Mapping[str, Any] | None,
+    def acting_as(self, person: str, *, private: bool | None = None) -> Studio:
+        """The same studio (catalog, files, engines, jobs) working for `person`.
+
+        `private`: whether what this view stores is private (default: as the settings say).
+        """
+        view = copy.copy(self)
+        changes: dict[str, Any] = {"person": person}
+        if private is not None:
+            changes["private_works"] = bool(private)
+        view.settings = dataclasses.replace(self.settings, **changes)
+        return view
+
+    # -- helpers for the verbs ---------------------------------------------------
+    def recipe(
+        self,
+        *,
+        engine: str,
+        mode: str = "txt2img",
+        prompt: str = "",
+        negative_prompt: str = "",
+        seed: int | None = None,
+        steps: int | None = None,
+        guidance: float | None = None,
+        width: int = 512,
+        height: int = 512,
+        sampler: str | None = None,
+        model: str | None = None,
+        loras: Sequence[LoraSpec | str] = (),
+        strength: float | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> Recipe:
-        from .models.lora import parse_lora_arg
+        """A recipe from keywords: a random seed when none is given, LoRA texts parsed."""
+        from studiolo.models.lora import parse_lora_arg
 
         specs = tuple(lo if isinstance(lo, LoraSpec) else parse_lora_arg(lo) for lo in loras)
         defaults = {"steps": 20, "guidance": 7.0}
@@ -291,7 +379,7 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
             engine=engine,
             mode=mode,
             prompt=prompt,
-            negative_prompt=negative or "",
+            negative_prompt=negative_prompt or "",
             seed=random_seed() if seed is None else seed,
             steps=defaults["steps"] if steps is None else steps,
             guidance=defaults["guidance"] if guidance is None else guidance,
@@ -307,11 +395,11 @@ class Studio(EditVerbs, OfflineVerbs, JourneyVerbs, CurateVerbs, GeneratorVerbs,
     def _known(self, ids: Sequence[str]) -> tuple[str, ...]:
         return tuple(i for i in ids if self.catalog.has_artwork(i))
 
-    def _parents_of(self, image: Any) -> tuple[str, ...]:
+    def parents_of(self, image: Any) -> tuple[str, ...]:
         """An input that is itself a stored artwork becomes a parent (credit flows through edits)."""
         if not isinstance(image, (str, os.PathLike)):
             return ()
-        from .imageio import sha256_bytes
+        from studiolo.core.imageio import sha256_bytes
 
         path = Path(image)
         if not path.is_file():

@@ -10,7 +10,7 @@ import pytest
 
 from studiolo.capabilities.restore import ageing
 from studiolo.capabilities.restore.api import age
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 from .conftest import painting
 

@@ -9,7 +9,7 @@ import pytest
 from studiolo.capabilities.restore import colour
 from studiolo.capabilities.restore import synthetic as syn
 from studiolo.capabilities.restore.colourspace import ciede2000, rgb_to_lab
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 from .conftest import painting
 

@@ -12,7 +12,7 @@ import pytest
 from studiolo.capabilities.restore import classical, detect, metrics, net
 from studiolo.capabilities.restore import synthetic as syn
 from studiolo.capabilities.restore.kinds import KINDS
-from studiolo.errors import UnsafeModelFile
+from studiolo.core.errors import UnsafeModelFile
 
 from .conftest import painting
 

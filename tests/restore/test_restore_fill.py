@@ -9,7 +9,7 @@ import pytest
 from studiolo.capabilities.restore import fill as fl
 from studiolo.capabilities.restore import harmonic, patch
 from studiolo.capabilities.restore import synthetic as syn
-from studiolo.errors import InvalidArgument, ModelNotFound
+from studiolo.core.errors import InvalidArgument, ModelNotFound
 
 from .conftest import painting
 

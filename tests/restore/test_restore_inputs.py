@@ -13,7 +13,7 @@ from PIL import Image
 
 from studiolo.capabilities.restore import api
 from studiolo.capabilities.restore.inputs import read_mask, read_scan
-from studiolo.errors import ImageError, InvalidArgument, StudioloError
+from studiolo.core.errors import ImageError, InvalidArgument, StudioloError
 
 from .conftest import painting
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 
 def now() -> datetime:

@@ -29,9 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidArgument, UnknownName
-from ._common import now, text_arg
-from .schema import (
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import (
     USER_ROLES,
     UTCDateTime,
     jobs,
@@ -39,9 +38,10 @@ from .schema import (
     sessions,
     users,
 )
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 if TYPE_CHECKING:
-    from .store import Catalog
+    from studiolo.catalog.store import Catalog
 
 MIN_PASSWORD = 8
 SESSION_DAYS = 14

@@ -17,9 +17,15 @@ from sqlalchemy import String, bindparam, delete, func, insert, or_, select, upd
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidArgument, UnknownName
-from ._common import now, text_arg
-from .schema import COLLECTION_KINDS, artworks, collection_items, collections, people
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import (
+    COLLECTION_KINDS,
+    artworks,
+    collection_items,
+    collections,
+    people,
+)
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 
 @dataclass(frozen=True)

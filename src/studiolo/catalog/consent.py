@@ -17,9 +17,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidArgument, UnknownName
-from ._common import now, text_arg
-from .schema import OPTOUT_KINDS, optouts
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import OPTOUT_KINDS, optouts
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 
 @dataclass(frozen=True)

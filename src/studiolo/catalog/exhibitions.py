@@ -2,9 +2,13 @@
 
 A mixin of `Catalog`; it uses `self.engine`, `self._person_id`,
 `self._artwork_select` and `self._load` from there. Privacy: a viewer sees
-their own exhibitions and public ones; in someone else's exhibition, works
-marked private are left out. An exhibition whose works left the catalog
-keeps its rooms (deleting an artwork deletes its items).
+their own exhibitions and public ones; in any exhibition, the private works of
+anyone but the viewer are left out (for a share link, every private work), in
+listings and counts too, and a room left with none of its works is left out
+with them. Such an exhibition says so (`left_out`), so what is shown of it
+names its rooms again from the works that remain: a stored room name was drawn
+from every work's prompt, hidden ones too. An exhibition whose works left the
+catalog keeps its rooms (deleting an artwork deletes its items).
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from typing import Any
 from sqlalchemy import delete, false, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidArgument, UnknownName
-from ..types import Artwork
-from ._common import now, text_arg
-from .schema import artworks, exhibition_items, exhibition_rooms, exhibitions, people, tags
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import (
+    artworks,
+    exhibition_items,
+    exhibition_rooms,
+    exhibitions,
+    people,
+    tags,
+)
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork
 
 MAX_POOL = 2000  # the newest works a theme is matched against
 
@@ -47,6 +58,8 @@ class Exhibition:
     is_public: bool
     share_token: str
     rooms: tuple[ExhibitionRoom, ...] = field(default=())
+    # Whether works hidden from the viewer were left out (never shown: see the docstring).
+    left_out: bool = field(default=False, compare=False)
 
     @property
     def artwork_ids(self) -> tuple[str, ...]:
@@ -122,7 +135,12 @@ class ExhibitionTable:
             found = self._exhibitions(conn, exhibitions.c.share_token == token)
         if not found or not found[0].is_public:
             raise UnknownName("shared exhibition", token[:6] + "…")
-        return self._without_private(found[0], viewer="")
+        return self.shown_publicly(found[0])
+
+    def shown_publicly(self, exhibition: Exhibition) -> Exhibition:
+        """The exhibition as anyone may see it (a share link, an exported site): no private
+        work of anyone, its owner's included."""
+        return self._without_private(exhibition, viewer="")
 
     def list_exhibitions(self, *, viewer: str | None = None, limit: int = 100) -> list[Exhibition]:
         """Newest first: all (viewer None), or the viewer's own and the public ones."""
@@ -133,7 +151,11 @@ class ExhibitionTable:
             mine = exhibitions.c.owner_id.in_(select(people.c.id).where(people.c.name == viewer))
             where = or_(mine, exhibitions.c.is_public)
         with self.engine.connect() as conn:
-            return self._exhibitions(conn, where, limit=limit)
+            found = self._exhibitions(conn, where, limit=limit)
+        if viewer is None:
+            return found
+        private = self._private_owners([a for e in found for a in e.artwork_ids])
+        return [_hide(e, viewer, private) for e in found]
 
     def set_exhibition_public(self, exhibition_id: int | str, is_public: bool) -> Exhibition:
         ex_id = self.get_exhibition(exhibition_id).id
@@ -200,21 +222,41 @@ class ExhibitionTable:
                            rooms=tuple(rooms[r.id])) for r in rows]
 
     def _without_private(self, exhibition: Exhibition, viewer: str | None) -> Exhibition:
-        """The exhibition as `viewer` may see it: someone else's private works are left out."""
-        if viewer is None or viewer == exhibition.owner:
+        """The exhibition as `viewer` may see it: private works not theirs are left out ("":
+        every private work), with any room they leave empty. `viewer` None: all of it."""
+        if viewer is None:
             return exhibition
-        ids = list(exhibition.artwork_ids)
+        return _hide(exhibition, viewer, self._private_owners(exhibition.artwork_ids))
+
+    def _private_owners(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """The private works among `ids`, with their owners."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, str | None] = {}
         with self.engine.connect() as conn:
-            hidden = set(conn.scalars(select(artworks.c.id).where(
-                artworks.c.id.in_(ids), artworks.c.private.is_(True)))) if ids else set()
-        if not hidden:
-            return exhibition
-        rooms = tuple(
-            ExhibitionRoom(name=r.name, tour_length=r.tour_length, random_length=r.random_length,
-                           artwork_ids=tuple(a for a in r.artwork_ids if a not in hidden),
-                           scores=tuple(s for a, s in zip(r.artwork_ids, r.scores) if a not in hidden))
-            for r in exhibition.rooms)
-        return Exhibition(**{**exhibition.__dict__, "rooms": rooms})
+            for chunk in range(0, len(wanted), 500):
+                found.update(conn.execute(
+                    select(artworks.c.id, people.c.name)
+                    .outerjoin(people, artworks.c.owner_id == people.c.id)
+                    .where(artworks.c.id.in_(wanted[chunk:chunk + 500]),
+                           artworks.c.private.is_(True))).tuples().all())
+        return found
+
+
+def _hide(exhibition: Exhibition, viewer: str, private: dict[str, str | None]) -> Exhibition:
+    """`exhibition` without the works of `private` (id -> owner) that `viewer` may not see."""
+    hidden = {a for a in exhibition.artwork_ids
+              if a in private and (not viewer or private[a] != viewer)}
+    if not hidden:
+        return exhibition
+    rooms = []
+    for r in exhibition.rooms:
+        kept = tuple(a for a in r.artwork_ids if a not in hidden)
+        if len(kept) == len(r.artwork_ids):
+            rooms.append(r)
+        elif kept:  # the tour measured when hung walked through the hidden works too
+            scores = tuple(s for a, s in zip(r.artwork_ids, r.scores) if a not in hidden)
+            rooms.append(ExhibitionRoom(name=r.name, artwork_ids=kept, scores=scores))
+    return Exhibition(**{**exhibition.__dict__, "rooms": tuple(rooms), "left_out": True})
 
 
 def _may_see(exhibition: Exhibition, viewer: str | None) -> bool:

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine, Row
 
-from ..errors import InvalidArgument, UnknownName
-from ..types import JOB_STATUSES, Job
-from ._common import now, text_arg
-from .schema import jobs
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import jobs
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import JOB_STATUSES, Job
 
 
 def _job(row: Row[Any]) -> Job:

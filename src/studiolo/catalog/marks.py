@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import InvalidArgument
-from .schema import marks
+from studiolo.catalog.schema import marks
+from studiolo.core.errors import InvalidArgument
 
 if TYPE_CHECKING:
-    from .store import Catalog
+    from studiolo.catalog.store import Catalog
 
 MAX_MARK = 2**63 - 1  # a signed BIGINT on every backend
 
 
-def _check_mark(mark: Any) -> int:
+def check_mark(mark: Any) -> int:
     if isinstance(mark, bool) or not isinstance(mark, int) or not 0 < mark <= MAX_MARK:
         raise InvalidArgument(f"`mark` must be a positive integer below 2**63, got {mark!r}.")
     return mark
@@ -29,7 +29,7 @@ def _check_mark(mark: Any) -> int:
 
 def add_mark(catalog: Catalog, mark: int, artwork_id: str) -> None:
     """Record that `mark` names the artwork (id or unique prefix); again for the same one is a no-op."""
-    mark = _check_mark(mark)
+    mark = check_mark(mark)
     sha = catalog.resolve_id(artwork_id)
     owner = find_by_mark(catalog, mark)
     if owner == sha:
@@ -50,7 +50,7 @@ def add_mark(catalog: Catalog, mark: int, artwork_id: str) -> None:
 
 def find_by_mark(catalog: Catalog, mark: int) -> str | None:
     """The id of the artwork this mark names, or None when no artwork has it."""
-    mark = _check_mark(mark)
+    mark = check_mark(mark)
     with catalog.engine.connect() as conn:
         return conn.scalar(select(marks.c.artwork_sha).where(marks.c.mark == mark))
 

@@ -9,15 +9,18 @@ are a shape (`filter_shape`: which filters are given) filled at run time
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, String, bindparam, literal_column, select
 
-from ..types import Artwork, Credit, Recipe
-from . import search
-from .schema import artwork_parents, artworks, credits, people, recipes, tags
+from studiolo.catalog import search
+from studiolo.catalog.schema import artwork_parents, artworks, credits, people, recipes, tags
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Credit, Recipe
 
 
 def artwork_select() -> Select[Any]:
@@ -100,3 +103,43 @@ def statements() -> SimpleNamespace:
         parents=select(artwork_parents).where(artwork_parents.c.artwork_id.in_(ids))
         .order_by(artwork_parents.c.position),
     )
+
+
+MIN_PREFIX = 6
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+def check_prefix(id_or_prefix: Any) -> str:
+    """An artwork id or its start, lower case; InvalidArgument for anything else."""
+    if not isinstance(id_or_prefix, str):
+        raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
+    prefix = id_or_prefix.strip().lower()
+    if not _HEX.fullmatch(prefix) or len(prefix) > 64:
+        raise InvalidArgument(
+            f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
+            f"{id_or_prefix!r}."
+        )
+    if len(prefix) < MIN_PREFIX:
+        raise InvalidArgument(
+            f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
+        )
+    return prefix
+
+
+def prefix_range(prefix: str) -> dict[str, str]:
+    """The bound values of a prefix lookup: ids from `prefix` up to the next prefix."""
+    return {"low": prefix, "high": prefix + "g"}
+
+
+def one_match(found: Sequence[str], id_or_prefix: str) -> str:
+    """The one id a lookup found; UnknownName for none, InvalidArgument naming them for more."""
+    if not found:
+        raise UnknownName("artwork", id_or_prefix)
+    if len(found) > 1:
+        shown = ", ".join(found[:10])
+        more = " and more" if len(found) > 10 else ""
+        raise InvalidArgument(
+            f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
+            "give more digits."
+        )
+    return found[0]

@@ -10,7 +10,7 @@ catalog (an unknown id is an error and nothing is written):
 - "like": a like (+1) or dislike (-1); a new one replaces the last of that artwork.
 - "stars": 1 to 5; a new rating replaces the last of that artwork.
 
-What `studiolo.taste` learns from them is its business; here they are just rows.
+What `studiolo.capabilities.taste` learns from them is its business; here they are just rows.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from ..errors import InvalidArgument, UnknownName
-from ._common import now, text_arg
-from .schema import RATING_KINDS, people, ratings, taste_profiles
+from studiolo.catalog._common import now, text_arg
+from studiolo.catalog.schema import RATING_KINDS, people, ratings, taste_profiles
+from studiolo.core.errors import InvalidArgument, UnknownName
 
 
 @dataclass(frozen=True)

@@ -335,3 +335,14 @@ exhibition_items = Table(
     Column("score", Float, nullable=False),
     Index("ix_exhibition_items_artwork_id", "artwork_id"),
 )
+
+# Input images uploaded through the web studio (catalog/uploads.py): who uploaded which,
+# so an upload is used by the person who sent it and nobody else (its hash is not a key).
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("created", UTCDateTime, nullable=False),
+    Index("ix_uploads_person_id", "person_id"),
+)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, bindparam, column, func, or_, table
 
-from .schema import artworks
+from studiolo.catalog.schema import artworks
 
 TEXT_TABLE = "artwork_text"  # SQLite only: the FTS5 table and its shadow tables (artwork_text_*)
 MIN_INDEXED = 3  # a trigram index holds nothing shorter

@@ -1,7 +1,7 @@
 """The catalog: artworks, recipes, credits, jobs and collections in SQL.
 
 `Catalog(url)` opens (and, if needed, creates or upgrades) a SQLite or
-PostgreSQL database and speaks in the frozen types of `studiolo.types`. Every
+PostgreSQL database and speaks in the frozen types of `studiolo.core.types`. Every
 write is one transaction: an artwork lands with its recipe, credits, parents
 and tags, or not at all.
 """
@@ -20,7 +20,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,44 +28,42 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from ..errors import CatalogError, InvalidArgument, UnknownName
-from ..files import check_sha256, is_sha256
-from ..types import Artwork
-from . import migrate, search
-from ._common import now as _now
-from ._common import text_arg as _text_arg
-from .boards import CollectionTable
-from .changes import Changes, CountCache
-from .consent import OptOutTable
-from .exhibitions import ExhibitionTable
-from .jobs import JobTable
-from .queries import (
+from studiolo.catalog import migrate, search
+from studiolo.catalog._common import now as _now
+from studiolo.catalog._common import text_arg as _text_arg
+from studiolo.catalog.boards import CollectionTable
+from studiolo.catalog.changes import Changes, CountCache
+from studiolo.catalog.consent import OptOutTable
+from studiolo.catalog.exhibitions import ExhibitionTable
+from studiolo.catalog.jobs import JobTable
+from studiolo.catalog.queries import (
     artwork_from_rows,
     artwork_select,
+    check_prefix,
     complete,
     filter_params,
     filter_shape,
+    one_match,
+    prefix_range,
     statements,
 )
-from .ratings import RatingTable
-from .schema import (
+from studiolo.catalog.ratings import RatingTable
+from studiolo.catalog.schema import (
     artwork_parents,
     artworks,
-    collection_items,
     credits,
-    exhibition_items,
     marks,
     people,
-    ratings,
     recipes,
     tags,
 )
+from studiolo.core.errors import CatalogError, InvalidArgument
+from studiolo.core.files import check_sha256, is_sha256
+from studiolo.core.types import Artwork
 
-MIN_PREFIX = 6
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_POOL_SIZE = 40
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
-_HEX = re.compile(r"[0-9a-f]+")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -164,11 +161,14 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
 
     # -- artworks ---------------------------------------------------------------
     def add_artwork(
-        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False
+        self, artwork: Artwork, ext: str, *, tags: Sequence[str] = (), private: bool = False,
+        mark: int | None = None,
     ) -> None:
-        """Record a stored artwork with its recipe, credits, parents and tags, all or nothing.
+        """Record a stored artwork with its recipe, credits, parents, tags and watermark mark,
+        all or nothing (one transaction: a crash leaves the artwork with its mark or neither).
 
-        Adding an id that is already recorded changes nothing.
+        Adding an id that is already recorded changes nothing. A `mark` another artwork
+        already has is left with that artwork (the first record of the same pixels).
         """
         # 1. Check inputs.
         if artwork.id is None:
@@ -205,6 +205,8 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
                     )
                 )
                 self._insert_children(conn, sha, artwork, clean_tags)
+                if mark is not None:
+                    self._insert_mark(conn, mark, sha)
         except IntegrityError as exc:
             if self.has_artwork(sha):  # another writer recorded it first: same content, no-op
                 return
@@ -231,45 +233,49 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
             conn.execute(insert(tags), [{"artwork_id": sha, "tag": t} for t in clean_tags])
 
     @staticmethod
+    def _insert_mark(conn: Connection, mark: int, sha: str) -> None:
+        from studiolo.catalog.marks import check_mark
+
+        mark = check_mark(mark)
+        if conn.scalar(select(marks.c.artwork_sha).where(marks.c.mark == mark)) is not None:
+            return  # the mark names an earlier record: it keeps naming it
+        try:
+            with conn.begin_nested():  # a savepoint: losing a race for the mark keeps the artwork
+                conn.execute(insert(marks).values(mark=mark, artwork_sha=sha))
+        except IntegrityError:
+            pass
+
+    @staticmethod
     def _exists(conn: Connection, sha: str) -> bool:
         return conn.scalar(statements().exists, {"sha": sha}) is not None
+
+    def references_file(self, sha256: str) -> bool:
+        """Whether a stored file is an artwork's own or an input a recipe names."""
+        sha = check_sha256(sha256)
+        if self.has_artwork(sha):
+            return True
+        with self.engine.connect() as conn:
+            return conn.scalar(select(recipes.c.id).where(recipes.c.json.contains(sha)).limit(1)) is not None
 
     def has_artwork(self, sha256: str) -> bool:
         with self.engine.connect() as conn:
             return self._exists(conn, check_sha256(sha256))
 
     def resolve_id(self, id_or_prefix: str) -> str:
-        """The full id for a full id or a unique prefix of at least 6 hex digits."""
-        if not isinstance(id_or_prefix, str):
-            raise InvalidArgument(f"`id_or_prefix` must be a string, got {id_or_prefix!r}.")
-        prefix = id_or_prefix.strip().lower()
-        if not _HEX.fullmatch(prefix) or len(prefix) > 64:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be hex digits (an artwork id or its start), got "
-                f"{id_or_prefix!r}."
-            )
-        if len(prefix) < MIN_PREFIX:
-            raise InvalidArgument(
-                f"`id_or_prefix` must be at least {MIN_PREFIX} hex digits, got {id_or_prefix!r}."
-            )
+        """The full id for a full id or a unique prefix of at least 6 hex digits.
+
+        Every artwork counts, private or not: the web studio resolves among the works a
+        viewer may see (`visibility.resolve`), so an error never names a hidden one.
+        """
+        prefix = check_prefix(id_or_prefix)
         # A range on the primary key (ids are lower-case hex), not LIKE 'p%', which
         # SQLite cannot answer from the index: 140 ms -> well under 1 ms at 100k rows.
         with self.engine.connect() as conn:
             if len(prefix) == 64:
                 found = list(conn.scalars(statements().exists, {"sha": prefix}))
             else:
-                found = list(conn.scalars(statements().prefixed,
-                                          {"low": prefix, "high": prefix + "g"}))
-        if not found:
-            raise UnknownName("artwork", id_or_prefix)
-        if len(found) > 1:
-            shown = ", ".join(found[:10])
-            more = " and more" if len(found) > 10 else ""
-            raise InvalidArgument(
-                f"Artwork prefix {id_or_prefix!r} is ambiguous: it matches {shown}{more}; "
-                "give more digits."
-            )
-        return found[0]
+                found = list(conn.scalars(statements().prefixed, prefix_range(prefix)))
+        return one_match(found, id_or_prefix)
 
     def full_id(self, id_or_prefix: str) -> str:
         """As `resolve_id`, but a full id is taken as it is, with no lookup (for the reads
@@ -372,17 +378,21 @@ class Catalog(JobTable, CollectionTable, OptOutTable, RatingTable, ExhibitionTab
         sha = self.resolve_id(id_or_prefix)
         with self.engine.begin() as conn:
             recipe_id = conn.scalar(select(artworks.c.recipe_id).where(artworks.c.id == sha))
-            # Explicit deletes rather than ON DELETE CASCADE alone, so a SQLite
-            # connection opened without foreign_keys=ON cannot leave orphans.
-            for table in (tags, credits, artwork_parents, collection_items, exhibition_items):
-                conn.execute(delete(table).where(table.c.artwork_id == sha))
-            conn.execute(delete(marks).where(marks.c.artwork_sha == sha))
-            conn.execute(
-                delete(ratings).where(or_(ratings.c.artwork_id == sha, ratings.c.other_id == sha))
-            )
+            # Every row that points at the artwork, found from the tables' own foreign keys,
+            # so a table added later cannot be forgotten here; explicit deletes rather than
+            # ON DELETE CASCADE alone, so a SQLite connection without foreign_keys=ON cannot
+            # leave orphans.
+            for column in artwork_references():
+                conn.execute(delete(column.table).where(column == sha))
             conn.execute(delete(artworks).where(artworks.c.id == sha))
             conn.execute(delete(recipes).where(recipes.c.id == recipe_id))
         return sha
+
+
+def artwork_references() -> list[Any]:
+    """Every column of the schema with a foreign key to `artworks.id`, children first."""
+    return [fk.parent for table in reversed(artworks.metadata.sorted_tables)
+            for fk in table.foreign_keys if fk.column is artworks.c.id]
 
 
 def open_catalog(settings: Any) -> Catalog:

@@ -8,7 +8,7 @@ A gallery's count is remembered until the catalog changes (`Catalog.counts`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
@@ -18,15 +18,22 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Integer, Select, String, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ..errors import InvalidArgument, UnknownName
-from ..types import Artwork
-from . import search
-from .queries import artwork_select, complete, filter_params, filter_shape
-from .schema import artworks, collection_items, credits, people
+from studiolo.catalog import search
+from studiolo.catalog.queries import (
+    artwork_select,
+    check_prefix,
+    complete,
+    filter_params,
+    filter_shape,
+    one_match,
+    prefix_range,
+)
+from studiolo.catalog.schema import artworks, collection_items, credits, people
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork
 
 if TYPE_CHECKING:
-    from .store import Catalog
-
+    from studiolo.catalog.store import Catalog
 
 
 def set_private(catalog: Catalog, artwork_id: str, private: bool) -> None:
@@ -62,6 +69,10 @@ def _statements() -> SimpleNamespace:
              for v in (False, True)},
         full={v: _visible(artwork_select().add_columns(artworks.c.ext, artworks.c.private)
                           .where(artworks.c.id == sha), v) for v in (False, True)},
+        prefixed={v: _visible(select(artworks.c.id).where(
+            artworks.c.id >= bindparam("low", type_=String),
+            artworks.c.id < bindparam("high", type_=String)), v).order_by(artworks.c.id).limit(11)
+            for v in (False, True)},
     )
 
 
@@ -69,14 +80,41 @@ def _viewer(viewer: str | None) -> dict[str, str]:
     return {"viewer": viewer} if viewer else {}
 
 
+def resolve(catalog: Catalog, id_or_prefix: str, viewer: str | None) -> str:
+    """The full id for a full id, or for a prefix that is unique among the works `viewer`
+    may see. A work hidden from them is never named, counted or matched: a prefix it
+    shares with a visible work resolves to that one, and a prefix of hidden works only is
+    unknown. A full id is returned as it is (the reads that follow find nothing for a
+    hidden one)."""
+    prefix = check_prefix(id_or_prefix)
+    if len(prefix) == 64:
+        return prefix
+    with catalog.engine.connect() as conn:
+        found = list(conn.scalars(_statements().prefixed[bool(viewer)],
+                                  {**prefix_range(prefix), **_viewer(viewer)}))
+    return one_match(found, id_or_prefix)
+
+
 def can_see(catalog: Catalog, artwork_id: str, viewer: str | None) -> str:
     """The full id when `viewer` may see the artwork; `UnknownName` otherwise (no leak)."""
-    sha = catalog.resolve_id(artwork_id)
+    sha = resolve(catalog, artwork_id, viewer)
     with catalog.engine.connect() as conn:
         found = conn.scalar(_statements().seen[bool(viewer)], {"sha": sha, **_viewer(viewer)})
     if found is None:
         raise UnknownName("artwork", artwork_id)
     return str(found)
+
+
+def visible_among(catalog: Catalog, ids: Sequence[str], viewer: str | None) -> list[str]:
+    """The ids of `ids` that `viewer` may see, in their order (a private parent of a work
+    they may see, say, is left out)."""
+    wanted = [i for i in dict.fromkeys(ids) if isinstance(i, str)]
+    if not wanted:
+        return []
+    stmt = _visible(select(artworks.c.id).where(artworks.c.id.in_(wanted)), bool(viewer))
+    with catalog.engine.connect() as conn:
+        seen = set(conn.scalars(stmt, _viewer(viewer)))
+    return [i for i in wanted if i in seen]
 
 
 def _visible_row(conn: Connection, sha: str, viewer: str | None, artwork_id: str) -> Any:
@@ -88,7 +126,7 @@ def _visible_row(conn: Connection, sha: str, viewer: str | None, artwork_id: str
 
 def visible_file(catalog: Catalog, artwork_id: str, viewer: str | None) -> tuple[str, str]:
     """(full id, file extension) when `viewer` may see the artwork; `UnknownName` otherwise."""
-    sha = catalog.full_id(artwork_id)
+    sha = resolve(catalog, artwork_id, viewer)
     with catalog.engine.connect() as conn:
         return sha, str(_visible_row(conn, sha, viewer, artwork_id).ext)
 
@@ -105,7 +143,7 @@ class VisibleArtwork:
 
 def visible_artwork(catalog: Catalog, artwork_id: str, viewer: str | None) -> VisibleArtwork:
     """As `can_see`, with everything an artwork's page shows: the id is resolved once."""
-    sha = catalog.full_id(artwork_id)
+    sha = resolve(catalog, artwork_id, viewer)
     with catalog.engine.connect() as conn:
         row = conn.execute(_statements().full[bool(viewer)], {"sha": sha, **_viewer(viewer)}
                            ).first()

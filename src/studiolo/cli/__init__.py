@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from ..errors import StudioloError
+from studiolo.core.errors import StudioloError
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: a mistake the person can fix prints one sentence and exits non-zero."""
-    from .app import cli
+    from studiolo.cli.app import cli
 
     try:
         rv = cli.main(args=argv, prog_name="studiolo", standalone_mode=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import shutil
 from collections.abc import Callable, Sequence
@@ -11,8 +10,8 @@ from typing import Any
 
 import click
 
-from .. import __version__
-from ..errors import InvalidArgument
+from studiolo import __version__
+from studiolo.core.errors import InvalidArgument
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -30,8 +29,8 @@ class Ctx:
     @property
     def studio(self) -> Any:
         if self._studio is None:
-            from ..settings import Settings
-            from ..studio import Studio
+            from studiolo.core.settings import Settings
+            from studiolo.studio import Studio
 
             settings = Settings.from_env(
                 self.home, device=self.device, person=self.person,
@@ -43,7 +42,43 @@ class Ctx:
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-@click.group(context_settings=CONTEXT)
+def _device(value: str | None) -> str | None:
+    """Refuse a device this machine does not have before any work starts."""
+    if value is None:
+        return None
+    from studiolo.core.device import check_device
+    from studiolo.core.errors import InvalidArgument
+
+    try:
+        return check_device(value)
+    except InvalidArgument as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+class StudioGroup(click.Group):
+    """The `studiolo` group: its commands are registered on first use, not on import.
+
+    So a capability's command module can import this module (for `Ctx`, `json_option`,
+    ...) without a cycle, and `register_commands` runs once, when a command is looked up.
+    """
+
+    _registered = False
+
+    def _register(self) -> None:
+        if not StudioGroup._registered:
+            StudioGroup._registered = True
+            register_commands()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._register()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._register()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=StudioGroup, context_settings=CONTEXT)
 @click.version_option(__version__, prog_name="studiolo")
 @click.option(
     "--home",
@@ -51,7 +86,8 @@ pass_ctx = click.make_pass_decorator(Ctx)
     type=click.Path(file_okay=False),
     help="Studio folder: catalog, files, keys. [env STUDIOLO_HOME; default ~/.studiolo]",
 )
-@click.option("--device", help="cpu, cuda, cuda:1 or mps. [default: the best available]")
+@click.option("--device", callback=lambda ctx, param, value: _device(value),
+              help="auto, cpu, cuda, cuda:1 or mps. [default: the best available]")
 @click.option("--as", "person", help="Whose studio work this is (credited as the author).")
 @click.option("--prompt-in-file/--private-prompt", "prompt_in_file", default=None,
               help="Write the prompt into the files this command makes, or keep it out (it "
@@ -120,6 +156,32 @@ def report_artworks(artworks: Sequence[Any], as_json: bool, out: str | None = No
         )
 
 
+def out_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add `--out DIR`: also copy the results into this folder."""
+    return click.option(
+        "--out", "-o", type=click.Path(file_okay=False), help="Also copy the result into this folder."
+    )(func)
+
+
+def complete_style(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tab completion for --style: built-in style names (files complete as usual)."""
+    from click.shell_completion import CompletionItem
+
+    from studiolo.features.styles import complete_style_names
+
+    return [CompletionItem(name) for name in complete_style_names(incomplete)]
+
+
+def style_credit_line(artworks: Sequence[Any]) -> None:
+    """One dim line per artwork naming the painters its style is credited to."""
+    from studiolo.cli.progress import err_console
+
+    for artwork in artworks:
+        styles = [c.name for c in artwork.credits if c.role == "style_source"]
+        if styles:
+            err_console.print(f"[dim]Style credited to {', '.join(styles)}.[/dim]")
+
+
 def parse_size(value: str | None) -> tuple[int, int] | None:
     if not value:
         return None
@@ -145,26 +207,15 @@ def parse_options(values: Sequence[str]) -> dict[str, Any]:
 
 
 def register_commands() -> None:
-    from . import (  # noqa: F401  (they attach themselves to `cli`)
+    """The studio's own commands, then every capability's (the `register_commands` hook)."""
+    from studiolo.cli import (  # noqa: F401  (they attach themselves to `cli`)
         catalog_cmds,
-        create,
         credit_cmds,
         demo,
-        exhibit_cmds,
-        explore,
-        offline,
         provenance_cmds,
         serve,
-        taste_cmds,
-        train_generator,
-        train_lora,
+        train,
     )
+    from studiolo.plugins import default_plugin_manager
 
-
-@functools.cache
-def _registered() -> bool:
-    register_commands()
-    return True
-
-
-_registered()
+    default_plugin_manager().hook.register_commands(cli=cli)

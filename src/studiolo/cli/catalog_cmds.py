@@ -8,25 +8,28 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .app import Ctx, artwork_dict, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import (
+    Ctx,
+    artwork_dict,
+    cli,
+    emit_json,
+    json_option,
+    out_option,
+    pass_ctx,
+    report_artworks,
+)
 
 console = Console()
 
 
-def describe(recipe: Any) -> str:
-    """The prompt, or for prompt-less work what was done ("style: The Kiss", "upscale 2x")."""
+def describe(recipe: Any, engines: Any = None) -> str:
+    """The prompt, or for prompt-less work what its engine says was done ("stylize: The Kiss")."""
     if recipe.prompt:
         return recipe.prompt
-    options = recipe.options or {}
-    if recipe.mode == "upscale":
-        return f"upscale {options.get('scale', '')}x".replace(" x", "")
-    names = [s.get("title") or s.get("name") or s.get("input") for s in options.get("styles") or []
-             if isinstance(s, dict)]
-    if options.get("style"):
-        names.append(options["style"])
-    if not names and recipe.mode == "portrait":
-        names.append("style image")
-    return f"{recipe.mode}: {' + '.join(str(n) for n in names)}" if names else recipe.mode
+    engine = engines.get(recipe.engine) if engines is not None and recipe.engine in engines else None
+    if engine is not None and hasattr(engine, "describe"):
+        return str(engine.describe(recipe))
+    return recipe.mode
 
 
 @cli.command("ls")
@@ -48,7 +51,7 @@ def ls_cmd(ctx: Ctx, query: str | None, engine: str | None, limit: int, offset: 
     table = Table("id", "made", "engine", "size", "seed", "prompt", box=None)
     for a in artworks:
         made = a.created.strftime("%Y-%m-%d %H:%M") if a.created else ""
-        prompt = describe(a.recipe)
+        prompt = describe(a.recipe, ctx.studio.engines)
         prompt = prompt if len(prompt) < 60 else prompt[:57] + "..."
         table.add_row(a.id[:12], made, a.recipe.engine, f"{a.width}x{a.height}",
                       str(a.recipe.seed), prompt)
@@ -61,7 +64,7 @@ def ls_cmd(ctx: Ctx, query: str | None, engine: str | None, limit: int, offset: 
 @pass_ctx
 def show(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
     """Show an artwork's recipe and credits (ARTWORK_ID may be a unique prefix)."""
-    from ..provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.infotext import recipe_to_infotext
 
     artwork = ctx.studio.get(artwork_id)
     if as_json:
@@ -95,14 +98,28 @@ def show(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
     console.print(recipe_to_infotext(r), markup=False, highlight=False)
 
 
+@cli.command()
+@click.argument("artwork_id")
+@json_option
+@out_option
+@pass_ctx
+def rerun(ctx: Ctx, artwork_id: str, as_json: bool, out: str | None) -> None:
+    """Make an artwork again from its stored recipe (same seed, same pixels)."""
+    from studiolo.cli.progress import progress_bars
+
+    with progress_bars(not as_json) as progress:
+        artworks = ctx.studio.rerun(artwork_id, progress=progress)
+    report_artworks(artworks, as_json, out)
+
+
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @json_option
 @pass_ctx
 def import_cmd(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> None:
     """Read the recipes in images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-    from ..provenance.importers import read_recipe
-    from ..provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.importers import read_recipe
+    from studiolo.provenance.infotext import recipe_to_infotext
 
     found = [(path, read_recipe(path)) for path in files]
     if as_json:
@@ -125,7 +142,7 @@ def models() -> None:
 @pass_ctx
 def models_ls(ctx: Ctx, with_hash: bool, as_json: bool) -> None:
     """Show the models and LoRAs available offline, with size and content hash."""
-    from ..models.listing import list_models
+    from studiolo.models.listing import list_models
 
     found = list_models(ctx.studio.settings, with_hash=with_hash)
     if as_json:
@@ -152,7 +169,7 @@ def models_ls(ctx: Ctx, with_hash: bool, as_json: bool) -> None:
 @pass_ctx
 def models_pull(ctx: Ctx, repo_id: str, revision: str | None, variant: str | None) -> None:
     """Download REPO_ID (safetensors only) into the Hugging Face cache, for offline use after."""
-    from ..models.pull import pull_model
+    from studiolo.models.pull import pull_model
 
     path = pull_model(repo_id, ctx.studio.settings, revision=revision, variant=variant)
     click.echo(f"{repo_id} is ready at {path}")
@@ -175,7 +192,7 @@ def engines(ctx: Ctx, as_json: bool) -> None:
 @cli.command()
 def samplers() -> None:
     """List the scheduler names `--sampler` accepts."""
-    from ..engines.schedulers import scheduler_names
+    from studiolo.capabilities.diffusion.schedulers import scheduler_names
 
     for name in scheduler_names():
         click.echo(name)

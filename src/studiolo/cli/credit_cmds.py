@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
 
 console = Console()
 
@@ -17,7 +17,7 @@ console = Console()
 @pass_ctx
 def credits(ctx: Ctx, artwork_id: str, as_json: bool) -> None:
     """Who and what made an artwork, with shares, and one sentence saying it."""
-    from ..provenance.ledger import credit_sentence
+    from studiolo.provenance.ledger import credit_sentence
 
     artwork = ctx.studio.get(artwork_id)
     sentence = credit_sentence(artwork.credits, artwork.recipe)

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from .app import Ctx, cli, emit_json, json_option, pass_ctx
-from .progress import err_console, progress_bars
+from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.progress import err_console, progress_bars
 
 DEMO_PROMPT = "a quiet harbour at sunset, boats on calm water"
 DEMO_STYLE = "The Starry Night"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import warnings
 from collections.abc import Iterator
@@ -19,15 +20,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+# Stages every kind of work has; each engine names its own (`stage_labels`).
 STAGE_LABELS = {
     "load": "Loading model",
-    "understand": "Reading the prompt",
-    "compose": "Composing",
-    "paint": "Painting",
-    "denoise": "Denoising",
-    "decode": "Decoding",
-    "stylize": "Stylising",
-    "upscale": "Upscaling",
     "store": "Storing",
     "read": "Reading images",
     "train": "Training",
@@ -39,6 +34,14 @@ STAGE_LABELS = {
 }
 
 err_console = Console(stderr=True)
+
+
+@functools.cache
+def stage_labels() -> dict[str, str]:
+    """The generic labels and every engine's own, from the plugins."""
+    from studiolo.plugins import EngineRegistry, default_plugin_manager
+
+    return {**STAGE_LABELS, **EngineRegistry(default_plugin_manager()).stage_labels()}
 
 
 @contextmanager
@@ -63,7 +66,7 @@ def progress_bars(enabled: bool = True) -> Iterator[Any]:
         def callback(event: dict[str, Any]) -> None:
             stage = str(event.get("stage", "work"))
             total = event.get("total") or None
-            label = STAGE_LABELS.get(stage, stage.capitalize())
+            label = stage_labels().get(stage, stage.capitalize())
             if event.get("message"):
                 label = f"{label}: {event['message']}"
             if stage not in tasks:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import StudioloError
-from ..settings import Settings
-from .app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.core.errors import StudioloError
+from studiolo.core.settings import Settings
 
 # 0, 1, 2 are the verdicts; a file that cannot be read at all gets its own code.
 UNREADABLE = 3
@@ -32,7 +32,7 @@ def verify(click_ctx: click.Context, ctx: Ctx, file: str, as_json: bool) -> None
     Exit status: 0 credentials intact, 1 changed after signing,
                  2 no credentials, 3 FILE cannot be read as an image.
     """
-    from ..provenance.verify import summary_lines, verify_file
+    from studiolo.provenance.verify import summary_lines, verify_file
 
     settings = Settings.from_env(ctx.home, person=ctx.person)
     catalog = ctx.studio.catalog if _has_studio(settings) else None
@@ -71,7 +71,7 @@ def keys(ctx: Ctx, use: tuple[str, str] | None, as_json: bool) -> None:
     "a key of this studio" here and as an untrusted signer elsewhere. A key
     from a CA on the C2PA trust list makes them verify everywhere.
     """
-    from ..provenance.keys import install_identity, signing_identity
+    from studiolo.provenance.keys import install_identity, signing_identity
 
     settings = Settings.from_env(ctx.home, person=ctx.person)
     ident = install_identity(settings, *use) if use else signing_identity(settings)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import webbrowser
 
 import click
 
-from ..errors import InvalidArgument
-from .app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
+from studiolo.core.errors import InvalidArgument
 
 
 @cli.command()
@@ -33,9 +34,10 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
     """
     import uvicorn
 
-    from ..catalog import accounts
-    from ..web.app import create_app
+    from studiolo.catalog import accounts
+    from studiolo.web.app import create_app
 
+    sock = _listen(host, port)  # before anything is printed: a bad address is one sentence
     studio = ctx.studio
     if not accounts.has_users(studio.catalog):
         click.echo("No accounts yet: make the owner's with `studiolo users add NAME --owner`, "
@@ -46,7 +48,32 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
     click.echo(f"studiolo web studio on {url} (Ctrl+C to stop)", err=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or a ClickException saying why not."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise click.ClickException(
+            f"--host {host!r} is not an address of this machine ({exc}); try 127.0.0.1."
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --port, or "
+            "--host 127.0.0.1."
+        ) from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @cli.group()
@@ -73,7 +100,7 @@ def users_add(ctx: Ctx, name: str, owner: bool, password_stdin: bool) -> None:
       studiolo users add ada --owner
       echo "$PASSWORD" | studiolo users add grace --password-stdin
     """
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     catalog = ctx.studio.catalog
     first = not accounts.has_users(catalog)
@@ -91,7 +118,7 @@ def users_add(ctx: Ctx, name: str, owner: bool, password_stdin: bool) -> None:
 @pass_ctx
 def users_password(ctx: Ctx, name: str, password_stdin: bool) -> None:
     """Set a new password for NAME (their open sessions end)."""
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     accounts.set_password(ctx.studio.catalog, name, _read_password(password_stdin))
     click.echo(f"New password set for {name}.")
@@ -102,7 +129,7 @@ def users_password(ctx: Ctx, name: str, password_stdin: bool) -> None:
 @pass_ctx
 def users_ls(ctx: Ctx, as_json: bool) -> None:
     """List the accounts."""
-    from ..catalog import accounts
+    from studiolo.catalog import accounts
 
     found = accounts.list_users(ctx.studio.catalog)
     if as_json:

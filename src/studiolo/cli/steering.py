@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .progress import err_console, warnings_shown
+from studiolo.cli.progress import err_console, warnings_shown
 
 
 def taste_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,7 +31,7 @@ def taste_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def taste_warnings() -> Iterator[None]:
     """Show TasteWarnings (a profile with few ratings) as one yellow line each."""
-    from ..studio_taste import TasteWarning
+    from studiolo.core.errors import TasteWarning
 
     with warnings_shown(TasteWarning):
         yield

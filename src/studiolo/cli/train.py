@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .app import CONTEXT, Ctx, cli
-from .progress import warnings_shown
+from studiolo.cli.app import CONTEXT, Ctx, cli
+from studiolo.cli.progress import warnings_shown
 
 
 @cli.group(context_settings=CONTEXT)
@@ -36,7 +36,7 @@ def studiolo_command(ctx: Ctx) -> str:
 @contextmanager
 def skipped_pictures_shown() -> Iterator[None]:
     """Show each TrainingDataWarning (a skipped picture) as one yellow line on stderr."""
-    from ..train.data import TrainingDataWarning
+    from studiolo.features.training_data import TrainingDataWarning
 
     with warnings_shown(TrainingDataWarning):
         yield

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from ..engines.base import ProgressEvent
-from ..types import Artwork, Job
+from studiolo.core.progress import ProgressEvent
+from studiolo.core.types import Artwork, Job
 
 
 class LocalRunner:

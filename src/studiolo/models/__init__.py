@@ -1,10 +1,10 @@
 """Where weights come from: bundled, a local file or folder, the Hugging Face cache."""
 
-from .hashing import file_sha256, model_hash, short_hash
-from .loading import load_pipeline
-from .lora import apply_loras, lora_metadata, parse_lora_arg
-from .refs import ModelSource, resolve_model
-from .safety import check_weights_file, read_safetensors_metadata
+from studiolo.models.hashing import file_sha256, model_hash, short_hash
+from studiolo.models.loading import load_pipeline
+from studiolo.models.lora import apply_loras, lora_metadata, parse_lora_arg
+from studiolo.models.refs import ModelSource, resolve_model
+from studiolo.models.safety import check_weights_file, read_safetensors_metadata
 
 __all__ = [
     "ModelSource",

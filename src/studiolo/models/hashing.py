@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
-from ..settings import Settings
-from .safety import SAFE_SUFFIXES, weight_files
+from studiolo.core.atomic import write_json_atomic
+from studiolo.core.settings import Settings
+from studiolo.models.safety import SAFE_SUFFIXES, weight_files
 
 _CHUNK = 4 * 1024 * 1024
 
@@ -33,12 +32,8 @@ def _read_cache(path: Path) -> dict[str, dict]:
 
 
 def _write_cache(path: Path, data: dict[str, dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     # Write then rename: two processes hashing at once never leave half a file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hashes.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=0, sort_keys=True)
-    os.replace(tmp, path)
+    write_json_atomic(path, data, indent=0, sort_keys=True)
 
 
 def _stream_sha256(path: Path) -> str:

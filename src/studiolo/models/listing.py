@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import StudioloError
-from ..settings import Settings
-from .hashing import file_sha256, folder_sha256
-from .lora import loras_dir
-from .refs import folder_family, hf_hub_cache, single_file_family
+from studiolo.core.errors import StudioloError
+from studiolo.core.settings import Settings
+from studiolo.models.hashing import file_sha256, folder_sha256
+from studiolo.models.lora import loras_dir
+from studiolo.models.refs import folder_family, hf_hub_cache, single_file_family
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import torch
 
-from ..errors import InvalidArgument
-from .refs import ModelSource
-from .safety import check_model_folder
-from .single_file import load_single_file
+from studiolo.core.errors import InvalidArgument
+from studiolo.models.refs import ModelSource
+from studiolo.models.safety import check_model_folder
+from studiolo.models.single_file import load_single_file
 
 MODES = ("txt2img", "img2img", "inpaint")
 

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidArgument, ModelError, ModelNotFound
-from ..settings import Settings
-from ..types import LoraSpec
-from .hashing import file_sha256
-from .safety import check_weights_file, read_safetensors_metadata
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound
+from studiolo.core.settings import Settings
+from studiolo.core.types import LoraSpec
+from studiolo.models.hashing import file_sha256
+from studiolo.models.safety import check_weights_file, read_safetensors_metadata
 
 _WEIGHT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
@@ -42,6 +42,11 @@ def parse_lora_arg(text: str) -> LoraSpec:
         target, weight = head, float(tail)
     elif sep and not tail.strip():
         raise InvalidArgument(f"`lora` {text!r} ends with ':' but has no weight after it.")
+    elif sep and head and not any(c in tail for c in "/\\") and not Path(text).expanduser().exists():
+        # "ink.safetensors:abc": a weight that is not a number, not a path with a colon.
+        raise InvalidArgument(
+            f"`lora` weight must be a number, got {tail.strip()!r} in {text!r} (NAME_OR_PATH[:WEIGHT])."
+        )
     if not target:
         raise InvalidArgument(f"`lora` {text!r} has a weight but no name or path.")
     if not -10.0 <= weight <= 10.0:

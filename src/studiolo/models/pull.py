@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import InvalidArgument, ModelError, ModelNotFound
-from ..settings import Settings
-from .refs import REPO_ID, hf_hub_cache
+from studiolo.core.errors import InvalidArgument, ModelError, ModelNotFound
+from studiolo.core.settings import Settings
+from studiolo.models.refs import REPO_ID, hf_hub_cache
 
 # Configs, tokenizers and safe weights; never .bin / .ckpt / .pt pickles.
 ALLOW_PATTERNS = ["*.json", "*.txt", "*.model", "*.safetensors", "*.onnx", "*.onnx_data", "*.md"]

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelNotFound
-from ..settings import Settings
-from .safety import check_weights_file, read_safetensors_header
+from studiolo.core.errors import ModelNotFound
+from studiolo.core.settings import Settings
+from studiolo.models.safety import check_weights_file, read_safetensors_header
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 

@@ -16,7 +16,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from ..errors import UnsafeModelFile
+from studiolo.core.errors import UnsafeModelFile
 
 # Suffixes of files that hold weights; the pickle ones are refused.
 PICKLE_SUFFIXES = frozenset({".bin", ".ckpt", ".pt", ".pth", ".pkl", ".pickle"})

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import torch
 
-from ..errors import ModelError, ModelNotFound
-from .refs import BASE_REPOS, INPAINT_BASE_REPOS, ModelSource, cached_snapshot, hf_hub_cache
-from .safety import check_weights_file
+from studiolo.core.errors import ModelError, ModelNotFound
+from studiolo.models.refs import (
+    BASE_REPOS,
+    INPAINT_BASE_REPOS,
+    ModelSource,
+    cached_snapshot,
+    hf_hub_cache,
+)
+from studiolo.models.safety import check_weights_file
 
 
 def config_folder_for(source: ModelSource, config: str | Path | None = None) -> Path:

@@ -16,7 +16,8 @@ What every stored artwork carries (C2PA 2.x, written with c2pa-python):
 - `org.studiolo.credits`: the credit ledger, a list of {name, kind, role,
   share, evidence, ref}.
 - `org.studiolo.recipe`: {"recipe": <Recipe.to_dict()>, "prompt_in_file": bool}
-  (prompt and negative prompt blanked when the person keeps them private).
+  (prompt and negative prompt blanked when the person keeps them private, and every
+  option string that holds a word of them: `private_recipe`).
 - `c2pa.training-mining` and its successor `cawg.training-mining`: the
   person's choice for AI training, generative training, inference and data
   mining ("notAllowed", "allowed" or "constrained").
@@ -37,13 +38,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .. import __version__
-from ..errors import InvalidArgument, MetadataError
-from ..imageio import sha256_bytes
-from ..imagemeta import read_text_chunks
-from ..settings import Settings
-from ..types import Credit, Recipe
-from .keys import SigningIdentity, signing_identity
+from studiolo import __version__
+from studiolo.core.errors import InvalidArgument, MetadataError
+from studiolo.core.imageio import sha256_bytes
+from studiolo.core.imagemeta import read_text_chunks
+from studiolo.core.settings import Settings
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.keys import SigningIdentity, signing_identity
 
 CREDITS_LABEL = "org.studiolo.credits"
 RECIPE_LABEL = "org.studiolo.recipe"
@@ -65,8 +66,11 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def private_recipe(recipe: Recipe) -> Recipe:
-    """The recipe as written into a file when the person keeps the prompt private."""
-    return recipe.replace(prompt="", negative_prompt="")
+    """The recipe as written into a file when the person keeps the prompt private: no prompt
+    and no word of it in the options (`studiolo.provenance.private`)."""
+    from studiolo.provenance import private
+
+    return private.private_recipe(recipe)
 
 
 def training_mining_entries(choice: str) -> dict[str, dict[str, str]]:
@@ -292,7 +296,7 @@ def _check_choice(choice: str) -> None:
 
 def _check_no_prompt(png_bytes: bytes) -> None:
     """The file's infotext must not hold a prompt when the prompt is to stay out of the file."""
-    from .infotext import infotext_to_recipe, parse_infotext
+    from studiolo.provenance.infotext import infotext_to_recipe, parse_infotext
 
     text = read_text_chunks(png_bytes).get("parameters", "")
     if not text.strip():
@@ -310,8 +314,8 @@ def _add_ingredient(builder: Any, ingredient: dict[str, Any], data: bytes) -> No
     """Add an ingredient in its own format, or as a PNG when c2pa cannot read that format."""
     fmt = mime_type(data[:16])
     if not fmt:
-        from ..imageio import open_image
-        from ..imagemeta import encode_png
+        from studiolo.core.imageio import open_image
+        from studiolo.core.imagemeta import encode_png
 
         data, fmt = encode_png(open_image(data, mode="RGBA", name=ingredient["title"])), "image/png"
     builder.add_ingredient(ingredient, fmt, io.BytesIO(data))

@@ -13,18 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import StudioloError
-from ..types import Artwork, Credit
-from .influence import find_influences
-from .ledger import build_credits
-from .model_cards import lora_infos_for, model_info_for
+from studiolo.core.errors import StudioloError
+from studiolo.core.types import Artwork, Credit
+from studiolo.provenance.influence import find_influences
+from studiolo.provenance.ledger import build_credits
+from studiolo.provenance.model_cards import lora_infos_for, model_info_for
 
 CREDITS_LABEL = "org.studiolo.credits"
 
 
 def _manifest_credits(data: bytes) -> list[Credit]:
     try:
-        from .c2pa_manifest import active_manifest, assertion, read_manifest
+        from studiolo.provenance.c2pa_manifest import active_manifest, assertion, read_manifest
     except ImportError:
         return []
     try:
@@ -46,8 +46,8 @@ def _manifest_credits(data: bytes) -> list[Credit]:
 
 
 def _infotext_credits(data: bytes) -> list[Credit]:
-    from ..imagemeta import read_text_chunks
-    from .infotext import infotext_to_recipe
+    from studiolo.core.imagemeta import read_text_chunks
+    from studiolo.provenance.infotext import infotext_to_recipe
 
     try:
         text = read_text_chunks(data).get("parameters", "")

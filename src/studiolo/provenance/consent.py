@@ -31,10 +31,10 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..catalog.consent import OptOut, optout_key
-from ..errors import ConsentRefused, InvalidArgument, StudioloError
-from ..types import Credit, Recipe
-from .influence import contains, normalise
+from studiolo.catalog.consent import OptOut, optout_key
+from studiolo.core.errors import ConsentRefused, InvalidArgument, StudioloError
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.influence import contains, normalise
 
 POLICIES = ("refuse", "credit")
 MIN_TRAILING = 4
@@ -66,7 +66,7 @@ def _keys(entry: OptOut) -> list[str]:
 
 def requested_texts(recipe: Recipe) -> list[tuple[str, str]]:
     """(text, where) of everything a request names: its prompt and the styles it asks for."""
-    from ..styles import get_style
+    from studiolo.features.styles import get_style
 
     texts = [(recipe.prompt, "the prompt")] if recipe.prompt else []
     opts = recipe.options or {}
@@ -149,7 +149,7 @@ def _training_uses(node: Any, found: dict[str, str]) -> None:
 
 def _c2pa_refusal(data: bytes) -> str | None:
     try:
-        from .c2pa_manifest import read_manifest
+        from studiolo.provenance.c2pa_manifest import read_manifest
     except ImportError:
         return None  # no C2PA reader in this install: the marks below still count
     manifest = read_manifest(data)
@@ -167,7 +167,7 @@ def _metadata_texts(data: bytes) -> list[tuple[str, str]]:
     """(where, text) of every textual metadata field of an image, pixels untouched."""
     from PIL import Image, IptcImagePlugin
 
-    from ..imagemeta import image_info
+    from studiolo.core.imagemeta import image_info
 
     out = [(f"PNG text chunk {k!r}", f"{k} {v}") for k, v in image_info(data)["text"].items()
            if k not in RECIPE_CHUNKS]

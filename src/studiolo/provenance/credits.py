@@ -7,8 +7,8 @@ docs/credits.md), with nothing known beyond the recipe. Shares sum to 1.
 
 from __future__ import annotations
 
-from ..types import Credit, Recipe
-from .ledger import build_credits
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.ledger import build_credits
 
 
 def basic_credits(recipe: Recipe, person: str) -> tuple[Credit, ...]:

@@ -10,7 +10,7 @@ Each tool leaves its recipe in the file differently:
   graph from the sampler node outwards.
 - InvokeAI 3 and 4: an `invokeai_metadata` chunk of flat JSON.
 
-The file is read through `studiolo.imageio`, so a broken file gets the same
+The file is read through `studiolo.core.imageio`, so a broken file gets the same
 `ImageError` as anywhere else.
 """
 
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from ..errors import MetadataError
-from ..imagemeta import image_info
-from ..types import LoraSpec, Recipe
-from .infotext import STUDIOLO_KEY, infotext_to_recipe, parse_infotext
-from .samplers import normalise_sampler, sampler_from_comfy
+from studiolo.core.errors import MetadataError
+from studiolo.core.imagemeta import image_info
+from studiolo.core.types import LoraSpec, Recipe
+from studiolo.provenance.infotext import STUDIOLO_KEY, infotext_to_recipe, parse_infotext
+from studiolo.provenance.samplers import normalise_sampler, sampler_from_comfy
 
 SOURCES = ("studiolo", "automatic1111", "comfyui", "invokeai")
 

@@ -27,10 +27,10 @@ import json
 import re
 from typing import Any
 
-from .. import __version__
-from ..errors import InvalidArgument, MetadataError
-from ..types import LoraSpec, Recipe
-from .samplers import join_schedule, split_schedule
+from studiolo import __version__
+from studiolo.core.errors import InvalidArgument, MetadataError
+from studiolo.core.types import LoraSpec, Recipe
+from studiolo.provenance.samplers import join_schedule, split_schedule
 
 STUDIOLO_KEY = "Studiolo"
 

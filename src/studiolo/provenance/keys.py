@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..errors import InvalidArgument
-from ..settings import Settings
+from studiolo.core.atomic import write_atomic
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.settings import Settings
 
 KEY_FILE = "signing-key.pem"
 CHAIN_FILE = "signing-chain.pem"
@@ -293,19 +293,7 @@ def _identity_source(folder: Path) -> str:
 # -- files --------------------------------------------------------------------
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:
     """Write to a temporary name and rename; a private file is created 0600, never wider."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fp:
-            fp.write(data)
-        if private:
-            os.chmod(tmp, 0o600)  # in case the file existed with wider rights
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, data, private=private, fsync=True)
 
 
 @contextlib.contextmanager

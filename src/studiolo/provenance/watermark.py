@@ -46,8 +46,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ..errors import InvalidArgument
-from . import convcode
+from studiolo.core.errors import InvalidArgument
+from studiolo.provenance import convcode
 
 MARK_BITS = 48
 CHECK_BITS = 16

@@ -14,21 +14,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from ..catalog import accounts, visibility
-from ..catalog.boards import board_id_arg
-from ..errors import InvalidArgument, UnknownName
-from ..provenance.infotext import recipe_to_infotext
-from ..provenance.ledger import credit_sentence
-from ..provenance.verify import summary_lines
-from ..styles import get_style
-from ..types import Artwork, Job
-from . import work
-from .auth import CurrentViewer, Viewer
-from .sse import router as events_router
-from .uploads import read_upload, store_upload, thumbnail, upload_path
+from studiolo.catalog import accounts, visibility
+from studiolo.catalog import uploads as uploads_of
+from studiolo.catalog.boards import board_id_arg
+from studiolo.core.errors import InvalidArgument, UnknownName
+from studiolo.core.types import Artwork, Job
+from studiolo.features.styles import get_style
+from studiolo.provenance.infotext import recipe_to_infotext
+from studiolo.provenance.ledger import credit_sentence
+from studiolo.provenance.verify import summary_lines
+from studiolo.web import work
+from studiolo.web.auth import CurrentViewer, Viewer
+from studiolo.web.sse import router as events_router
+from studiolo.web.uploads import read_upload, store_upload, thumbnail, upload_path
 
 router = APIRouter(prefix="/api", tags=["studio"])
 router.include_router(events_router)
@@ -37,11 +38,6 @@ IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 class PrivateRequest(BaseModel):
     private: bool
-
-
-class PairRequest(BaseModel):
-    winner: str = Field(min_length=6, max_length=64)
-    loser: str = Field(min_length=6, max_length=64)
 
 
 def artwork_json(artwork: Artwork, private: bool | None = None) -> dict[str, Any]:
@@ -106,7 +102,9 @@ def visible_artwork(request: Request, viewer: Viewer, artwork_id: str) -> visibi
     studio = request.app.state.studio
     found = visibility.visible_artwork(studio.catalog, artwork_id, viewer.name)
     path = studio.files.path(str(found.artwork.id), ext=found.ext)
-    return dataclasses.replace(found, artwork=found.artwork.replace(path=path))
+    # A parent hidden from this viewer (someone's private work) is not named to them.
+    parents = tuple(visibility.visible_among(studio.catalog, found.artwork.parents, viewer.name))
+    return dataclasses.replace(found, artwork=found.artwork.replace(path=path, parents=parents))
 
 
 def visible(request: Request, viewer: Viewer, artwork_id: str) -> Artwork:
@@ -140,7 +138,7 @@ def engines(request: Request, viewer: CurrentViewer) -> list[dict[str, Any]]:
 
 @router.get("/styles", summary="Built-in styles for the painter, restyle and portraits")
 def styles(viewer: CurrentViewer) -> list[dict[str, Any]]:
-    from ..styles import list_styles
+    from studiolo.features.styles import list_styles
 
     return [{"id": s.id, "title": s.title, "artist": s.artist, "year": s.year, "kind": s.kind}
             for s in list_styles()]
@@ -151,23 +149,27 @@ async def upload(request: Request, viewer: CurrentViewer,
                  file: Annotated[UploadFile, File(description="PNG, JPEG, WebP, GIF, BMP or TIFF")]
                  ) -> dict[str, Any]:
     data = await read_upload(file, request.app.state.upload_limit)
-    return await run_in_threadpool(store_upload, request.app.state.studio, data)
+    return await run_in_threadpool(store_upload, request.app.state.studio, data, viewer.name)
 
 
 @router.post("/create", status_code=202, summary="Make artworks (a job; follow its events)")
 def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) -> dict[str, Any]:
     studio = request.app.state.studio
-    image = None
+    image, private = None, body.private
     if body.image is not None:
         if studio.catalog.has_artwork(body.image):
-            visibility.can_see(studio.catalog, body.image, viewer.name)
+            # Made from a private work, the new work is private too: its pixels carry it.
+            private = visibility.visible_artwork(studio.catalog, body.image, viewer.name
+                                                 ).private or private
+        elif not uploads_of.owns(studio.catalog, body.image, viewer.name):
+            raise UnknownName("upload", body.image[:12] + "…")  # someone else's, or none
         image = upload_path(studio, body.image)
     if body.style:
         get_style(body.style)
     if body.mode == "txt2img" and not body.prompt.strip():
         raise InvalidArgument("`prompt` is empty: describe the picture to make.")
     job = work.submit(studio, request.app.state.hub, viewer.name, "create",
-                      body.model_dump(), work.make_create(body, image), private=body.private)
+                      body.model_dump(), work.make_create(body, image), private=private)
     return job_json(job)
 
 
@@ -262,12 +264,14 @@ def set_private(request: Request, viewer: CurrentViewer, artwork_id: str,
 
 def _action(request: Request, viewer: Viewer, artwork_id: str, action: str,
             style: str | None = None, private: bool = False) -> dict[str, Any]:
-    found = visible(request, viewer, artwork_id)
+    seen = visible_artwork(request, viewer, artwork_id)
+    found = seen.artwork
     if style is not None:
         get_style(style)  # an unknown name is refused now, not later in the job
+    # What is made from a private work is private too: its pixels carry the original's.
     job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, action,
                       {"artwork": found.id, "style": style},
-                      work.make_action(action, found, style), private=private)
+                      work.make_action(action, found, style), private=private or seen.private)
     return job_json(job)
 
 
@@ -292,12 +296,3 @@ def restyle(request: Request, viewer: CurrentViewer, artwork_id: str,
 @router.post("/artworks/{artwork_id}/upscale", status_code=202, summary="Enlarge it 2x")
 def upscale(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
     return _action(request, viewer, artwork_id, "upscale")
-
-
-@router.post("/ratings/pair", status_code=201, summary="Record that you prefer one artwork to another")
-def rate_pair(request: Request, viewer: CurrentViewer, body: PairRequest) -> dict[str, Any]:
-    catalog = request.app.state.studio.catalog
-    winner = visibility.can_see(catalog, body.winner, viewer.name)
-    loser = visibility.can_see(catalog, body.loser, viewer.name)
-    catalog.add_pair(viewer.name, winner, loser)
-    return {"winner": winner, "loser": loser, "pairs": catalog.count_ratings(viewer.name, "pair")}

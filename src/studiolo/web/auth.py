@@ -4,11 +4,13 @@ A session is a random token in an HttpOnly, SameSite=Lax cookie; the catalog
 keeps its sha256 and a per-session CSRF token. Every POST, PUT, PATCH and
 DELETE of a logged-in browser must echo that token, in the `X-CSRF-Token`
 header (the pages' fetch calls) or a `csrf` form field (plain forms). The
-login form, made before any session exists, uses a double-submit cookie.
+login form, made before any session exists, uses a double-submit cookie. Failed
+logins back off per name and per address (web/throttle.py): 429 until the wait is over.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,8 +19,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ..catalog import accounts
-from ..catalog.accounts import User
+from studiolo.catalog import accounts
+from studiolo.catalog.accounts import User
 
 SESSION_COOKIE = "studiolo_session"
 LOGIN_COOKIE = "studiolo_login_csrf"
@@ -102,6 +104,10 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
 
 @router.get("/login")
 def login_page(request: Request, next: str | None = None, error: str | None = None) -> Response:
+    return _login_form(request, next, error, 401 if error else 200)
+
+
+def _login_form(request: Request, next: str | None, error: str | None, status: int) -> Response:
     token = secrets.token_urlsafe(32)
     studio = request.app.state.studio
     context: dict[str, Any] = {
@@ -109,8 +115,24 @@ def login_page(request: Request, next: str | None = None, error: str | None = No
         "no_users": not accounts.has_users(studio.catalog),
     }
     response = request.app.state.templates.TemplateResponse(
-        request, "login.html", context, status_code=401 if error else 200)
+        request, "login.html", context, status_code=status)
     _set_cookie(request, response, LOGIN_COOKIE, token, 600)
+    return response
+
+
+def _too_many(request: Request, wait: float, next: str | None) -> Response:
+    """429, saying when to try again: JSON for a script, the login form for a browser."""
+    from fastapi.responses import JSONResponse
+
+    from studiolo.web.throttle import refusal
+
+    message, retry = refusal(wait), str(max(1, math.ceil(wait)))
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        response: Response = JSONResponse({"error": message}, status_code=429)
+    else:
+        response = _login_form(request, next, message, 429)
+    response.headers["Retry-After"] = retry
     return response
 
 
@@ -126,11 +148,19 @@ def login(
     if not cookie or not secrets.compare_digest(cookie, csrf):
         raise CsrfRefused()
     catalog = request.app.state.studio.catalog
+    # Back-off first: during a wait no password is checked, the right one included.
+    throttle = request.app.state.login_throttle
+    address = request.client.host if request.client else ""
+    wait = throttle.wait(name, address)
+    if wait > 0:
+        return _too_many(request, wait, next)
     user = accounts.authenticate(catalog, name.strip(), password)
     if user is None:
+        throttle.failed(name, address)
         message = quote("That name and password do not match; check both and try again.")
         return RedirectResponse(f"/login?error={message}&next={quote(_safe_next(next))}",
                                 status_code=303)
+    throttle.succeeded(name, address)
     token, _ = accounts.start_session(catalog, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     _set_cookie(request, response, SESSION_COOKIE, token, accounts.SESSION_DAYS * 86400)

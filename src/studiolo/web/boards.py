@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from ..catalog import visibility
-from ..catalog.boards import Collection
-from .api import page_json
-from .auth import CurrentViewer, Viewer
+from studiolo.catalog import visibility
+from studiolo.catalog.boards import Collection
+from studiolo.web.api import page_json
+from studiolo.web.auth import CurrentViewer, Viewer
 
 router = APIRouter(prefix="/api", tags=["boards"])
 
@@ -109,7 +109,7 @@ def remove_artwork(request: Request, viewer: CurrentViewer, board_id: int,
                    artwork_id: str) -> dict[str, Any]:
     catalog = request.app.state.studio.catalog
     board = own_board(request, viewer, board_id)
-    sha = catalog.resolve_id(artwork_id)
+    sha = visibility.resolve(catalog, artwork_id, viewer.name)
     removed = catalog.remove_from_collection(board.id, sha)
     if not removed:
         visibility.can_see(catalog, sha, viewer.name)  # 404 for a work hidden from the viewer

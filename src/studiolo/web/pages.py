@@ -7,7 +7,6 @@ from the page's small script. No logic here beyond choosing what to show.
 
 from __future__ import annotations
 
-import importlib.util
 from functools import cache
 from typing import Annotated, Any
 
@@ -15,27 +14,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
-from ..catalog import accounts
-from ..catalog.boards import board_id_arg
-from ..errors import InvalidArgument, StudioloError
-from ..provenance.infotext import recipe_to_infotext
-from ..provenance.ledger import credit_sentence
-from ..provenance.verify import summary_lines
-from ..styles import list_styles
-from .api import artwork_json, gallery_of, summary_json, visible, visible_artwork
-from .auth import CurrentViewer, MaybeViewer, Viewer
-from .boards import board_json, boards_with, my_boards, own_board
+from studiolo.catalog import accounts
+from studiolo.catalog.boards import board_id_arg
+from studiolo.features.styles import list_styles
+from studiolo.provenance.infotext import recipe_to_infotext
+from studiolo.provenance.ledger import credit_sentence
+from studiolo.provenance.verify import summary_lines
+from studiolo.web.api import artwork_json, gallery_of, summary_json, visible, visible_artwork
+from studiolo.web.auth import CurrentViewer, MaybeViewer, Viewer
+from studiolo.web.boards import board_json, boards_with, my_boards, own_board
 
 router = APIRouter(include_in_schema=False)
 PAGE = 40
-
-
-def module_ready(name: str) -> bool:
-    """Whether a teammate's module (studiolo.taste..., studiolo.curate...) is installed."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def render(request: Request, name: str, viewer: Viewer | None, **context: Any) -> Response:
@@ -67,11 +57,9 @@ def create_page(request: Request, viewer: CurrentViewer,
     recipe = visible(request, viewer, from_).recipe if from_ else None
     engines = [e for e in studio.engines.ids()
                if "txt2img" in studio.engines.get(e).capabilities]
-    tastes: list[str] = []
-    if module_ready("studiolo.taste.profile"):
-        from ..taste.profile import list_profiles
+    from studiolo.capabilities.taste.profile import list_profiles
 
-        tastes = list_profiles(studio, viewer.name)
+    tastes = list_profiles(studio, viewer.name)
     return render(request, "create.html", viewer, recipe=recipe, engines=engines,
                   styles=painting_styles(), tastes=tastes)
 
@@ -121,25 +109,3 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
         style_options=style_options(), tags=list(seen.tags),
         boards=my_boards(request, viewer), holding=boards_with(request, viewer, found.id),
     )
-
-
-@router.get("/rate")
-def rate_page(request: Request, viewer: CurrentViewer) -> Response:
-    if not module_ready("studiolo.taste.profile"):
-        return render(request, "coming.html", viewer, title="Rate", ready=False,
-                      what="Choose the better of two artworks, pair after pair, to teach the "
-                           "studio your taste; the profile's accuracy will be shown here.")
-    from ..taste import profile
-
-    studio = request.app.state.studio
-    try:
-        pair, problem = profile.suggest_pair(studio, viewer.name), None
-    except InvalidArgument as exc:
-        pair, problem = None, str(exc)
-    try:
-        trust = profile.load_profile(studio, person=viewer.name).trust()
-    except StudioloError:
-        trust = None
-    rated = studio.catalog.count_ratings(viewer.name, "pair")
-    return render(request, "rate.html", viewer, title="Rate", pair=pair, problem=problem,
-                  trust=trust, rated=rated)

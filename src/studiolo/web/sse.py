@@ -21,9 +21,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ..catalog import accounts
-from ..errors import UnknownName
-from .auth import CurrentViewer
+from studiolo.catalog import accounts
+from studiolo.core.errors import UnknownName
+from studiolo.web.auth import CurrentViewer
 
 POLL_S = 0.15
 FINISHED = ("done", "failed", "cancelled")

@@ -1,9 +1,10 @@
 """Uploads in, thumbnails out: the two places the web studio touches image bytes.
 
 An upload is read up to the size limit (one byte more is refused), opened by
-its content through `studiolo.imageio` (never by its name or extension;
+its content through `studiolo.core.imageio` (never by its name or extension;
 decompression bombs are refused from the header), re-encoded as PNG and kept
-in the content-addressed file store. The client's file name is never used.
+in the content-addressed file store, noted as the uploader's (catalog/uploads.py): only
+they may make something from it. The client's file name is never used.
 
 Thumbnails are made once per size and kept on disk under
 `STUDIOLO_HOME/thumbs/<size>/ab/<sha>.webp`, written to a temporary name and
@@ -12,17 +13,16 @@ renamed so a reader never sees half a file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi import UploadFile
 
-from ..errors import ImageError, InvalidArgument
-from ..files import check_sha256
-from ..imageio import open_image
-from ..imagemeta import encode_png, encode_webp
+from studiolo.core.atomic import write_atomic
+from studiolo.core.errors import ImageError, InvalidArgument
+from studiolo.core.files import check_sha256
+from studiolo.core.imageio import open_image
+from studiolo.core.imagemeta import encode_png, encode_webp
 
 THUMB_SIZES = (256, 512)
 UPLOAD_MAX_PIXELS = 40_000_000
@@ -37,6 +37,17 @@ def size_words(n: int) -> str:
     return f"{n} bytes"
 
 
+class UploadTooLarge(ImageError):
+    """An upload over the server's limit (HTTP 413)."""
+
+
+def too_large(upload_limit: int) -> UploadTooLarge:
+    return UploadTooLarge(
+        f"The upload is larger than the limit of {size_words(upload_limit)}; send a smaller "
+        "image (or start the server with a larger --upload-limit)."
+    )
+
+
 async def read_upload(upload: UploadFile, limit: int) -> bytes:
     """The upload's bytes, refusing more than `limit`; an empty upload is refused too."""
     parts: list[bytes] = []
@@ -44,20 +55,22 @@ async def read_upload(upload: UploadFile, limit: int) -> bytes:
     while chunk := await upload.read(_CHUNK):
         size += len(chunk)
         if size > limit:
-            raise ImageError(
-                f"The upload is larger than the limit of {size_words(limit)}; "
-                "send a smaller image (or start the server with a larger --upload-limit)."
-            )
+            raise too_large(limit)
         parts.append(chunk)
     if size == 0:
         raise ImageError("The upload is empty (0 bytes); choose an image file.")
     return b"".join(parts)
 
 
-def store_upload(studio: Any, data: bytes, max_pixels: int = UPLOAD_MAX_PIXELS) -> dict[str, Any]:
-    """Check and keep an uploaded image; its sha256 (of the re-encoded PNG) and size."""
+def store_upload(studio: Any, data: bytes, person: str,
+                 max_pixels: int = UPLOAD_MAX_PIXELS) -> dict[str, Any]:
+    """Check and keep an uploaded image as `person`'s (only they may use it); its sha256 (of
+    the re-encoded PNG) and size."""
+    from studiolo.catalog import uploads
+
     image = open_image(data, max_pixels=max_pixels, name="The uploaded file")
     sha, _ = studio.files.put(encode_png(image), "png")
+    uploads.record(studio.catalog, sha, person)
     return {"sha256": sha, "width": image.width, "height": image.height}
 
 
@@ -79,13 +92,4 @@ def thumbnail(studio: Any, sha256: str, size: int) -> Path:
     image = open_image(studio.files.path(sha))
     image.thumbnail((size, size))
     data = encode_webp(image, quality=80)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(target, data)

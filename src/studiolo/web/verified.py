@@ -21,9 +21,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from ..provenance.keys import trust_anchors
-from ..provenance.verify import VerifyReport, verify_file
-from ..types import Artwork
+from studiolo.core.types import Artwork
+from studiolo.provenance.keys import trust_anchors
+from studiolo.provenance.verify import VerifyReport, verify_file
 
 INLINE_CHECK_PIXELS = 256 * 256  # a first check of a larger picture goes to a worker thread
 

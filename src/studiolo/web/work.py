@@ -8,8 +8,6 @@ and the page follows `/api/jobs/{id}/events`. No image logic lives here.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import random
 import threading
 import warnings
@@ -18,11 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ..catalog import visibility
-from ..engines.base import ProgressCallback
-from ..errors import InvalidArgument
-from ..types import Artwork, Job
-from .progress import ProgressHub
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback
+from studiolo.core.types import Artwork, Job
+from studiolo.web.progress import ProgressHub
 
 MAX_SEED = 2**32 - 1
 
@@ -59,11 +56,9 @@ class RestyleRequest(BaseModel):
     private: bool = False
 
 
-def studio_as(studio: Any, person: str) -> Any:
+def studio_as(studio: Any, person: str, *, private: bool | None = None) -> Any:
     """The same studio (catalog, files, engines, jobs) acting for `person`."""
-    view = copy.copy(studio)
-    view.settings = dataclasses.replace(studio.settings, person=person)
-    return view
+    return studio.acting_as(person, private=private)
 
 
 Make = Callable[[Any, ProgressCallback, Callable[[list[Artwork]], None]], None]
@@ -74,7 +69,8 @@ def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[
     """Queue `make(studio_as_person, progress, stored)` as a job; return the job at once."""
     ready = threading.Event()
     box: dict[str, str] = {}
-    view = studio_as(studio, person)
+    # Private work is stored private: never public, not for a moment.
+    view = studio_as(studio, person, private=private)
     made: list[Artwork] = []
 
     def work(job_progress: ProgressCallback) -> list[Artwork]:
@@ -87,8 +83,6 @@ def submit(studio: Any, hub: ProgressHub, person: str, kind: str, request: dict[
 
         def stored(artworks: list[Artwork]) -> None:
             for artwork in artworks:
-                if private:
-                    visibility.set_private(studio.catalog, artwork.id, True)
                 made.append(artwork)
                 hub.add_result(job_id, str(artwork.id))
 
@@ -129,7 +123,7 @@ def make_create(req: CreateRequest, image_path: Any) -> Make:
 def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCallback) -> list[Artwork]:
     """Text to image steered by the viewer's taste profile; a too-young profile's warning is
     shown as the job's message."""
-    from ..studio_taste import TasteWarning
+    from studiolo.core.errors import TasteWarning
 
     engine = req.engine or studio.default_txt2img_engine(req.model)
     with warnings.catch_warnings(record=True) as caught:
@@ -173,7 +167,7 @@ def _one(studio: Any, req: CreateRequest, image: Any, seed: int, progress: Progr
 
 
 def random_style() -> str:
-    from ..styles import list_styles
+    from studiolo.features.styles import list_styles
 
     paintings = [s.id for s in list_styles() if s.kind == "painting"]
     return random.SystemRandom().choice(paintings)

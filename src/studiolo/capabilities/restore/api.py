@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from studiolo.engines.base import ProgressCallback, no_progress
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
+from studiolo.core.progress import ProgressCallback, no_progress
 
 from . import ageing, cleanup, colour, report
 from .colourspace import ciede2000, rgb_to_lab

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 from .tiles import tiles
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from studiolo.errors import InvalidArgument
+from studiolo.core.errors import InvalidArgument
 
 from .colourspace import DECODE, LUMA, decode_uint8, encode_uint8
 from .synthetic import VARNISH_ABSORPTION, VARNISH_VEIL, fade, yellow

@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from studiolo.engines.base import ProgressCallback, no_progress
-from studiolo.errors import ModelNotFound
+from studiolo.core.errors import ModelNotFound
+from studiolo.core.progress import ProgressCallback, no_progress
 
 from . import classical, net
 from .kinds import KINDS

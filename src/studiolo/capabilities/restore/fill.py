@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from studiolo.engines.base import ProgressCallback, no_progress
-from studiolo.errors import InvalidArgument, ModelNotFound
+from studiolo.core.errors import InvalidArgument, ModelNotFound
+from studiolo.core.progress import ProgressCallback, no_progress
 
 from . import learned, patch
 from .tiles import tiles

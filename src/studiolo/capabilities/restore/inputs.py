@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from studiolo.errors import ImageError, InvalidArgument
-from studiolo.imageio import open_image
+from studiolo.core.errors import ImageError, InvalidArgument
+from studiolo.core.imageio import open_image
 
 MAX_PIXELS = 20_000 * 20_000  # restoration tiles its work: a 20000 px scan is fine
 MIN_UNMASKED = 0.01  # a fill needs at least 1 % of the picture to learn from

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studiolo.errors import ModelNotFound, UnsafeModelFile
+from studiolo.core.errors import ModelNotFound, UnsafeModelFile
 
 from .kinds import KINDS
 

@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from studiolo.errors import CatalogError
+from studiolo.core.errors import CatalogError
 
 revision = "0007"
 down_revision = "0006"
