@@ -82,6 +82,23 @@ def nav_links(viewer: Any):
 def register_credits(register: Any) -> None:
     register(CreditContribution(engine="hello", tools=(("Hello network", "said hello"),),
                                 verbs={"greet": "Greeted"}))
+
+
+@hookimpl
+def register_web_parts(register: Any) -> None:
+    from studiolo.web.parts import ArtworkAction, CreateMode
+
+    def greet(studio, req, image, seed, progress):
+        return studio.run(studio.recipe(engine="hello", mode="greet", prompt=req.prompt,
+                                        width=40, height=30, seed=seed), progress=progress)
+
+    def recolour(studio, artwork, req, progress):
+        return studio.run(studio.recipe(engine="hello", mode="greet", prompt="again",
+                                        width=20, height=20, options={"colour": "yellow"}),
+                          progress=progress)
+
+    register(CreateMode("greet", "a hello card", greet, needs_image=False, order=5))
+    register(ArtworkAction("recolour", "Recolour", "Paint a yellow hello", recolour))
 '''
 
 
@@ -108,7 +125,7 @@ def installed(tmp_path, monkeypatch):
 
 def test_a_plugin_adds_an_engine_a_command_a_page_with_a_nav_link_and_credits(
         installed, tmp_path, capsys):
-    from web_helpers import login
+    from web_helpers import follow, login
 
     from studiolo.catalog import accounts
     from studiolo.cli import main
@@ -148,13 +165,41 @@ def test_a_plugin_adds_an_engine_a_command_a_page_with_a_nav_link_and_credits(
         page = client.get("/gallery").text
         assert '<a href="/hello"' in page and ">Hello</a>" in page
         assert page.index('href="/rate"') < page.index('href="/exhibitions"')  # built-ins too
+        # 5. its Create mode and artwork action: shown, run, described in the API
+        create = client.get("/create").text
+        assert '<option value="greet">a hello card</option>' in create
+        assert create.index('value="txt2img"') < create.index('value="greet"') < create.index(
+            'value="stylize"')  # in its order among the built-ins
+        csrf = client.get("/api/me").json()["csrf"]
+        job = client.post("/api/create", json={"prompt": "hi", "mode": "greet"},
+                          headers={"X-CSRF-Token": csrf}).json()
+        events = follow(client, job)
+        assert events[-1][0] == "done", events
+        [card_id] = client.get(f"/api/jobs/{job['id']}").json()["result_ids"]
+        assert client.get(f"/api/artworks/{card_id}").json()["width"] == 40
+        assert 'data-action="recolour">Recolour</button>' in client.get(f"/artwork/{card_id}").text
+        job = client.post(f"/api/artworks/{card_id}/recolour",
+                          headers={"X-CSRF-Token": csrf}).json()
+        assert follow(client, job)[-1][0] == "done"
+        [again] = client.get(f"/api/jobs/{job['id']}").json()["result_ids"]
+        assert client.get(f"/api/artworks/{again}").json()["prompt"] == "again"
+        paths = client.get("/openapi.json").json()["paths"]
+        assert paths["/api/artworks/{artwork_id}/recolour"]["post"]["summary"] == "Paint a yellow hello"
+        assert "greet" in [m["name"] for m in client.get("/api/modes").json()["modes"]]
 
 
 def test_without_the_plugin_none_of_it_is_there(tmp_path):
-    from studiolo.core.errors import UnknownName
+    from studiolo.core.errors import InvalidArgument, UnknownName
     from studiolo.studio import Studio
 
     studio = Studio(tmp_path / "home", load_entry_points=False)
     assert "hello" not in studio.engines.ids()
+    from studiolo.web.parts import collect
+
+    parts = collect(studio.plugins)
+    assert [m.name for m in parts.modes] == ["txt2img", "stylize", "portrait", "img2img"]
+    assert [a.name for a in parts.actions] == ["variation", "restyle", "upscale", "rerun"]
+    with pytest.raises(InvalidArgument, match="Unknown mode 'greet'; use one of: txt2img, stylize"):
+        parts.mode("greet")
     with pytest.raises(UnknownName, match="Unknown engine 'hello'"):
         studio.engines.get("hello")

@@ -27,7 +27,7 @@ pytestmark = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-from web_helpers import OWNER, PASSWORD, make_studio
+from web_helpers import OWNER, PASSWORD, make_studio, wait_until
 
 
 def free_port() -> int:
@@ -132,7 +132,7 @@ def test_create_shows_progress_to_the_end(page):
     assert page.inner_text("#job-text") == "Done: 1 artwork"
     assert page.eval_on_selector("#job-bar", "el => el.value") == 1
     assert page.locator("#results a.tile img").count() == 1
-    page.wait_for_function("document.querySelector('#results img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('#results img').naturalWidth > 0")
     shot(page, "create")
 
 
@@ -140,7 +140,7 @@ def test_artwork_shows_credits_and_verification(page, painted):
     page.goto("/gallery")
     page.click(f'#gallery a.tile[href="/artwork/{painted.id}"]')
     page.wait_for_url(f"**/artwork/{painted.id}")
-    page.wait_for_function("document.querySelector('figure img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('figure img').naturalWidth > 0")
     assert page.inner_text("#credits .sentence").startswith(f"Made by {OWNER}")
     assert page.locator("#credits tbody tr").count() >= 2
     verify = page.inner_text("#verify")
@@ -170,7 +170,7 @@ def test_gallery_search(page, studio, painted):
     page.wait_for_url("**/gallery?q=lighthouse*")
     lighthouses = len(studio.list(query="lighthouse"))
     assert page.locator("#gallery a.tile").count() == lighthouses < len(studio.list())
-    page.wait_for_function("[...document.querySelectorAll('#gallery img')].every(i => i.naturalWidth > 0)")
+    wait_until(page, "[...document.querySelectorAll('#gallery img')].every(i => i.naturalWidth > 0)")
     shot(page, "gallery")
     page.fill('input[name="q"]', "no such picture")
     page.click('.filters button[type="submit"]')
@@ -187,10 +187,10 @@ def test_rate_a_pair(page, studio, painted, monkeypatch):
     monkeypatch.setattr(profile, "suggest_pair", lambda studio, person, **kw: (ids[0], ids[1]))
     page.goto("/rate")
     assert "0 pairs rated" in page.inner_text("main")
-    page.wait_for_function("[...document.querySelectorAll('.choice img')].every(i => i.naturalWidth > 0)")
+    wait_until(page, "[...document.querySelectorAll('.choice img')].every(i => i.naturalWidth > 0)")
     shot(page, "rate")
     page.click(f'button.choice[data-winner="{ids[1]}"]')
-    page.wait_for_function("document.body.innerText.includes('1 pair rated')")
+    wait_until(page, "document.body.innerText.includes('1 pair rated')")
     rated = studio.catalog.list_ratings(OWNER, "pair")
     assert [(r.artwork_id, r.other_id) for r in rated] == [(ids[1], ids[0])]
 
@@ -213,5 +213,5 @@ def test_add_to_a_new_board_then_filter_the_gallery(page, studio, painted):
     assert page.inner_text("#board-title") == "Board: Lighthouses"
     tiles = page.locator("#gallery a.tile")
     assert tiles.count() == 1 and tiles.get_attribute("href") == f"/artwork/{painted.id}"
-    page.wait_for_function("document.querySelector('#gallery img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('#gallery img').naturalWidth > 0")
     shot(page, "gallery-board")

@@ -24,7 +24,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
-from web_helpers import OWNER, follow, make_studio
+from web_helpers import OWNER, follow, make_studio, wait_until
 
 from studiolo.capabilities.curate.web import slug
 from studiolo.catalog import visibility
@@ -270,7 +270,7 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     credits = page.locator("figure.work .credit").all_inner_texts()
     assert len(credits) == works.count() and all(c.startswith(f"Made by {OWNER}") for c in credits)
     assert page.inner_text(".intro")
-    page.wait_for_function(IMAGES_LOADED)
+    wait_until(page, IMAGES_LOADED)
     shot(page, "exhibition")
 
     # Make it public: the share link opens in a fresh browser with no login.
@@ -284,7 +284,7 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     assert stranger.locator(".who").count() == 0 and stranger.locator("#ex-actions").count() == 0
     assert SECRET not in stranger.inner_text("main")
     assert stranger.locator("figure.work").count() == works.count() - 1  # the private one
-    stranger.wait_for_function(IMAGES_LOADED)
+    wait_until(stranger, IMAGES_LOADED)
     shot(stranger, "exhibition-shared")
     stranger.context.close()
 
@@ -299,11 +299,11 @@ def test_build_share_and_export_in_the_browser(browser, browser_server, studio, 
     offline = new_page(browser, browser_server)
     offline.goto(index.as_uri())
     assert offline.inner_text("h1") == "Nocturnes" and "Made by" in offline.inner_text("main")
-    offline.wait_for_function(IMAGES_LOADED)
+    wait_until(offline, IMAGES_LOADED)
     shot(offline, "exhibition-export-index")
     offline.click("ol.rooms a >> nth=0")
     offline.wait_for_url("**/room-1.html")
-    offline.wait_for_function(IMAGES_LOADED)
+    wait_until(offline, IMAGES_LOADED)
     labels = offline.locator("figcaption .credit").all_inner_texts()
     assert labels and all(label.startswith("Made by") for label in labels)
     shot(offline, "exhibition-export-room")

@@ -18,7 +18,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("argon2")
 
 from fastapi.testclient import TestClient
-from web_helpers import MEMBER, OWNER, PASSWORD, make_studio
+from web_helpers import MEMBER, OWNER, PASSWORD, make_studio, wait_until
 
 from studiolo.core.errors import InvalidArgument
 
@@ -333,7 +333,7 @@ def test_the_pages_run_under_the_policy(browser, server, studio):
     # The record is live: an image from elsewhere is blocked, and noted.
     page.evaluate("() => { const i = new Image(); i.src = 'http://192.0.2.1/x.png'; "
                   "document.body.append(i); }")
-    page.wait_for_function("window.violations.length > 0")
+    wait_until(page, "window.violations.length > 0")
     assert page.evaluate("window.violations")[0].startswith("img-src http://192.0.2.1/x.png")
     context.close()
 

@@ -44,3 +44,30 @@ def follow(client: Any, job: dict[str, Any]) -> list[tuple[str, str]]:
                 events.append((kind, line[6:]))
     return events
 
+
+
+def wait_until(page: Any, expression: str, timeout: float = 60.0) -> None:
+    """Wait until a JavaScript expression is true on the page.
+
+    The pages run under a Content-Security-Policy without 'unsafe-eval', and Playwright's
+    `wait_for_function` compiles a string predicate with eval inside the page, which that
+    policy refuses whenever the first check is false. `page.evaluate` goes through the
+    browser's debugging protocol, which the policy does not govern, so the expression is
+    polled from here instead.
+    """
+    import time
+
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except PlaywrightError as error:  # not there yet (null element), or a navigation in flight
+            last = error
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for: {expression}"
+                                 + (f" (last error: {last})" if last else ""))
+        page.wait_for_timeout(100)

@@ -40,3 +40,9 @@ def nav_links(viewer: Any) -> list[dict[str, str]] | None:
 def register_credits(register: Callable[[Any], None]) -> None:
     """Register `studiolo.provenance.contributions.CreditContribution`s: the tools an engine's
     artworks credit and the verb of each mode's credit sentence."""
+
+
+@hookspec
+def register_web_parts(register: Callable[[Any], None]) -> None:
+    """Register the web studio's Create modes and artwork actions
+    (`studiolo.web.parts.CreateMode`, `studiolo.web.parts.ArtworkAction`)."""

@@ -28,6 +28,7 @@ from studiolo.provenance.ledger import credit_sentence
 from studiolo.provenance.verify import summary_lines
 from studiolo.web import work
 from studiolo.web.auth import CurrentViewer, Viewer
+from studiolo.web.parts import WebParts
 from studiolo.web.sse import router as events_router
 from studiolo.web.uploads import read_upload, store_upload, thumbnail, upload_path
 
@@ -169,7 +170,7 @@ def create(request: Request, viewer: CurrentViewer, body: work.CreateRequest) ->
     if body.mode == "txt2img" and not body.prompt.strip():
         raise InvalidArgument("`prompt` is empty: describe the picture to make.")
     job = work.submit(studio, request.app.state.hub, viewer.name, "create",
-                      body.model_dump(), work.make_create(body, image), private=private)
+                      body.model_dump(), work.make_create(body, image, request.app.state.parts), private=private)
     return job_json(job)
 
 
@@ -262,37 +263,41 @@ def set_private(request: Request, viewer: CurrentViewer, artwork_id: str,
     return {"id": found.id, "private": body.private}
 
 
-def _action(request: Request, viewer: Viewer, artwork_id: str, action: str,
-            style: str | None = None, private: bool = False) -> dict[str, Any]:
+def _action(request: Request, viewer: Viewer, artwork_id: str, name: str,
+            body: work.ActionRequest) -> dict[str, Any]:
+    action = request.app.state.parts.action(name)
     seen = visible_artwork(request, viewer, artwork_id)
     found = seen.artwork
-    if style is not None:
-        get_style(style)  # an unknown name is refused now, not later in the job
+    if body.style is not None:
+        get_style(body.style)  # an unknown name is refused now, not later in the job
     # What is made from a private work is private too: its pixels carry the original's.
-    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, action,
-                      {"artwork": found.id, "style": style},
-                      work.make_action(action, found, style), private=private or seen.private)
+    job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name, name,
+                      {"artwork": found.id, "style": body.style},
+                      work.make_action(action, found, body), private=body.private or seen.private)
     return job_json(job)
 
 
-@router.post("/artworks/{artwork_id}/rerun", status_code=202, summary="Make it again from its recipe")
-def rerun(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "rerun")
+def add_action_routes(app: Any, parts: WebParts) -> None:
+    """`POST /api/artworks/{id}/{action}` for each registered artwork action, each with its
+    own summary in the API's description."""
+    for action in parts.actions:
+        app.add_api_route(f"/api/artworks/{{artwork_id}}/{action.name}", _endpoint(action.name),
+                          methods=["POST"], status_code=202, summary=action.summary,
+                          tags=["studio"], name=f"action_{action.name}")
 
 
-@router.post("/artworks/{artwork_id}/variation", status_code=202,
-             summary="A variation: image to image with its model, else a restyle")
-def variation(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "variation")
+def _endpoint(name: str) -> Any:
+    def endpoint(request: Request, viewer: CurrentViewer, artwork_id: str,
+                 body: work.ActionRequest | None = None) -> dict[str, Any]:
+        return _action(request, viewer, artwork_id, name, body or work.ActionRequest())
+
+    return endpoint
 
 
-@router.post("/artworks/{artwork_id}/restyle", status_code=202, summary="Paint it in a built-in style")
-def restyle(request: Request, viewer: CurrentViewer, artwork_id: str,
-            body: work.RestyleRequest | None = None) -> dict[str, Any]:
-    body = body or work.RestyleRequest()
-    return _action(request, viewer, artwork_id, "restyle", body.style, body.private)
-
-
-@router.post("/artworks/{artwork_id}/upscale", status_code=202, summary="Enlarge it 2x")
-def upscale(request: Request, viewer: CurrentViewer, artwork_id: str) -> dict[str, Any]:
-    return _action(request, viewer, artwork_id, "upscale")
+@router.get("/modes", summary="What the Create page can make, and what an artwork page can do")
+def modes(request: Request, viewer: CurrentViewer) -> dict[str, Any]:
+    parts = request.app.state.parts
+    return {"modes": [{"name": m.name, "label": m.label, "needs_image": m.needs_image}
+                      for m in parts.modes],
+            "actions": [{"name": a.name, "label": a.label, "summary": a.summary,
+                         "takes_style": a.takes_style} for a in parts.actions]}

@@ -64,6 +64,7 @@ def create_app(
     `secure_cookies`: served over HTTPS (cookies marked Secure, HSTS sent);
     `login_throttle`: the failed-login back-off (a fresh one by default)."""
     from studiolo.web import api, auth, boards, pages
+    from studiolo.web import parts as web_parts
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -97,6 +98,8 @@ def create_app(
         if getattr(plugin, "__file__", None) and folder.is_dir():
             app.state.templates.env.loader.searchpath.append(str(folder))
     studio.plugins.hook.register_routes(app=app)
+    app.state.parts = web_parts.collect(studio.plugins)
+    api.add_action_routes(app, app.state.parts)
     app.state.templates.env.globals["nav_links"] = lambda viewer: plugin_nav_links(
         studio.plugins, viewer)
     _add_error_handlers(app)

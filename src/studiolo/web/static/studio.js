@@ -125,7 +125,8 @@ async function submitCreate(event) {
 async function runAction(event) {
   const action = event.target.dataset.action;
   const id = document.querySelector(".artwork").dataset.id;
-  const body = action === "restyle" ? { style: document.getElementById("restyle-style").value } : undefined;
+  const style = document.getElementById(`${action}-style`);  // an action that takes a style
+  const body = style ? { style: style.value } : undefined;
   showError("");
   try {
     followJob(await api("POST", `/api/artworks/${id}/${action}`, body));
