@@ -72,3 +72,35 @@ def test_slider_toggles_and_no_outside_requests(report_file):
         page.screenshot(path=str(ARTIFACTS / "restore-report-toggled.png"), full_page=True)
         browser.close()
     assert outside == []
+
+
+def test_restore_command_on_a_real_scan_writes_a_report_that_opens(tmp_path, monkeypatch, capsys):
+    """`studiolo restore scan.jpg --report` on a scan with real craquelure (Vermeer's)."""
+    import json
+
+    from PIL import Image
+
+    from studiolo.cli import main
+
+    from .conftest import PAINTINGS
+
+    monkeypatch.setenv("STUDIOLO_HOME", str(tmp_path / "home"))
+    scan = tmp_path / "scan.jpg"
+    Image.open(PAINTINGS / "johannes-vermeer-girl-with-a-pearl-earring.jpg").convert("RGB").save(
+        scan, quality=95)
+    assert main(["restore", str(scan), "--report", "--json"]) == 0, capsys.readouterr().err
+    [made] = json.loads(capsys.readouterr().out)
+    filled = made["recipe"]["options"]["filled"]
+    assert sum(v["pixels"] for v in filled.values()) > 100  # its real cracks were found and filled
+    report_path = Path(made["report"])
+    assert report_path == tmp_path / "scan-restoration.html"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(report_path.as_uri())
+        assert page.is_visible("#compare") and page.is_visible("#layer-cracks")
+        assert "scan.jpg" in page.title() + page.inner_text("body")
+        page.screenshot(path=str(ARTIFACTS / "restore-report-real-scan.png"), full_page=True)
+        browser.close()

@@ -177,6 +177,21 @@ def test_restore_bad_input_gives_one_sentence_and_stores_nothing(scan, studio, t
     assert not any((studio.settings.files_dir).rglob("*.png"))
 
 
+def test_grey_16_bit_and_alpha_scans_are_restored_and_say_so(scan, studio, tmp_path):
+    rgb = np.asarray(Image.open(scan).convert("RGB"))
+    grey16 = (rgb.mean(axis=2) * 257).astype(np.uint16)
+    Image.fromarray(grey16).save(tmp_path / "grey16.png")
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 255, np.uint8)])
+    rgba[:20, :20, 3] = 0
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    [grey] = studio.restore(tmp_path / "grey16.png", mask=tmp_path / "mask.png", colour=True)
+    notes = " ".join(grey.recipe.options["notes"])
+    assert "16 bits per channel" in notes and "Colour correction was skipped" in notes
+    assert "grayscale" not in grey.recipe.options and "name" not in grey.recipe.options
+    [clear] = studio.restore(tmp_path / "alpha.png", mask=tmp_path / "mask.png")
+    assert any("alpha" in n or "transparen" in n for n in clear.recipe.options["notes"])
+
+
 def test_age_command_writes_frames_and_sheet(scan, tmp_path, capsys):
     aged = run_json(capsys, "age", str(scan), "--years", "80", "--lux", "200", "--out",
                     str(tmp_path / "aged"))

@@ -72,10 +72,11 @@ class DamageResult:
 
 
 def damage(image: Source, out: str | Path | None = None, options: DamageOptions | None = None,
-           progress: ProgressCallback = no_progress) -> DamageResult:
-    """Detect damage; with `out`, write OUT/<kind>.png (white = damage, the image's size)."""
+           progress: ProgressCallback = no_progress, name: str | None = None) -> DamageResult:
+    """Detect damage; with `out`, write OUT/<kind>.png (white = damage, the image's size).
+    `name`: what messages and the report call the image (default: its file's name)."""
     started = time.perf_counter()
-    scan = read_scan(image)
+    scan = read_scan(image, name)
     result = detect_damage(scan.pixels, options, scan.opaque, scan.name, progress)
     files = {}
     if out is not None:
@@ -131,12 +132,13 @@ def restore(image: Source, mask: Source | None = None, method: str = "auto",
             reference: tuple[int, int, int, int] | None = None, denoise: float | None = None,
             out: str | Path | None = None, report_path: str | Path | None = None,
             options: DamageOptions | None = None, diffusion: Inpainter | None = None,
-            seed: int = 0, progress: ProgressCallback = no_progress) -> RestoreResult:
+            seed: int = 0, progress: ProgressCallback = no_progress,
+            name: str | None = None) -> RestoreResult:
     """Fill the given `mask` (or the detected damage), optionally correct colour and
     denoise, write `out` and an HTML report at `report_path`."""
     seconds: dict[str, float] = {}
     t0 = time.perf_counter()
-    scan: Scan = read_scan(image)
+    scan: Scan = read_scan(image, name)
     notes = list(scan.notes)
     damage_result = None
     big_stains = None
@@ -146,7 +148,7 @@ def restore(image: Source, mask: Source | None = None, method: str = "auto",
         source = "the mask given"
     else:
         damage_result = damage(scan.pixels if scan.opaque is None else image, None, options,
-                               progress)
+                               progress, scan.name)
         notes.extend(n for n in damage_result.notes if n not in notes)
         dm = damage_result.damage
         # A stain is a tint over paint that is still there: big ones are divided out, not

@@ -22,8 +22,8 @@ from studiolo.core.types import Artwork, Credit, Recipe
 
 # Written by run() to say what happened; dropped when a recipe is replayed.
 RESULT_KEYS = ("filled", "mask_source", "colour_change", "colour_method", "notes")
-# Output directives: where this run writes its report. Never stored in the recipe (a local path).
-OUTPUT_KEYS = ("report",)
+# Output directives: where this run writes its report, what it calls the scan. Never stored in the recipe (a local path).
+OUTPUT_KEYS = ("report", "name", "grayscale", "scan_notes")
 
 # What each fill method is credited as (role "tool"): the algorithm and its paper.
 METHOD_CREDITS: dict[str, tuple[str, str, str]] = {
@@ -127,20 +127,24 @@ class RestoreEngine:
         report = recipe.options.get("report")
 
         # 2. Restore (api.restore checks the mask's size and coverage before any work).
+        pixels = np.asarray(image.convert("RGB"))
+        if recipe.options.get("grayscale"):  # a grey scan: no colour to correct (api says so)
+            pixels = np.ascontiguousarray(pixels[..., 0])
         result = api.restore(
-            np.asarray(image.convert("RGB")), np.asarray(mask) if mask is not None else None,
+            pixels, np.asarray(mask) if mask is not None else None,
             method=options.method, colour_correction=options.colour, strength=options.strength,
             denoise=options.denoise, report_path=Path(report) if report else None,
             diffusion=(diffusion_inpainter(request, options.model, recipe.seed)
                        if options.model and request.engines is not None else None),
-            seed=recipe.seed, progress=progress)
+            seed=recipe.seed, progress=progress, name=recipe.options.get("name"))
 
         # 3. Record what really happened (never the report's local path).
         filled = result.fill.by_method() if result.fill else {}
         recorded: dict[str, Any] = {
             **options.model_dump(exclude_none=True), "filled": filled,
             "mask_source": result.mask_source, "colour_change": round(result.colour_change, 3),
-            "notes": list(result.notes)}
+            "notes": list(dict.fromkeys([*recipe.options.get("scan_notes", []),
+                                         *result.notes]))}
         if result.colour is not None:
             recorded["colour_method"] = result.colour.method
         detected = result.damage is not None and "net" in result.damage.method

@@ -44,7 +44,10 @@ def restore(
     if mask is not None:
         wanted = read_mask(mask, scan.size, scan.name)
         images["mask"] = Image.fromarray(wanted.astype(np.uint8) * 255)
-    opts: dict[str, Any] = options.model_dump(exclude_none=True)
+    # Output directives the engine reads and does not store: what the scan is called, and
+    # what reading it found (grey, 16-bit, alpha), since the Studio hands the engine RGB.
+    opts: dict[str, Any] = {**options.model_dump(exclude_none=True), "name": scan.name,
+                            "grayscale": scan.grayscale, "scan_notes": list(scan.notes)}
     if report is not None:
         opts["report"] = str(Path(report))
     recipe = Recipe(engine="restore", mode="restore", seed=seed, steps=1, guidance=0.0,
