@@ -25,6 +25,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.capabilities.style",
     "studiolo.capabilities.portrait",
     "studiolo.capabilities.upscale",
+    "studiolo.capabilities.restore",
     "studiolo.capabilities.journey",
     "studiolo.capabilities.generator",
     "studiolo.capabilities.lora",

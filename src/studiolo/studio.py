@@ -27,6 +27,7 @@ from studiolo.capabilities.generator import verbs as generator
 from studiolo.capabilities.journey import verbs as journey
 from studiolo.capabilities.painter import verbs as painter
 from studiolo.capabilities.portrait import verbs as portrait
+from studiolo.capabilities.restore import verbs as restoration
 from studiolo.capabilities.style import verbs as style
 from studiolo.capabilities.taste import verbs as taste_verbs
 from studiolo.capabilities.taste.verbs import TASTE_NOTE, check_taste_arguments
@@ -65,6 +66,7 @@ class Studio:
     stylize = style.stylize
     portrait = portrait.portrait
     upscale = upscale.upscale
+    restore = restoration.restore
     explore = journey.explore
     train_generator = generator.train_generator
     sample = generator.sample

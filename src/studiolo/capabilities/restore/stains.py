@@ -1,0 +1,85 @@
+"""Stain reduction: a stain is a translucent tint over paint that is still there, so it is
+taken out by dividing the tint away, not by painting over it.
+
+For each stain (a connected part of the stain mask) the tint is the median, over the
+stain, of the ratio channel by channel in linear light between the low-frequency colour
+just outside and the low-frequency colour inside (normalised Gaussian averages, sigma
+`SIGMA` px, each over its own side only: normalised convolution, Knutsson and Westin,
+"Normalized and differential convolution", CVPR 1993). Multiplying the stain's pixels by
+that one ratio keeps their brushwork and brings their colour back toward the
+surroundings'; a feathered edge avoids a seam. A stain whose tint varies (a tide-line
+darker than its middle) is only partly corrected; benchmarks/restoration.py measures it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .colourspace import decode_uint8, encode_uint8
+
+SIGMA = 12.0
+MARGIN = 48
+SPOT = 200  # px: a stain smaller than this (a foxing spot) is filled like a loss instead
+
+
+def split_spots(stains: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(spots, stains): small stains, whose tint cannot be told from the paint under them
+    (benchmarks/restoration.py: dividing worsened half of them), go to the filler."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(stains.astype(np.uint8), connectivity=8)
+    small = np.zeros(n, bool)
+    small[1:] = stats[1:, cv2.CC_STAT_AREA] < SPOT
+    spots = small[labels]
+    return spots, stains & ~spots
+
+
+def reduce_stains(image: np.ndarray, stains: np.ndarray, other: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, int]:
+    """`image` ((H, W, 3) uint8) with the `stains` (bool) tint divided out; `other` damage
+    is not used as reference colour. Returns the new image and how many stains were treated."""
+    out = image.copy()
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(stains.astype(np.uint8), connectivity=8)
+    h, w = stains.shape
+    for i in range(1, n):
+        x, y, bw, bh, _ = (int(v) for v in stats[i])
+        y0, y1 = max(0, y - MARGIN), min(h, y + bh + MARGIN)
+        x0, x1 = max(0, x - MARGIN), min(w, x + bw + MARGIN)
+        inside = _solid(labels[y0:y1, x0:x1] == i)
+        outside = ~cv2.dilate(inside.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool)
+        outside &= ~stains[y0:y1, x0:x1]
+        if other is not None:
+            outside &= ~other[y0:y1, x0:x1]
+        if not outside.any():
+            continue
+        lin = decode_uint8(out[y0:y1, x0:x1])
+        local = _smooth(lin, outside) / np.maximum(_smooth(lin, inside), 1e-4)
+        # One tint per stain (the median of the local ratios inside it): a local ratio
+        # would also take real colour changes under the stain for tint.
+        ratio = np.clip(np.median(local[inside], axis=0), 0.5, 3.0)
+        feather = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.5)[..., None]
+        feather = np.where(inside[..., None], np.maximum(feather, 0.5) * 2 - 1, 0.0) ** 0.5
+        fixed = lin * (1 + feather * (ratio - 1))
+        region = out[y0:y1, x0:x1]
+        region[inside] = encode_uint8(fixed)[inside]
+    return out, n - 1
+
+
+def _solid(part: np.ndarray) -> np.ndarray:
+    """The stain with its holes filled and 2 px more round it: paint the stain crossed too
+    faintly to be marked is still under it, and must not be taken as clean reference."""
+    grown = cv2.dilate(part.astype(np.uint8), np.ones((5, 5), np.uint8))
+    flood = np.pad(grown, 1)
+    mask = np.zeros((flood.shape[0] + 2, flood.shape[1] + 2), np.uint8)
+    cv2.floodFill(flood, mask, (0, 0), 2)
+    return (flood[1:-1, 1:-1] != 2)
+
+
+def _smooth(lin: np.ndarray, where: np.ndarray) -> np.ndarray:
+    weight = cv2.GaussianBlur(where.astype(np.float32), (0, 0), SIGMA)
+    value = cv2.GaussianBlur(lin * where[..., None], (0, 0), SIGMA)
+    # Far from any pixel of the right side the average is undefined: fall back to a wide one.
+    wide_w = cv2.GaussianBlur(where.astype(np.float32), (0, 0), SIGMA * 4)
+    wide_v = cv2.GaussianBlur(lin * where[..., None], (0, 0), SIGMA * 4)
+    near = (weight > 1e-3)[..., None]
+    return np.where(near, value / np.maximum(weight, 1e-6)[..., None],
+                    wide_v / np.maximum(wide_w, 1e-6)[..., None])

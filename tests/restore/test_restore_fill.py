@@ -1,0 +1,132 @@
+"""Filling: every method keeps known pixels, auto records its choices, the exemplar method
+continues a texture a diffusion cannot, and the diffusion hook refuses to run without a model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from studiolo.capabilities.restore import fill as fl
+from studiolo.capabilities.restore import harmonic, patch
+from studiolo.capabilities.restore import synthetic as syn
+from studiolo.core.errors import InvalidArgument, ModelNotFound
+
+from .conftest import painting
+
+
+def psnr(a: np.ndarray, b: np.ndarray, m: np.ndarray) -> float:
+    err = ((a[m].astype(float) - b[m].astype(float)) ** 2).mean()
+    return float(10 * np.log10(255**2 / max(err, 1e-9)))
+
+
+@pytest.fixture(scope="module")
+def damaged():
+    image = painting(side=320)
+    recipe = syn.DamageRecipe(cracks=8, craquelure=0, scratches=4, losses=24, stains=0,
+                              foxing=0, tears=0, loss_sizes=(6, 60))
+    return image, syn.apply_damage(image, recipe, seed=11)
+
+
+@pytest.mark.parametrize("method", ["telea", "ns", "patch", "auto"])
+def test_each_method_fills_only_the_mask_and_improves_on_the_damage(damaged, method):
+    image, d = damaged
+    mask = d.union()
+    result = fl.fill(d.image, mask, method)
+    assert (result.image[~mask] == d.image[~mask]).all()
+    assert psnr(result.image, image, mask) > psnr(d.image, image, mask) + 6
+    assert result.requested == method
+    if method != "auto":
+        assert {h.method for h in result.holes} <= {method}
+
+
+def test_auto_records_what_it_chose_and_why(damaged):
+    _, d = damaged
+    result = fl.fill(d.image, d.union(), "auto")
+    assert result.holes and result.line_pixels > 0
+    for hole in result.holes:
+        assert hole.method in ("telea", "learned", "patch")
+        assert hole.reason and str(hole.span) in hole.reason
+        if hole.span < fl.SMALL:
+            assert hole.method == "telea"
+    counted = result.by_method()
+    assert sum(v["pixels"] for v in counted.values()) == int(d.union().sum())
+    assert result.to_json()["holes"][0]["method"] == result.holes[0].method
+
+
+def test_diffusion_without_a_model_is_refused_plainly(damaged):
+    _, d = damaged
+    with pytest.raises(ModelNotFound) as caught:
+        fl.fill(d.image, d.union(), "diffusion")
+    assert str(caught.value) == (
+        "Diffusion inpainting needs a model: pass --model with a local inpainting model (none "
+        "was given), or choose --method auto, telea, ns, patch or learned.")
+
+
+def test_diffusion_uses_the_injected_inpainter(damaged):
+    _, d = damaged
+    calls = []
+
+    def grey(crop, hole):
+        calls.append(hole.sum())
+        out = crop.copy()
+        out[hole] = 128
+        return out
+
+    result = fl.fill(d.image, d.union(), "diffusion", diffusion=grey)
+    assert calls and all(h.method == "diffusion" for h in result.holes)
+    hole = result.holes[0]
+    x, y, w, h = hole.box
+    assert (result.image[y:y + h, x:x + w][d.union()[y:y + h, x:x + w]] == 128).any()
+
+
+def test_a_bad_inpainter_is_named(damaged):
+    _, d = damaged
+    with pytest.raises(InvalidArgument) as caught:
+        fl.fill(d.image, d.union(), "diffusion", diffusion=lambda c, h: c[:2])
+    assert str(caught.value).startswith("The diffusion inpainter returned uint8 (2,")
+
+
+def test_unknown_method_and_mask_shape_are_named(damaged):
+    _, d = damaged
+    with pytest.raises(InvalidArgument) as caught:
+        fl.fill(d.image, d.union(), "magic")
+    assert str(caught.value) == ("`method` must be one of auto, telea, ns, patch, learned, "
+                                 "diffusion, got 'magic'.")
+    with pytest.raises(InvalidArgument) as caught:
+        fl.fill(d.image, d.union()[:10], "telea")
+    h, w = d.image.shape[:2]
+    assert str(caught.value) == (f"The mask is {w}x10 px but the image is {w}x{h} px; give a "
+                                 "mask of the image's size.")
+
+
+def test_exemplar_continues_stripes_that_diffusion_blurs():
+    _y, x = np.mgrid[0:96, 0:96]
+    stripes = np.where((x // 4) % 2 == 0, 40, 210).astype(np.uint8)
+    image = np.repeat(stripes[..., None], 3, axis=2)
+    hole = np.zeros((96, 96), bool)
+    hole[30:62, 30:62] = True
+    damaged = image.copy()
+    damaged[hole] = 255
+    synth = patch.complete(damaged, hole, seed=0)
+    telea = fl.fill(damaged, hole, "telea").image
+    assert psnr(synth, image, hole) > psnr(telea, image, hole) + 5
+    assert psnr(synth, image, hole) > 20
+
+
+def test_harmonic_fill_is_exact_on_a_ramp_and_keeps_known_pixels():
+    ramp = np.tile(np.linspace(0, 255, 64, dtype=np.float32)[None, :, None], (48, 1, 3))
+    hole = np.zeros((48, 64), bool)
+    hole[10:40, 12:50] = True
+    out = harmonic.fill(ramp, hole)
+    assert np.abs(out - ramp).max() < 0.05
+    assert (out[~hole] == ramp[~hole]).all()
+
+
+def test_tiled_fill_matches_one_tile(damaged, monkeypatch):
+    _, d = damaged
+    whole = fl.fill(d.image, d.union(), "telea").image
+    monkeypatch.setattr(fl, "TILE", 96)
+    tiled = fl.fill(d.image, d.union(), "telea").image
+    # Lines near a tile's edge see the same 3 px neighbourhood: the same pixels within
+    # rounding where a hole's first guess came from another window.
+    assert np.abs(tiled.astype(int) - whole).mean() < 0.5
