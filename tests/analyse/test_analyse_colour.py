@@ -14,10 +14,11 @@ from studiolo.capabilities.analyse.colour import (
     colourfulness_words,
     palette,
 )
-from studiolo.capabilities.analyse.colournames import ciede2000, colour_name, srgb_to_lab
+from studiolo.capabilities.analyse.colournames import colour_name, srgb_to_lab
 from studiolo.capabilities.analyse.harmony import harmony
 from studiolo.capabilities.analyse.prepare import prepare
 from studiolo.core.errors import InvalidArgument
+from studiolo.features.cielab import ciede2000
 from studiolo.features.styles import style_image
 
 # Sharma, Wu & Dalal 2005, Table 1: pairs 1, 2, 7, 17, 25 and 34.

@@ -7,12 +7,12 @@ import pytest
 
 from studiolo.capabilities.restore import synthetic as syn
 from studiolo.capabilities.restore.colourspace import (
-    ciede2000,
     decode_uint8,
     encode_uint8,
     rgb_to_lab,
 )
 from studiolo.capabilities.restore.kinds import KINDS
+from studiolo.features.cielab import ciede2000
 
 from .conftest import painting
 

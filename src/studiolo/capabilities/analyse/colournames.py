@@ -11,6 +11,8 @@ import functools
 
 import numpy as np
 
+from studiolo.features.cielab import ciede2000
+
 # sRGB values of pigment and everyday names, denser in the browns, ochres and greys
 # that old paintings are mostly made of.
 NAMES: tuple[tuple[str, tuple[int, int, int]], ...] = (
@@ -40,39 +42,6 @@ NAMES: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("dusty rose", (180, 135, 125)), ("mushroom", (165, 150, 130)),
     ("dark slate", (55, 65, 70)), ("stone", (150, 145, 130)),
 )
-
-
-def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
-    """CIEDE2000 colour difference of two broadcastable (..., 3) CIELAB arrays (kL=kC=kH=1)."""
-    lab1, lab2 = np.asarray(lab1, np.float64), np.asarray(lab2, np.float64)
-    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
-    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
-    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
-    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
-    a1p, a2p = a1 * (1 + g), a2 * (1 + g)
-    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
-    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
-    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
-    dlp, dcp = L2 - L1, c2p - c1p
-    dh = h2p - h1p
-    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
-    dh = np.where(c1p * c2p == 0, 0.0, dh)
-    dhp = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
-    lp_bar, cp_bar = (L1 + L2) / 2, (c1p + c2p) / 2
-    hsum = h1p + h2p
-    hp_bar = np.where(np.abs(h1p - h2p) > 180,
-                      np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2), hsum / 2)
-    hp_bar = np.where(c1p * c2p == 0, hsum, hp_bar)
-    t = (1 - 0.17 * np.cos(np.radians(hp_bar - 30)) + 0.24 * np.cos(np.radians(2 * hp_bar))
-         + 0.32 * np.cos(np.radians(3 * hp_bar + 6)) - 0.20 * np.cos(np.radians(4 * hp_bar - 63)))
-    d_theta = 30 * np.exp(-(((hp_bar - 275) / 25) ** 2))
-    rc = 2 * np.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7))
-    sl = 1 + 0.015 * (lp_bar - 50) ** 2 / np.sqrt(20 + (lp_bar - 50) ** 2)
-    sc = 1 + 0.045 * cp_bar
-    sh = 1 + 0.015 * cp_bar * t
-    rt = -np.sin(np.radians(2 * d_theta)) * rc
-    return np.sqrt((dlp / sl) ** 2 + (dcp / sc) ** 2 + (dhp / sh) ** 2
-                   + rt * (dcp / sc) * (dhp / sh))
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:

@@ -48,8 +48,10 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from studiolo.features.cielab import ciede2000
+
 from .colour import thumbnail
-from .colourspace import LUMA, ciede2000, decode_uint8, encode_uint8, rgb_to_lab
+from .colourspace import LUMA, decode_uint8, encode_uint8, rgb_to_lab
 from .synthetic import yellow
 
 PREVIEW = 768

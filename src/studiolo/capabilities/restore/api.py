@@ -17,9 +17,10 @@ from PIL import Image, ImageDraw
 
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
+from studiolo.features.cielab import ciede2000
 
 from . import ageing, cleanup, colour, report
-from .colourspace import ciede2000, rgb_to_lab
+from .colourspace import rgb_to_lab
 from .detect import DamageMap, DamageOptions, KindSummary, detect_damage
 from .fill import FillResult, Inpainter, fill
 from .inputs import Scan, read_mask, read_scan
