@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.capabilities.taste",
     "studiolo.capabilities.curate",
     "studiolo.web.jobs",  # the web studio's job kinds: create, action
+    "studiolo.web.queue",  # the Jobs page and its cancel and retry routes
     "studiolo.capabilities.audit",  # the bias and credit audits
     "studiolo.capabilities.safety",  # the safety filter (its `artwork_stored` hook)
     "studiolo.capabilities.analyse",  # palette, composition, attribution, authenticity

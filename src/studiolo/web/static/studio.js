@@ -287,8 +287,23 @@ function wireBoards() {
   document.querySelectorAll("button[data-remove-board]").forEach((b) => b.addEventListener("click", removeFromBoard));
 }
 
+async function jobButton(event) {
+  // The Jobs page: cancel or retry one of your jobs, then show the queue as it now is.
+  const button = event.currentTarget;
+  button.disabled = true;
+  try {
+    await api("POST", button.dataset.jobCancel || button.dataset.jobRetry);
+    window.location.reload();
+  } catch (error) {
+    showError(error.message, "jobs-error");
+    button.disabled = false;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   wireBoards();
+  document.querySelectorAll("button[data-job-cancel], button[data-job-retry]").forEach(
+    (b) => b.addEventListener("click", jobButton));
   const exhibit = document.getElementById("exhibit-form");
   if (exhibit) exhibit.addEventListener("submit", submitExhibition);
   const isPublic = document.getElementById("ex-public");
