@@ -14,7 +14,7 @@ from studiolo.capabilities.analyse.attribution import (
     nested_choice,
     softmax_rows,
 )
-from studiolo.capabilities.analyse.novelty import scores
+from studiolo.capabilities.analyse.novelty import distance_ratio, scores
 
 
 def test_clustered_artists_are_told_apart_and_an_outsider_is_unknown():
@@ -134,3 +134,17 @@ def test_novelty_scores_in_closed_form():
     inside, outside = scores(sim, np.array([0, 0, 1, 2]))
     assert inside == pytest.approx([0.1, 0.1])  # works 0 and 1 have each other
     assert outside == pytest.approx([0.8, 0.7, 0.5, 0.5])  # nearest work of another artist
+
+
+def test_distance_ratio_scores_in_closed_form():
+    sim = np.array([[-np.inf, 0.9, 0.2, 0.1],
+                    [0.9, -np.inf, 0.3, 0.2],
+                    [0.2, 0.3, -np.inf, 0.5],
+                    [0.1, 0.2, 0.5, -np.inf]])
+    labels = np.array([0, 0, 1, 2])
+    assert distance_ratio(np.array([[0.2, 0.5, np.inf]])) == pytest.approx([0.4])
+    assert np.isnan(distance_ratio(np.array([[0.2, np.inf]]))[0])  # one artist: no ratio
+    inside, outside = scores(sim, labels, kind="ratio")
+    assert inside == pytest.approx([0.1 / 0.8, 0.1 / 0.7])  # own artist, then the next
+    # Each work without its artist: its two nearest other artists (work 0: 0.8 and 0.9).
+    assert outside == pytest.approx([0.8 / 0.9, 0.7 / 0.8, 0.5 / 0.7, 0.5 / 0.8])
