@@ -146,6 +146,7 @@ def main() -> None:
 
     # 1. studiolo, nested leave-one-out.
     top1, top3, conf, unknown_in = [], [], [], []
+    fitted = []  # (temperature, unknown score kind) of each fold
     in_scores, out_scores, world_scores = [], [], []  # (distance, the model's reference)
     t0 = time.perf_counter()
     for i in queries:
@@ -157,6 +158,7 @@ def main() -> None:
         conf.append(att.candidates[0].probability)
         unknown_in.append(att.unknown)
         in_scores.append((att.distance, model.reference))
+        fitted.append((model.temperature, getattr(model.novelty, "kind", "nearest")))
     fit_seconds = (time.perf_counter() - t0) / len(queries)
 
     # 2. baselines on the same leave-one-out.
@@ -234,6 +236,10 @@ def main() -> None:
     if unknown_world:
         print(f"world set ({len(unknown_world)} works by artists not in the set) called unknown: "
               f"{result['unknown_world']:.1%}")
+    kinds = Counter(k for _, k in fitted)
+    print(f"fitted per fold: temperature median {np.median([t for t, _ in fitted]):.4f} "
+          f"(range {min(t for t, _ in fitted):.4f}-{max(t for t, _ in fitted):.4f}); unknown "
+          f"score chosen: " + ", ".join(f"{k} in {n} folds" for k, n in sorted(kinds.items())))
     print(f"fit + attribute: {fit_seconds:.2f} s per leave-one-out fold; total "
           f"{result['seconds_total']:.0f} s")
     def auc(inside: list, outside: list) -> float:

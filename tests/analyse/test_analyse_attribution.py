@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 from analyse_synthetic import collection, sample
 
-from studiolo.capabilities.analyse.attribution import ece, fit_attribution, fit_temperature
-from studiolo.capabilities.analyse.novelty import scores
+from studiolo.capabilities.analyse.attribution import (
+    DEFAULT_T,
+    ece,
+    fit_attribution,
+    fit_temperature,
+    nested_choice,
+    softmax_rows,
+)
+from studiolo.capabilities.analyse.novelty import distance_ratio, scores
 
 
 def test_clustered_artists_are_told_apart_and_an_outsider_is_unknown():
@@ -89,6 +96,36 @@ def test_temperature_scaling_recovers_a_known_temperature():
     assert t == pytest.approx(0.2, rel=0.1)
 
 
+def test_temperature_scaling_lowers_ece_of_over_confident_scores_on_held_out_works():
+    # Artists drawn from softmax(-d / 0.1): scored at a temperature five times colder, the
+    # probabilities are far too sure of the nearest artist.
+    rng = np.random.default_rng(1)
+    n, a = 2000, 6
+    d = rng.uniform(0, 1, size=(n, a))
+    truth = np.array([rng.choice(a, p=row) for row in softmax_rows(d, 0.1)])
+    fit, held = slice(0, n // 2), slice(n // 2, n)
+    t, _ = fit_temperature(d[fit], truth[fit])  # fitted on one half, judged on the other
+
+    def held_out_ece(temperature: float) -> float:
+        p = softmax_rows(d[held], temperature)
+        return ece(p.max(1), p.argmax(1) == truth[held])
+
+    raw = held_out_ece(0.02)
+    assert raw > 0.2  # the premise: over-confident before calibration
+    assert held_out_ece(t) < 0.05
+    assert held_out_ece(DEFAULT_T) > held_out_ece(t)
+
+
+def test_nested_choice_chooses_each_weighting_without_its_own_query():
+    hits = np.array([[1, 1, 1, 0], [1, 1, 0, 1]], bool)  # both right 3 of 4 times
+    nll = np.zeros((2, 3, 4), np.float32)
+    nll[1] += 1.0  # the first weighting has the lower log-loss: it wins the ties
+    # Query 2 is right only under the first weighting; without it the second one is more
+    # accurate on the rest, so query 2 is scored by the second (and query 3 the reverse).
+    assert nested_choice(hits, nll).tolist() == [0, 0, 1, 0]
+    assert nested_choice(hits[:, :1], nll[:, :, :1]).tolist() == [0]
+
+
 def test_novelty_scores_in_closed_form():
     sim = np.array([[-np.inf, 0.9, 0.2, 0.1],
                     [0.9, -np.inf, 0.3, 0.2],
@@ -97,3 +134,17 @@ def test_novelty_scores_in_closed_form():
     inside, outside = scores(sim, np.array([0, 0, 1, 2]))
     assert inside == pytest.approx([0.1, 0.1])  # works 0 and 1 have each other
     assert outside == pytest.approx([0.8, 0.7, 0.5, 0.5])  # nearest work of another artist
+
+
+def test_distance_ratio_scores_in_closed_form():
+    sim = np.array([[-np.inf, 0.9, 0.2, 0.1],
+                    [0.9, -np.inf, 0.3, 0.2],
+                    [0.2, 0.3, -np.inf, 0.5],
+                    [0.1, 0.2, 0.5, -np.inf]])
+    labels = np.array([0, 0, 1, 2])
+    assert distance_ratio(np.array([[0.2, 0.5, np.inf]])) == pytest.approx([0.4])
+    assert np.isnan(distance_ratio(np.array([[0.2, np.inf]]))[0])  # one artist: no ratio
+    inside, outside = scores(sim, labels, kind="ratio")
+    assert inside == pytest.approx([0.1 / 0.8, 0.1 / 0.7])  # own artist, then the next
+    # Each work without its artist: its two nearest other artists (work 0: 0.8 and 0.9).
+    assert outside == pytest.approx([0.8 / 0.9, 0.7 / 0.8, 0.5 / 0.7, 0.5 / 0.8])

@@ -40,7 +40,8 @@ def test_add_list_show_and_reuse(tmp_path, light_networks, monkeypatch):
     assert summary.notes == (("1 of the 3 artists in collection 'mine' have one work (Cy): a "
                              "verdict about them rests on a single picture."),)
     assert [c.name for c in list_collections(root)] == ["builtin", "mine"]
-    assert list_collections(root)[0].works == 55
+    # The bundled paintings: the 55 of ../shared/artworks and the 28 of artworks-world.
+    assert list_collections(root)[0].works == 83
     details = show_collection(root, "mine")
     assert details.artists == (("Ann", 3), ("Bob", 2), ("Cy", 1))
     index = load_collection(root, "mine")

@@ -8,10 +8,13 @@ collection by leave-one-out (each work in turn is left out and attributed by the
 - the block weights: the grid point with the best leave-one-out top-1 accuracy, ties
   broken by the lowest log-loss;
 - T: temperature scaling (Guo, Pleiss, Sun & Weinberger 2017, "On Calibration of
-  Modern Neural Networks", ICML) on the leave-one-out distances;
-- "unknown": `novelty.py` (distance to the nearest work under a metric of its own,
-  against the `UNKNOWN_QUANTILE` of the collection's own leave-one-out distances, with
-  out-of-collection works simulated by leaving each artist out).
+  Modern Neural Networks", ICML) on the leave-one-out distances (`NESTED_TEMPERATURE`:
+  or under the weighting each work would have got without it, `nested_choice`; tried,
+  worse here);
+- "unknown": `novelty.py` (the distance to the nearest work, or its ratio to the
+  second-nearest artist's, under a metric of its own, against the `UNKNOWN_QUANTILE`
+  of the collection's own leave-one-out scores, with out-of-collection works simulated
+  by leaving each artist out).
 
 The probabilities are conditional on the artist being one of the collection's; the
 unknown verdict says how likely that is. Calibration is reported as expected
@@ -32,7 +35,7 @@ from scipy.optimize import minimize_scalar
 from .index import CollectionIndex
 from .metric import BLOCKS, BlockScale, combine, fit_scales, weight_grid
 from .novelty import K as NOVELTY_K
-from .novelty import Novelty, fit_novelty, knn_distance
+from .novelty import Novelty, distance_ratio, fit_novelty, knn_distance
 from .results import jsonable
 from .search import NearestSearch
 
@@ -44,6 +47,10 @@ DEFAULT_T = 0.05  # the temperature when nothing can be calibrated (no artist ha
 ECE_BINS = 10
 SEED = 0
 SELECT = "accuracy"  # how the block weights are chosen: "accuracy" or "nll"
+# Fit T on the nested-choice distances (`nested_choice`)? Off: on ../shared/artworks it
+# made T warmer and the probabilities, already a little under-confident there, worse
+# (ECE 0.228 against 0.190, benchmarks/attribution.py; docs/analysis.md).
+NESTED_TEMPERATURE = False
 
 
 @dataclass(frozen=True)
@@ -144,11 +151,44 @@ def nll_on_grid(distances: np.ndarray, truth: np.ndarray) -> float:
     return float((logsumexp(z, axis=2) - picked).mean(axis=1).min())
 
 
-def _criterion(d: np.ndarray, truth: np.ndarray) -> float:
-    """How well a weighting ranks the true artists in leave-one-out (higher is better)."""
+def _hits(d: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(Q,) whether each query's true artist ranks first under a weighting's distances."""
     # (Reciprocal rank, or top-1 plus half top-3, chose the same on ../shared/artworks.)
     rank = (d < d[np.arange(len(truth)), truth][:, None]).sum(axis=1)  # 0 = first
-    return float(np.mean(rank == 0))
+    return rank == 0
+
+
+def _criterion(d: np.ndarray, truth: np.ndarray) -> float:
+    """How well a weighting ranks the true artists in leave-one-out (higher is better)."""
+    return float(np.mean(_hits(d, truth)))
+
+
+def _query_nll(d: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(T, Q) negative log-likelihood of each query at each grid temperature."""
+    z = -d[None, :, :] / TEMPERATURES[:, None, None]
+    return (logsumexp(z, axis=2) - z[:, np.arange(len(truth)), truth]).astype(np.float32)
+
+
+def nested_choice(hits: np.ndarray, nll: np.ndarray) -> np.ndarray:
+    """(Q,) the weighting each query would get if it had not been there to choose it.
+
+    `hits` is (W, Q) top-1 hits and `nll` (W, T, Q) log-losses of every weighting. The
+    weighting that is finally shipped is chosen on every query (best accuracy, then the
+    lowest log-loss), so the distances it gives those very queries are optimistic: a
+    temperature fitted on them is too cold, the probabilities over-confident. Choosing again for
+    each query without it (the same rule on the other Q - 1) gives the distances a new
+    work would see: nested cross-validation (Varma & Simon 2006, "Bias in error
+    estimation when using cross-validation for model selection", BMC Bioinformatics 7:91;
+    Cawley & Talbot 2010, JMLR 11) applied to the temperature of Guo et al. 2017.
+    """
+    _, q = hits.shape
+    if q < 2:
+        return np.zeros(q, np.int64)
+    acc = (hits.sum(axis=1, keepdims=True) - hits) / (q - 1)  # (W, Q), query left out
+    loss = ((nll.sum(axis=2, keepdims=True) - nll) / (q - 1)).min(axis=1)  # (W, Q)
+    best = acc.max(axis=0, keepdims=True)
+    loss = np.where(acc >= best - 1e-12, loss, np.inf) if SELECT != "nll" else loss
+    return np.argmin(loss, axis=0)
 
 
 def artist_distances(sims: np.ndarray, labels: np.ndarray, n_artists: int) -> np.ndarray:
@@ -227,7 +267,19 @@ class AttributionModel:
             if best is None or nll < best[0] - 1e-9:
                 best = (nll, weights, d)
         _, weights, d = best
-        t, nll = fit_temperature(d, truth)
+        # The temperature is fitted on the distances of the nested choice (see
+        # `nested_choice`), not on those of the shipped weighting, which saw every query.
+        if NESTED_TEMPERATURE:
+            hits = np.stack([_hits(dd, truth) for _, _, dd in scored])
+            losses = np.stack([_query_nll(dd, truth) for _, _, dd in scored])
+            choice = nested_choice(hits, losses)
+            honest = np.stack([scored[c][2][i] for i, c in enumerate(choice)])
+            t, _ = fit_temperature(honest, truth)
+            z = -d / t
+            nll = float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(truth)), truth]))
+            d = honest  # the fit report shows what a new work would see
+        else:
+            t, nll = fit_temperature(d, truth)
         probs = softmax_rows(d, t)
         order = np.argsort(-probs, axis=1)
         top1 = float(np.mean(order[:, 0] == truth))
@@ -252,11 +304,22 @@ class AttributionModel:
         sims[0, self._banned(exclude)] = -np.inf
         return float(knn_distance(sims, NOVELTY_K)[0]) if sims.size else float("inf")
 
-    def distances(self, vectors: Mapping[str, np.ndarray],
-                  exclude: Collection[str] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """((A,) distance to each artist's nearest work, (A,) row of that work)."""
-        q = self.query_vector(vectors)
-        sims = self.search.approximate(q, SEARCH_K)
+    def unknown_score(self, vectors: Mapping[str, np.ndarray],
+                      exclude: Collection[str] = ()) -> float:
+        """The novelty score of the kind the fit chose (higher: less like the collection)."""
+        if self.novelty.kind == "ratio":
+            table, _ = self.distances(vectors, exclude, novelty=True)
+            ratio = float(distance_ratio(table[None])[0])
+            return ratio if np.isfinite(ratio) else 1.0
+        return self.novelty_distance(vectors, exclude)
+
+    def distances(self, vectors: Mapping[str, np.ndarray], exclude: Collection[str] = (),
+                  novelty: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """((A,) distance to each artist's nearest work, (A,) row of that work), under the
+        attribution metric (or the novelty metric)."""
+        q = self.query_vector(vectors, self.novelty.weights if novelty else None)
+        search = self.novelty_search if novelty else self.search
+        sims = search.approximate(q, SEARCH_K)
         sims[self._banned(exclude)] = -np.inf
         # Per artist, the most similar work: rows grouped by artist once, at fit time.
         grouped = sims[self.by_artist]
@@ -287,7 +350,7 @@ class AttributionModel:
                         (self.works[where[a]].title or self.works[where[a]].file)
                         if where[a] >= 0 else "")
             for a in order[:SHOWN])
-        nearest = self.novelty_distance(vectors, exclude)
+        nearest = self.unknown_score(vectors, exclude)
         percentile = float(np.mean(self.reference < nearest)) if self.reference.size else 1.0
         unknown = bool(nearest > self.threshold)
         return Attribution(self.collection, candidates, bool(unknown), nearest, self.threshold,
@@ -296,6 +359,12 @@ class AttributionModel:
 
     def _verdict(self, candidates: tuple[ArtistScore, ...], unknown: bool, pct: float) -> str:
         best = candidates[0]
+        if unknown and self.novelty.kind == "ratio":
+            return (f"Unknown: this work is about as close to its second-nearest artist in "
+                    f"{self.collection!r} as to its nearest, less distinctly one artist's than "
+                    f"{pct:.0%} of the collection's own works are, so its artist is probably not "
+                    f"in the collection; if it is, {best.artist} is the likeliest "
+                    f"({best.probability:.0%}).")
         if unknown:
             return (f"Unknown: this work is farther from every work in {self.collection!r} than "
                     f"{pct:.0%} of the collection's own works are from their nearest neighbour, "
