@@ -10,10 +10,13 @@ import struct
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from studiolo import __version__
 from studiolo.cli import main
+from studiolo.core.errors import MetadataError
 from studiolo.core.imagemeta import image_info, latin1_text
 from studiolo.core.types import Recipe
 from studiolo.provenance.importers import (
@@ -211,10 +214,20 @@ def test_import_recipes_keeps_the_good_files(tmp_path):
     batch = import_recipes([a, b, c])
     assert [p for p, _ in batch.imported] == [a, c]
     [failure] = batch.failed
-    assert failure.file == b and failure.error.startswith(b)
+    assert failure.file == b
+    assert failure.error == f"{b} is truncated or corrupt: its header cannot be read."
     assert batch.exit_code == 1
     assert [sorted(e) for e in batch.to_json()] == [
         ["file", "recipe", "source"], ["error", "file"], ["file", "recipe", "source"]]
+
+
+def test_import_names_the_file_when_the_reader_did_not(tmp_path):
+    path = tmp_path / "graph.png"
+    graph = {"1": {"class_type": "SaveImage", "inputs": {}}}
+    path.write_bytes(_png_with_chunks([_text("prompt", json.dumps(graph).encode())]))
+    [failure] = import_recipes([str(path)]).failed
+    assert failure.error == (f"{path}: ComfyUI graph has no KSampler or KSamplerAdvanced node; "
+                             "nodes: ['SaveImage'].")
 
 
 def test_import_cli_reports_each_bad_file_and_exits_1(studio_home, tmp_path, capsys):
@@ -224,9 +237,10 @@ def test_import_cli_reports_each_bad_file_and_exits_1(studio_home, tmp_path, cap
     out, err = capsys.readouterr()
     assert code == 1
     assert "a castle on a hill" in out and "a lighthouse" in out
-    lines = err.strip().splitlines()
-    assert len(lines) == 2
-    assert lines[0].startswith(f"Error: {b}") and lines[1].startswith(f"Error: {missing}")
+    assert err.splitlines() == [
+        f"Error: {b} is truncated or corrupt: its header cannot be read.",
+        f"Error: {missing} does not exist.",
+    ]
     assert "Traceback" not in err
 
 
@@ -238,7 +252,8 @@ def test_import_cli_json_lists_good_and_bad(studio_home, tmp_path, capsys):
     items = json.loads(out)
     assert [i["file"] for i in items] == [a, b, c]
     assert items[0]["recipe"]["guidance"] == 8.0 and items[2]["source"] == "comfyui"
-    assert items[1]["error"].startswith(b) and err.strip().startswith(f"Error: {b}")
+    assert items[1] == {"file": b, "error": f"{b} is truncated or corrupt: its header cannot be read."}
+    assert err == f"Error: {b} is truncated or corrupt: its header cannot be read.\n"
 
 
 def test_import_cli_all_good_exits_0(studio_home, tmp_path, capsys):
@@ -315,3 +330,41 @@ def test_other_readers_read_it_back(tmp_path, recipe):
     assert [p.value for p in sampler.prompts] == ([recipe.prompt] if recipe.prompt else [])
     reader = pytest.importorskip("sd_prompt_reader.image_data_reader").ImageDataReader(str(path))
     assert (reader.positive, reader.parameter["seed"]) == (recipe.prompt, str(recipe.seed))
+
+
+# -- totality of the new pieces (bounded hypothesis runs) ------------------------------
+BOUNDED = settings(max_examples=50, deadline=None, derandomize=True)
+_KEYS = st.sampled_from(["Steps", "steps", "CFG Scale", "cfg scale", "SAMPLER", "Seed", "Size",
+                         "Schedule Type", "x y"]) | st.text(max_size=8)
+
+
+@BOUNDED
+@given(raw=st.binary(max_size=64))
+def test_latin1_text_is_total(raw):
+    text = latin1_text(raw)
+    assert isinstance(text, str)
+    assert text == raw.decode("latin-1") or text == raw.decode("utf-8")
+
+
+@BOUNDED
+@given(pairs=st.lists(st.tuples(_KEYS, st.text(max_size=10)), max_size=6), prompt=st.text(max_size=20))
+def test_any_case_infotext_is_total(pairs, prompt):
+    text = prompt + "\n" + ", ".join(f"{k}: {v}" for k, v in pairs)
+    try:
+        r = infotext_to_recipe(text)
+    except MetadataError as exc:
+        assert str(exc).strip()  # one sentence, never an empty error
+    else:
+        assert isinstance(r, Recipe)
+    assert isinstance(is_placeholder_infotext(text), bool)
+
+
+@BOUNDED
+@given(name=st.text(max_size=30) | st.sampled_from(["Euler a karras", "dpmpp_2m_sgm_uniform"]))
+def test_split_sampler_name_is_total(name):
+    sampler, schedule = split_sampler_name(name)
+    assert isinstance(sampler, str) and schedule in (None, *SCHEDULE_NAMES)
+
+
+SCHEDULE_NAMES = ("Karras", "Exponential", "SGM Uniform", "Simple", "Normal", "DDIM", "Beta",
+                  "KL Optimal", "Align Your Steps", "Polyexponential", "Uniform")

@@ -16,6 +16,12 @@ the sampler: our canonical "DPM++ 2M Karras" is written
 "Schedule type: Automatic". Older infotexts ("Sampler: DPM++ 2M Karras") read
 the same.
 
+Other writers vary it: keys in another case ("CFG Scale", comfy-image-saver) are
+read as A1111's, and a schedule folded into the sampler's name ("Euler Ancestral
+Karras", Stability Matrix) is split off. When writing, the prompt line comes first
+even when empty, and an engine with no denoising loop (painter, style) writes
+`Steps: 1, Sampler: studiolo <engine>` and no `CFG scale` (optional to A1111).
+
 studiolo adds one key, `Studiolo`, holding the whole recipe as compact JSON:
 other readers still see the standard keys, and studiolo gets its recipe back
 exactly.
