@@ -117,18 +117,26 @@ def rerun(ctx: Ctx, artwork_id: str, as_json: bool, out: str | None) -> None:
 @json_option
 @pass_ctx
 def import_cmd(ctx: Ctx, files: tuple[str, ...], as_json: bool) -> None:
-    """Read the recipes in images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-    from studiolo.provenance.importers import read_recipe
+    """Read the recipes in images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo.
+
+    Every readable file is imported; each unreadable one is named on stderr and the
+    command then exits 1.
+    """
+    from studiolo.provenance.importers import import_recipes
     from studiolo.provenance.infotext import recipe_to_infotext
 
-    found = [(path, read_recipe(path)) for path in files]
+    batch = import_recipes(files)
     if as_json:
-        emit_json([{"file": p, "source": i.source, "recipe": i.recipe.to_dict()} for p, i in found])
-        return
-    for path, imported in found:
-        console.print(f"[bold]{path}[/bold]  [dim](from {imported.source})[/dim]")
-        console.print(recipe_to_infotext(imported.recipe), markup=False, highlight=False)
-        console.print()
+        emit_json(batch.to_json())
+    else:
+        for path, imported in batch.imported:
+            console.print(f"[bold]{path}[/bold]  [dim](from {imported.source})[/dim]")
+            console.print(recipe_to_infotext(imported.recipe), markup=False, highlight=False)
+            console.print()
+    for failure in batch.failed:
+        click.echo(f"Error: {failure.error}", err=True)
+    if batch.exit_code:
+        click.get_current_context().exit(batch.exit_code)
 
 
 @cli.group()

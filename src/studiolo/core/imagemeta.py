@@ -79,15 +79,33 @@ def _inflate(data: bytes, label: str) -> bytes:
     return out
 
 
+def latin1_text(raw: bytes) -> str:
+    """A tEXt/zTXt value as text: Latin-1 as the PNG spec says, unless it is UTF-8.
+
+    Some writers (Stability Matrix, Pillow's `add_text` of a str it could not
+    encode...) put UTF-8 bytes in tEXt, which Latin-1 turns to mojibake ("テスト"
+    reads "ãƒ†ã‚¹ãƒˆ"). Bytes with a non-ASCII byte that decode as valid UTF-8 are
+    read as UTF-8: Latin-1 prose almost never is valid UTF-8 (an accented letter
+    would need to be followed by exactly the right continuation bytes), so real
+    Latin-1 text ("café" as b"caf\\xe9") stays as it is.
+    """
+    if raw.isascii():
+        return raw.decode("ascii")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def _png_text(kind: bytes, data: bytes, label: str) -> tuple[str, str]:
     key, sep, rest = data.partition(b"\x00")
     if not sep:
         raise ImageError(f"{label} is truncated or corrupt: a {kind.decode()} chunk has no key.")
     name = key.decode("latin-1")
     if kind == b"tEXt":
-        return name, rest.decode("latin-1")
+        return name, latin1_text(rest)
     if kind == b"zTXt":
-        return name, _inflate(rest[1:], label).decode("latin-1")
+        return name, latin1_text(_inflate(rest[1:], label))
     # iTXt: compressed flag, method, language\0, translated keyword\0, UTF-8 text
     compressed = rest[:1] == b"\x01"
     _lang, _, rest = rest[2:].partition(b"\x00")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studiolo.core.errors import MetadataError
+from studiolo.core.errors import MetadataError, StudioloError
 from studiolo.core.imagemeta import image_info
 from studiolo.core.types import LoraSpec, Recipe
 from studiolo.provenance.comfyui import comfy_recipe, workflow_to_graph
@@ -31,8 +31,9 @@ from studiolo.provenance.metadata_values import ADVICE, as_float, as_int, as_tex
 from studiolo.provenance.samplers import normalise_sampler
 
 __all__ = [
-    "SOURCES", "ImportedRecipe", "comfy_recipe", "read_recipe", "recipe_from_texts",
-    "workflow_to_graph",
+    "SOURCES", "ImportBatch", "ImportFailure", "ImportedRecipe", "comfy_recipe", "import_recipes",
+    "is_placeholder_infotext", "read_recipe",
+    "recipe_from_texts", "workflow_to_graph",
 ]
 
 SOURCES = ("studiolo", "automatic1111", "comfyui", "invokeai")
@@ -61,7 +62,10 @@ def recipe_from_texts(
     texts: dict[str, str], *, size: tuple[int, int] = (512, 512), name: str = "<image>"
 ) -> ImportedRecipe:
     """The recipe in an image's text metadata (`image_info(...)["text"]`) of `size` pixels."""
-    if texts.get("parameters", "").strip():
+    has_graph = "prompt" in texts or "workflow" in texts
+    if texts.get("parameters", "").strip() and not (
+        has_graph and is_placeholder_infotext(texts["parameters"])
+    ):
         text = texts["parameters"]
         try:
             _, _, params = parse_infotext(text)
@@ -73,7 +77,7 @@ def recipe_from_texts(
     if "invokeai_metadata" in texts:
         meta = _json(texts["invokeai_metadata"], "invokeai_metadata", name)
         return ImportedRecipe(_invokeai(meta), "invokeai", {"invokeai_metadata": meta})
-    if "prompt" in texts or "workflow" in texts:
+    if has_graph:
         raw: dict[str, Any] = {}
         if "prompt" in texts:
             raw["prompt"] = _json(texts["prompt"], "prompt", name)
@@ -87,6 +91,21 @@ def recipe_from_texts(
         f"{name} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow or "
         "InvokeAI metadata."
     )
+
+
+# What a saver writes when it has no value: a `parameters` chunk made only of these
+# ("unknown", "Seed: 0", ...) says nothing, and the ComfyUI graph beside it says it all.
+_EMPTY_VALUES = frozenset({"", "unknown", "none", "null", "n/a", "0", "0.0", "0x0", "-1"})
+
+
+def is_placeholder_infotext(text: str) -> bool:
+    """Whether an infotext holds no real value: every prompt line and `Key: value` is empty,
+    "unknown", 0 or the like (linear: one split of the text)."""
+    for piece in text.replace("\n", ",").split(","):
+        _, _, value = piece.rpartition(":")  # "Seed: 0" -> " 0"; "unknown" -> "unknown"
+        if value.strip().lower() not in _EMPTY_VALUES:
+            return False
+    return True
 
 
 def _json(text: str, key: str, path: str | Path) -> dict[str, Any]:
@@ -180,3 +199,56 @@ def _invokeai(meta: dict[str, Any]) -> Recipe:
         generator_device="cuda" if meta.get("rand_device") == "cuda" else "cpu",
         options={"invokeai": options} if options else {},
     )
+
+
+# -- many files ---------------------------------------------------------------
+@dataclass(frozen=True)
+class ImportFailure:
+    """A file whose recipe could not be read, and the one sentence saying why."""
+
+    file: str
+    error: str
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """What `import_recipes` read, file by file in the order given: an ImportedRecipe for
+    each good file, an ImportFailure for each bad one."""
+
+    results: tuple[tuple[str, ImportedRecipe | ImportFailure], ...]
+
+    @property
+    def imported(self) -> list[tuple[str, ImportedRecipe]]:
+        return [(p, r) for p, r in self.results if isinstance(r, ImportedRecipe)]
+
+    @property
+    def failed(self) -> list[ImportFailure]:
+        return [r for _, r in self.results if isinstance(r, ImportFailure)]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file was read, 1 when any was not (the good ones are still imported)."""
+        return 1 if self.failed else 0
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """One entry per file: its source and recipe, or the error that stopped it."""
+        return [
+            {"file": path, "source": r.source, "recipe": r.recipe.to_dict()}
+            if isinstance(r, ImportedRecipe) else {"file": path, "error": r.error}
+            for path, r in self.results
+        ]
+
+
+def import_recipes(paths: list[str] | tuple[str, ...]) -> ImportBatch:
+    """The recipe of each file; a file that cannot be read is reported, not fatal to the rest."""
+    results: list[tuple[str, ImportedRecipe | ImportFailure]] = []
+    for path in paths:
+        label = str(path)
+        try:
+            results.append((label, read_recipe(path)))
+        except StudioloError as exc:
+            message = str(exc)
+            if label not in message:  # the reader named the data, not the file
+                message = f"{label}: {message}"
+            results.append((label, ImportFailure(file=label, error=message)))
+    return ImportBatch(tuple(results))

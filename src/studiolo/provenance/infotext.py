@@ -16,6 +16,12 @@ the sampler: our canonical "DPM++ 2M Karras" is written
 "Schedule type: Automatic". Older infotexts ("Sampler: DPM++ 2M Karras") read
 the same.
 
+Other writers vary it: keys in another case ("CFG Scale", comfy-image-saver) are
+read as A1111's, and a schedule folded into the sampler's name ("Euler Ancestral
+Karras", Stability Matrix) is split off. When writing, the prompt line comes first
+even when empty, and an engine with no denoising loop (painter, style) writes
+`Steps: 1, Sampler: studiolo <engine>` and no `CFG scale` (optional to A1111).
+
 studiolo adds one key, `Studiolo`, holding the whole recipe as compact JSON:
 other readers still see the standard keys, and studiolo gets its recipe back
 exactly.
@@ -31,7 +37,7 @@ from typing import Any
 from studiolo import __version__
 from studiolo.core.errors import InvalidArgument, MetadataError
 from studiolo.core.types import LoraSpec, Recipe
-from studiolo.provenance.samplers import join_schedule, split_schedule
+from studiolo.provenance.samplers import join_schedule, split_sampler_name, split_schedule
 
 STUDIOLO_KEY = "Studiolo"
 
@@ -54,6 +60,15 @@ _SIZE = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
 _LORA_OPEN = "<lora:"
 _LORA_PART = re.compile(r"[^:>]*+")
 _HIRES_KEYS = ("Hires upscale", "Hires steps", "Hires upscaler", "Hires resize-1")
+# The keys studiolo reads, as A1111 spells them. Other writers change the case
+# (comfy-image-saver writes "CFG Scale"), so keys are matched case-insensitively.
+_KNOWN_KEYS = ("Steps", "Sampler", "Schedule type", "CFG scale", "Seed", "Size", "Model",
+               "Model hash", "Denoising strength", "Mask blur", "RNG", "Lora hashes",
+               STUDIOLO_KEY, *_HIRES_KEYS)
+_BY_LOWER = {key.lower(): key for key in _KNOWN_KEYS}
+# Engines that run no denoising loop and take no classifier-free guidance: their
+# infotext leaves out `CFG scale` (optional to A1111) and names the engine as sampler.
+_DIFFUSION_ENGINES = ("diffusion",)
 
 
 def _unquote(value: str) -> str:
@@ -138,10 +153,17 @@ def recipe_to_infotext(recipe: Recipe) -> str:
     The prompt is written as it is: LoRAs appear as `<lora:name:w>` only if the
     prompt already holds them.
     """
-    params: dict[str, Any] = {"Steps": recipe.steps}
+    diffusion = recipe.engine in _DIFFUSION_ENGINES
+    # A1111 always writes Steps and Sampler, and readers (sd-parsers, sd-prompt-reader)
+    # find the settings line by them. An engine with no denoising loop paints in one
+    # pass, which is what `Steps: 1` says; 0 would read as "nothing was done".
+    params: dict[str, Any] = {"Steps": recipe.steps if diffusion else max(recipe.steps, 1)}
     if recipe.sampler:
         params["Sampler"], params["Schedule type"] = split_schedule(recipe.sampler)
-    params["CFG scale"] = _number(recipe.guidance)
+    else:  # the model's own scheduler, or an engine that has none
+        params["Sampler"] = "Automatic" if diffusion else f"studiolo {recipe.engine}"
+    if diffusion:
+        params["CFG scale"] = _number(recipe.guidance)
     params["Seed"] = recipe.seed
     params["Size"] = f"{recipe.width}x{recipe.height}"
     if recipe.model_hash:
@@ -159,7 +181,9 @@ def recipe_to_infotext(recipe: Recipe) -> str:
     params[STUDIOLO_KEY] = recipe.to_json()
     line = ", ".join(f"{key}: {_quote(value)}" for key, value in params.items())
     negative = f"\nNegative prompt: {recipe.negative_prompt}" if recipe.negative_prompt else ""
-    return f"{recipe.prompt}{negative}\n{line}".strip()
+    # The prompt line comes first even when empty: a reader that takes everything
+    # before "\nNegative prompt:" / "\nSteps:" as the prompt must not get the settings.
+    return f"{recipe.prompt}{negative}\n{line}"
 
 
 def _studiolo_recipe(params: dict[str, str]) -> Recipe | None:
@@ -259,11 +283,24 @@ def loras_from_prompt(prompt: str) -> list[tuple[str, float]]:
     return found
 
 
+def _canonical_keys(params: dict[str, str]) -> dict[str, str]:
+    """The parameters with the keys studiolo reads spelled as A1111 does ("CFG Scale" ->
+    "CFG scale"). A key already in A1111's spelling wins; unknown keys, and a second
+    spelling of a key already present, stay as found (in `options["a1111"]`)."""
+    out = {key: value for key, value in params.items() if key in _BY_LOWER.values()}
+    for key, value in params.items():
+        if key not in out:
+            known = _BY_LOWER.get(key.lower(), key)
+            out[known if known not in out else key] = value
+    return out
+
+
 def infotext_to_recipe(text: str) -> Recipe:
     """A Recipe from an infotext: the `Studiolo` recipe when present, else the A1111 keys mapped."""
     if not isinstance(text, str) or not text.strip():
         raise MetadataError(f"Infotext is empty: got {text!r:.40}.")
-    prompt, negative, params = parse_infotext(text)
+    prompt, negative, found = parse_infotext(text)
+    params = _canonical_keys(found)
     exact = _studiolo_recipe(params)
     if exact is not None:
         return exact
@@ -281,9 +318,15 @@ def infotext_to_recipe(text: str) -> Recipe:
     if match is None:
         raise MetadataError(f"Infotext `Size` must be WIDTHxHEIGHT, got {_shown(size)}.")
     sampler = None
-    if params.get("Sampler"):
+    written = params.get("Sampler", "")
+    if written == "Automatic" or written.startswith("studiolo "):
+        if written != "Automatic":
+            rest["Sampler"] = written  # which engine made it: kept, as no sampler names it
+    elif written:
         schedule = rest.pop("Schedule type", None)
-        sampler = join_schedule(params["Sampler"], schedule)
+        base, folded = split_sampler_name(written)  # "Euler Ancestral Karras"
+        schedule = schedule if schedule and schedule != "Automatic" else folded
+        sampler = join_schedule(base, schedule)
         if schedule and schedule != "Automatic" and not sampler.endswith(schedule):
             rest["Schedule type"] = schedule  # a schedule our sampler names cannot express
 

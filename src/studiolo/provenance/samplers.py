@@ -113,3 +113,38 @@ def join_schedule(sampler: str, schedule: str | None) -> str:
         if joined is not None:
             return joined
     return sampler
+
+
+# Noise schedules other tools fold into the sampler's name ("Euler Ancestral Karras"
+# in Stability Matrix, "euler_ancestral_karras" in comfy-image-saver): ComfyUI's
+# scheduler names and A1111 1.9+'s "Schedule type" values, as `_key` spells them.
+_SCHEDULES: dict[str, str] = {
+    "karras": "Karras", "exponential": "Exponential", "sgm uniform": "SGM Uniform",
+    "simple": "Simple", "normal": "Normal", "ddim uniform": "DDIM", "beta": "Beta",
+    "kl optimal": "KL Optimal", "align your steps": "Align Your Steps",
+    "polyexponential": "Polyexponential", "uniform": "Uniform",
+}
+
+
+def split_sampler_name(name: str) -> tuple[str, str | None]:
+    """A sampler name that may end in a noise schedule -> (canonical sampler, schedule or None).
+
+    "DPM++ 2M Karras" -> ("DPM++ 2M Karras", None) (a name we know as it is);
+    "Euler Ancestral Karras" -> ("Euler a", "Karras"): studiolo has no Euler a with a
+    Karras schedule, so the schedule comes back apart for the caller to keep.
+    A name whose sampler part we do not know comes back unchanged, with None.
+    """
+    known = normalise_sampler(name)
+    if known in CANONICAL_SAMPLERS:
+        return known, None
+    key = _key(name)
+    # Longest schedule first, so "ddim uniform" is not read as "uniform".
+    for suffix in sorted(_SCHEDULES, key=len, reverse=True):
+        if key.endswith(" " + suffix):
+            base = normalise_sampler(key[: -len(suffix) - 1])
+            if base not in CANONICAL_SAMPLERS:
+                break
+            schedule = _SCHEDULES[suffix]
+            joined = join_schedule(base, schedule)
+            return (joined, None) if joined != base else (base, schedule)
+    return name, None
