@@ -38,3 +38,21 @@ def nav_links(viewer: Any) -> list[dict[str, str]]:
 def register_credits(register: Any) -> None:
     register(CreditContribution(verbs={"curate": "Curated", "exhibition": "Curated"},
                                 curator_modes=frozenset({"curate", "exhibition"})))
+
+
+def _run_exhibition(ctx: Any) -> None:
+    """The "exhibition" job (the web studio's Make exhibition): curated as the job's owner."""
+    request = ctx.job.request
+    made = ctx.studio.make_exhibition(
+        str(request.get("theme", "")), title=request.get("title"),
+        max_works=request.get("max_works"), max_rooms=request.get("max_rooms"),
+        public=bool(request.get("public", False)), person=ctx.job.owner, progress=ctx.progress)
+    ctx.progress({"stage": "curate", "step": 3, "total": 3, "page": f"/exhibitions/{made.id}",
+                  "message": f"exhibition {made.id}: {made.title}"})
+
+
+@hookimpl
+def register_job_kinds(register: Any) -> None:
+    from studiolo.jobs.kinds import JobKind
+
+    register(JobKind(name="exhibition", run=_run_exhibition, heavy=False))

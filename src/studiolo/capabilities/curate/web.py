@@ -137,15 +137,8 @@ def make(request: Request, viewer: CurrentViewer, body: MakeRequest) -> dict[str
     if body.title is not None and not body.title.strip():
         body.title = None
 
-    def curate(studio: Any, progress: Any, stored: Any) -> None:
-        made = studio.make_exhibition(body.theme, title=body.title, max_works=body.max_works,
-                                      max_rooms=body.max_rooms, public=body.public,
-                                      person=viewer.name, progress=progress)
-        progress({"stage": "curate", "step": 3, "total": 3, "page": f"/exhibitions/{made.id}",
-                  "message": f"exhibition {made.id}: {made.title}"})
-
     job = work.submit(request.app.state.studio, request.app.state.hub, viewer.name,
-                      "exhibition", body.model_dump(), curate)
+                      "exhibition", body.model_dump())
     return job_json(job)
 
 
