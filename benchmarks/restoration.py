@@ -55,8 +55,9 @@ from studiolo.capabilities.restore import (
     stains,
     synthetic,
 )
-from studiolo.capabilities.restore.colourspace import ciede2000, rgb_to_lab
+from studiolo.capabilities.restore.colourspace import rgb_to_lab
 from studiolo.capabilities.restore.kinds import KINDS
+from studiolo.features.cielab import ciede2000
 
 BINS = [(5, 15), (15, 30), (30, 60), (60, 121)]
 LOSSES = synthetic.DamageRecipe(cracks=0, craquelure=0, scratches=0, losses=5, stains=0,

@@ -8,8 +8,9 @@ import pytest
 
 from studiolo.capabilities.restore import colour
 from studiolo.capabilities.restore import synthetic as syn
-from studiolo.capabilities.restore.colourspace import ciede2000, rgb_to_lab
+from studiolo.capabilities.restore.colourspace import rgb_to_lab
 from studiolo.core.errors import InvalidArgument
+from studiolo.features.cielab import ciede2000
 
 from .conftest import painting
 
