@@ -316,20 +316,7 @@ def test_engine_sampler_without_studiolo_key_is_kept_in_options():
     assert (r.steps, r.seed, r.width, r.height) == (1, 3, 64, 48)
 
 
-@pytest.mark.parametrize("recipe", [PAINTER, STYLIZE, PRIVATE], ids=["painter", "stylize", "private"])
-def test_other_readers_read_it_back(tmp_path, recipe):
-    """sd-parsers and sd-prompt-reader, where installed (they are not in the lock yet)."""
-    from studiolo.core.imagemeta import encode_png
-
-    path = tmp_path / "out.png"
-    path.write_bytes(encode_png(IMG, {"parameters": recipe_to_infotext(recipe)}))
-    sd_parsers = pytest.importorskip("sd_parsers")
-    info = sd_parsers.ParserManager().parse(str(path))
-    [sampler] = info.samplers
-    assert sampler.parameters["seed"] == str(recipe.seed)
-    assert [p.value for p in sampler.prompts] == ([recipe.prompt] if recipe.prompt else [])
-    reader = pytest.importorskip("sd_prompt_reader.image_data_reader").ImageDataReader(str(path))
-    assert (reader.positive, reader.parameter["seed"]) == (recipe.prompt, str(recipe.seed))
+# sd-parsers and sd-prompt-reader read every engine's real output: tests/test_other_readers.py.
 
 
 # -- totality of the new pieces (bounded hypothesis runs) ------------------------------

@@ -63,7 +63,7 @@ class GeneratorEngine:
         if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= MAX_BATCH:
             raise InvalidArgument(f"`batch_size` has to be from 1 to {MAX_BATCH} but is {size!r}.")
         check_seed(recipe.seed, "seed", last=recipe.seed + size - 1 if _int(recipe.seed) else None)
-        loaded = load(recipe)
+        loaded = load(recipe, request.settings)
 
         # 2. One latent per seed, one picture per latent.
         made = []
@@ -92,14 +92,15 @@ def check_seed(value: Any, name: str, last: int | None = None) -> int:
     return value
 
 
-def load(recipe: Recipe) -> Any:
-    """The recipe's generator; refused when it is not the one the recipe was made with."""
+def load(recipe: Recipe, settings: Any) -> Any:
+    """The recipe's generator, from the studio's own models folder (`settings`, never the
+    environment); refused when it is not the one the recipe was made with."""
     from studiolo.capabilities.generator.nets import load_generator
 
     if not isinstance(recipe.model, str) or not recipe.model.strip():
         raise InvalidArgument("`model` is not set: name a generator trained with `studiolo train "
                               "generator FOLDER --name NAME`.")
-    loaded = load_generator(recipe.model)
+    loaded = load_generator(recipe.model, settings)
     if recipe.model_hash and recipe.model_hash != loaded.sha256:
         raise InvalidArgument(
             f"The generator {recipe.model!r} is not the one this recipe was made with (hash "
@@ -140,7 +141,7 @@ def run_generator_journey(request: Request, options: Any, indices: list[int],
 
     recipe, spec = request.recipe, options.journey
     seeds = check_seed(spec.a, "a"), check_seed(spec.b, "b")
-    loaded = load(recipe)
+    loaded = load(recipe, request.settings)
     z_a, z_b = (latent(s, loaded.net.config.z_dim) for s in seeds)
     made: list[Artwork] = []
     for n, index in enumerate(indices):
