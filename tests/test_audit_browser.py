@@ -6,21 +6,12 @@ painter and of the tiny diffusion model (tests/tiny_models.py), pictures not sto
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from audit_helpers import synthetic_face
+from browser_helpers import NEEDS_CHROMIUM, chromium, new_page, shot
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +51,9 @@ def reports(tmp_path_factory, one_torch_thread):
 def test_report_renders_offline(reports, name):
     from web_helpers import wait_until
 
-    ARTIFACTS.mkdir(exist_ok=True)
     fetched: list[str] = []
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    with chromium() as browser:
+        page = new_page(browser, width=1200)
         page.on("request", lambda r: fetched.append(r.url))
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -76,8 +64,7 @@ def test_report_renders_offline(reports, name):
         text = page.inner_text("body")
         charts = page.eval_on_selector_all("svg", "els => els.map(e => e.getBoundingClientRect().height)")
         images = page.eval_on_selector_all("img", "els => els.map(e => e.naturalWidth)")
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        browser.close()
+        picture = shot(page, name)
     assert errors == []
     assert all(url.startswith(("file://", "data:")) for url in fetched), fetched
     assert charts and all(h > 30 for h in charts)
@@ -87,4 +74,4 @@ def test_report_renders_offline(reports, name):
         assert "does not guess anyone's gender" in text
     if name in ("audit-painter", "audit-diffusion"):
         assert name.split("-")[1] in text and "a portrait of a nurse" in text
-    assert (ARTIFACTS / f"{name}.png").stat().st_size > 20_000
+    assert picture.stat().st_size > 20_000

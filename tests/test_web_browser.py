@@ -9,31 +9,11 @@ file may run on different workers, each with its own server and studio.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"),
-]
-playwright_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
-
+from browser_helpers import NEEDS_CHROMIUM, chromium, log_in, new_page, serving, shot
 from web_helpers import OWNER, PASSWORD, make_studio, wait_until
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")
@@ -45,40 +25,14 @@ def studio(tmp_path_factory):
 def server(studio):
     from studiolo.web.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(create_app(studio), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(studio)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
-def new_page(browser, server):
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
-
-
-def log_in(page, name: str = OWNER, password: str = PASSWORD) -> None:
-    page.fill('input[name="name"]', name)
-    page.fill('input[name="password"]', password)
-    page.click('button[type="submit"]')
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +40,7 @@ def page(browser, server):
     """A page of the owner, logged in."""
     page = new_page(browser, server)
     page.goto("/gallery")  # -> the login page, then back
-    log_in(page)
+    log_in(page, OWNER, PASSWORD)
     page.wait_for_url("**/gallery")
     return page
 
@@ -98,10 +52,6 @@ def painted(studio):
                         height=128)[0]
 
 
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
 def test_log_in(browser, server):
     page = new_page(browser, server)
     page.goto("/gallery")
@@ -109,7 +59,7 @@ def test_log_in(browser, server):
     shot(page, "login")
     log_in(page, OWNER, "wrong password")
     assert "do not match" in page.inner_text(".error")
-    log_in(page)
+    log_in(page, OWNER, PASSWORD)
     page.wait_for_url("**/gallery")
     assert OWNER in page.inner_text(".who")
     page.context.close()

@@ -191,67 +191,40 @@ def test_slug():
 
 
 # -- in a real browser -----------------------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
 IMAGES_LOADED = "[...document.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)"
 
 
 @pytest.fixture(scope="module")
 def browser_server(app):
     """The real server (uvicorn in a thread, on a free port) for the same studio."""
-    import socket
-    import threading
-    import time
+    from browser_helpers import serving
 
-    uvicorn = pytest.importorskip("uvicorn")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(browser_server):
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian chromium at /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+    from browser_helpers import chromium
+
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def new_page(browser, base_url):
-    context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    return page
+    from browser_helpers import new_page
 
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    return new_page(browser, base_url, accept_downloads=True)
 
 
 @pytest.mark.slow
 def test_build_share_and_export_in_the_browser(browser, browser_server, studio, tmp_path):
+    from browser_helpers import log_in, shot
     from web_helpers import PASSWORD
 
     page = new_page(browser, browser_server)
     page.goto("/exhibitions")
-    page.fill('input[name="name"]', OWNER)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    log_in(page, OWNER, PASSWORD)
     page.wait_for_url("**/exhibitions")
     assert page.get_attribute('nav a[aria-current="page"]', "href") == "/exhibitions"
 

@@ -10,7 +10,6 @@ the policy with no violation, and no other site can frame them.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -263,7 +262,6 @@ def test_a_header_the_app_sets_itself_is_kept(studio):
 
 
 # -- in a real browser ---------------------------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
 RECORD_VIOLATIONS = """window.violations = [];
 document.addEventListener('securitypolicyviolation', e => window.violations.push(
   `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"""
@@ -271,53 +269,30 @@ document.addEventListener('securitypolicyviolation', e => window.violations.push
 
 @pytest.fixture(scope="module")
 def server(studio):
-    import socket
-    import threading
-    import time
+    from browser_helpers import serving
 
-    uvicorn = pytest.importorskip("uvicorn")
     from studiolo.web.app import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(create_app(studio), host="127.0.0.1", port=port,
-                                            log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(studio)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian chromium at /usr/bin/chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=["--no-sandbox", "--disable-gpu",
-                                           "--disable-background-networking"])
+    from browser_helpers import chromium
+
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.mark.slow
 def test_the_pages_run_under_the_policy(browser, server, studio):
     [art] = studio.paint("a lighthouse at dusk", width=64, height=64, seed=3)
-    context = browser.new_context(base_url=server)
-    context.add_init_script(RECORD_VIOLATIONS)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    from browser_helpers import log_in, new_page
+
+    page = new_page(browser, server, init_script=RECORD_VIOLATIONS)
     page.goto("/login")
-    page.fill('input[name="name"]', OWNER)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    log_in(page, OWNER, PASSWORD)
     page.wait_for_url("**/create")
     seen = {}
     for path in ("/create", "/gallery", f"/artwork/{art.id}", "/exhibitions", "/rate"):
@@ -335,7 +310,7 @@ def test_the_pages_run_under_the_policy(browser, server, studio):
                   "document.body.append(i); }")
     wait_until(page, "window.violations.length > 0")
     assert page.evaluate("window.violations")[0].startswith("img-src http://192.0.2.1/x.png")
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.slow
