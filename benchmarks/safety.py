@@ -3,6 +3,7 @@
 artwork against the offline painter's time.
 
     python benchmarks/safety.py [--artworks DIR ...] [--painter 8] [--size 512] [--json out.json]
+    python benchmarks/safety.py --cost-only [--painter 8] [--size 512]   (no NudeNet needed)
 
 Pictures (none downloaded): the paintings of the shared sets (default
 ../shared/artworks and ../shared/artworks-world, full resolution), offline-painter
@@ -35,6 +36,15 @@ paintings, 8 painter pictures at 512 px, 24 made pictures; OMP_NUM_THREADS=2, ni
     224 px): with --size 1024 --painter 4 the painter takes 1.49 s, the classifier 0.052 s
     (3.4 %) and the hook 0.041 s (2.9 %), under the goal.
 
+Since 2026-12-04 the check starts as `Studio.store` begins and runs in a thread of its own
+beside the ledger, watermark, signature and file (the `artwork_storing` hook), so on a
+machine with a free core its wall time is mostly hidden; its CPU time is unchanged. Both are
+printed (process CPU time covers every thread). `--cost-only`, 2026-12-04, AMD EPYC with
+avx512_bf16, 2 cores, load average 8 (six other jobs: no core was free, so the thread could
+hide nothing): painter 0.677 s wall / 0.340 s CPU per 512 px picture; classifier alone
+0.034 s CPU (10.6 % of the painter's CPU time); the check's CPU cost in Studio.store 0.032 s
+(8.6 %).
+
 Choice: Open NSFW. Neither finds painted nudity well (classifiers trained on photos):
 Open NSFW flags Olympia alone at 0.8, NudeNet nothing (its best painted-nude score is
 0.26, and it scores a clothed Ravi Varma higher, 0.34). Open NSFW gives one calibrated
@@ -50,6 +60,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import statistics
 import subprocess
 import tempfile
@@ -116,10 +127,11 @@ def nudenet_score(detector: Any, image: Image.Image) -> float:
     return max([d["score"] for d in found if d["class"] in EXPOSED], default=0.0)
 
 
-def timed(fn: Any, *args: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
+def timed(fn: Any, *args: Any) -> tuple[Any, float, float]:
+    """(value, wall seconds, CPU seconds of the whole process)."""
+    start, cpu_start = time.perf_counter(), time.process_time()
     value = fn(*args)
-    return value, time.perf_counter() - start
+    return value, time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def main() -> None:
@@ -128,56 +140,38 @@ def main() -> None:
     parser.add_argument("--painter", type=int, default=8, help="painter pictures to make")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--json", help="write every score here")
+    parser.add_argument("--cost-only", action="store_true",
+                        help="only the cost per stored artwork (no NudeNet needed)")
     args = parser.parse_args()
     for folder in args.artworks:
         if not (folder / "manifest.csv").is_file():
             parser.error(f"--artworks: {folder} has no manifest.csv; give the shared sets' "
                          "folders, e.g. --artworks /work/shared/artworks /work/shared/artworks-world")
     import onnxruntime  # noqa: F401  (loaded before torch: the same order as the studio)
-    from nudenet import NudeDetector
 
     from studiolo.capabilities.safety.classifier import nsfw_score
 
+    nsfw_score(Image.new("RGB", (64, 64)))
+    cost = store_cost(args.size, args.painter)
+    print(f"CPU: {cpu()}; load average before {cost['load'][0]:.1f}, after {os.getloadavg()[0]:.1f}")
+    print_cost(cost, args.size)
+    if args.cost_only:
+        return
+    from nudenet import NudeDetector
+
     peer = NudeDetector()
-    warm = Image.new("RGB", (64, 64))
-    nsfw_score(warm), nudenet_score(peer, warm)
+    nudenet_score(peer, Image.new("RGB", (64, 64)))
     sets: dict[str, dict[str, Image.Image]] = {"made, must pass": made_pictures()}
     art = paintings(args.artworks)
     sets["paintings, no nudity"] = {k: v for k, v in art.items() if k not in NUDES}
     sets["paintings with nudity"] = {k: v for k, v in art.items() if k in NUDES}
-
-    # The painter's pictures, its time per picture, and Studio.store with the filter on and off.
-    from studiolo.core.settings import Settings
-    from studiolo.studio import Studio
-
-    home = Path(tempfile.mkdtemp(prefix="safety-bench-"))
-    on = Studio(settings=Settings.from_env(home / "on", person="bench"), load_entry_points=False)
-    off = Studio(settings=Settings.from_env(home / "off", person="bench", safety_filter=False),
-                 load_entry_points=False)
-    painted, painter_s, store_on, store_off, alone = {}, [], [], [], []
-    from studiolo.core.types import Artwork
-
-    for k, prompt in enumerate(PAINTER_PROMPTS[:args.painter] * 2):
-        recipe = on.recipe(engine="painter", prompt=prompt, seed=0, steps=1, guidance=0.0,
-                           width=args.size, height=args.size)
-        made, seconds = timed(lambda r: on.run(r, store=False), recipe)  # the painter alone
-        if k < args.painter:
-            continue  # the first round warms the painter's models and caches
-        # Each measure right after the painter's, on its picture: the same load on the machine.
-        painter_s.append(seconds)
-        painted[prompt] = image = made[0].image
-        alone.append(timed(nsfw_score, image)[1])
-        # The picture stored anew in each studio (another seed: another watermark, so new
-        # pixels and a new check): the difference of the two times is the hook's whole cost.
-        store_on.append(timed(on.store, Artwork(recipe=recipe.replace(seed=1000 + k), image=image))[1])
-        store_off.append(timed(off.store, Artwork(recipe=recipe.replace(seed=1000 + k), image=image))[1])
-    sets["painter outputs"] = painted
+    sets["painter outputs"] = cost["painted"]
 
     rows, times = [], {"open_nsfw": [], "nudenet": []}
     for name, pictures in sets.items():
         for key, image in pictures.items():
-            a, ta = timed(nsfw_score, image)
-            b, tb = timed(nudenet_score, peer, image)
+            a, ta, _ = timed(nsfw_score, image)
+            b, tb, _ = timed(nudenet_score, peer, image)
             if name != "paintings, no nudity" or len(times["open_nsfw"]) < 200:
                 times["open_nsfw"].append(ta)
                 times["nudenet"].append(tb)
@@ -200,19 +194,68 @@ def main() -> None:
         dark = statistics.mean(flats[f"flat Monk {k}"][c] for k in range(6, 11))
         print(f"flat Monk colours, mean {c}: Monk 1-5 {light:.3f}, Monk 6-10 {dark:.3f}")
     a, b = statistics.median(times["open_nsfw"]), statistics.median(times["nudenet"])
-    hook = [on_ - off_ for on_, off_ in zip(store_on, store_off)]
-    painter = statistics.median(painter_s)
     print(f"median seconds per picture: Open NSFW {a:.3f}, NudeNet {b:.3f} (NudeNet / Open NSFW "
           f"{b / a:.2f}x)")
-    print(f"Studio.store, filter on {statistics.median(store_on):.3f} s, off "
-          f"{statistics.median(store_off):.3f} s: the hook costs {statistics.median(hook):.3f} s")
-    print(f"painter alone at {args.size} px: {painter:.2f} s per picture; per picture, the "
-          f"classifier is {100 * statistics.median(c / p for c, p in zip(alone, painter_s)):.1f} % "
-          f"of the painter's time and the hook {100 * statistics.median(h / p for h, p in zip(hook, painter_s)):.1f} %")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "times": times, "painter": painter_s,
-                                               "alone": alone, "store_on": store_on,
-                                               "store_off": store_off}))
+        Path(args.json).write_text(json.dumps({"rows": rows, "times": times, **{
+            k: v for k, v in cost.items() if k != "painted"}}))
+
+
+def store_cost(size: int, count: int) -> dict[str, Any]:
+    """The painter's pictures, its time per picture, and `Studio.store` of each with the
+    filter on and off, in wall time and in CPU time (every thread of the process: the
+    classifier runs in a thread of its own beside the rest of the store)."""
+    from studiolo.capabilities.safety.classifier import nsfw_score
+    from studiolo.core.settings import Settings
+    from studiolo.core.types import Artwork
+    from studiolo.studio import Studio
+
+    load = os.getloadavg()
+    home = Path(tempfile.mkdtemp(prefix="safety-bench-"))
+    on = Studio(settings=Settings.from_env(home / "on", person="bench"), load_entry_points=False)
+    off = Studio(settings=Settings.from_env(home / "off", person="bench", safety_filter=False),
+                 load_entry_points=False)
+    out: dict[str, Any] = {"load": load, "painted": {}, **{k: [] for k in (
+        "painter", "painter_cpu", "alone", "alone_cpu", "on", "on_cpu", "off", "off_cpu")}}
+    for k, prompt in enumerate(PAINTER_PROMPTS[:count] * 2):
+        recipe = on.recipe(engine="painter", prompt=prompt, seed=0, steps=1, guidance=0.0,
+                           width=size, height=size)
+        made, seconds, cpu_s = timed(lambda r: on.run(r, store=False), recipe)  # the painter alone
+        if k < count:
+            continue  # the first round warms the painter's models and caches
+        # Each measure right after the painter's, on its picture: the same load on the machine.
+        image = made[0].image
+        out["painted"][prompt] = image
+        out["painter"].append(seconds)
+        out["painter_cpu"].append(cpu_s)
+        _, a, a_cpu = timed(nsfw_score, image)
+        out["alone"].append(a)
+        out["alone_cpu"].append(a_cpu)
+        # The picture stored anew in each studio (another seed: another watermark, so new
+        # pixels and a new check): the difference of the two times is the hook's whole cost.
+        for side, studio in (("on", on), ("off", off)):
+            _, t, c = timed(studio.store, Artwork(recipe=recipe.replace(seed=1000 + k), image=image))
+            out[side].append(t)
+            out[f"{side}_cpu"].append(c)
+    return out
+
+
+def print_cost(cost: dict[str, Any], size: int) -> None:
+    def share(extra: list[float], base: list[float]) -> float:
+        return 100 * statistics.median(e / b for e, b in zip(extra, base))
+
+    med = {k: statistics.median(v) for k, v in cost.items() if k not in ("painted", "load")}
+    hook = [a - b for a, b in zip(cost["on"], cost["off"])]
+    hook_cpu = [a - b for a, b in zip(cost["on_cpu"], cost["off_cpu"])]
+    print(f"painter alone at {size} px: {med['painter']:.3f} s wall, {med['painter_cpu']:.3f} s CPU "
+          f"per picture ({len(cost['painter'])} pictures)")
+    print(f"classifier alone: {med['alone']:.3f} s wall, {med['alone_cpu']:.3f} s CPU = "
+          f"{share(cost['alone'], cost['painter']):.1f} % of the painter's wall time, "
+          f"{share(cost['alone_cpu'], cost['painter_cpu']):.1f} % of its CPU time")
+    print(f"Studio.store, filter on {med['on']:.3f} s, off {med['off']:.3f} s wall: the check adds "
+          f"{statistics.median(hook):.3f} s = {share(hook, cost['painter']):.1f} % of the painter's "
+          f"wall time (it runs in a thread beside the store); CPU {statistics.median(hook_cpu):.3f} s = "
+          f"{share(hook_cpu, cost['painter_cpu']):.1f} % of the painter's CPU time")
 
 
 if __name__ == "__main__":

