@@ -152,6 +152,35 @@ def test_a_forced_flag_is_recorded_with_blurred_previews_and_the_person_is_told(
     assert studio.files.exists(art.id)  # the work itself is kept as made
 
 
+def test_the_check_runs_beside_the_store_in_a_thread_of_its_own(studio, monkeypatch):
+    """It scores the engine's own pixels (before the watermark), beside the store, and its
+    verdict is kept by the time `store` returns."""
+    import threading
+
+    from studiolo.capabilities.safety import verdict
+
+    seen, real = [], verdict.check_image
+
+    def spying(image, threshold):
+        seen.append((threading.current_thread().name, np.asarray(image)))
+        return real(image, threshold)
+
+    monkeypatch.setattr(verdict, "check_image", spying)
+    art = store(studio, 31)
+    [(thread, pixels)] = seen
+    assert thread.startswith("studiolo-safety")
+    assert np.array_equal(pixels, np.asarray(landscape(31)))
+    assert records.check_of(studio.catalog, art.id).score == pytest.approx(real(landscape(31), 0.8).score)
+
+
+def test_a_bad_threshold_stores_nothing(studio):
+    before = studio.catalog.count_artworks()
+    with pytest.raises(InvalidArgument, match=r"^`threshold` must be a number from 0 to 1, got 2"):
+        forcing(studio, 2).store(Artwork(recipe=Recipe(engine="painter", prompt="hills", seed=32),
+                                         image=landscape(32)))
+    assert studio.catalog.count_artworks() == before
+
+
 def test_a_passing_artwork_has_a_verdict_and_no_preview(studio, passed):
     check = records.check_of(studio.catalog, passed.id)
     assert not check.flagged and check.preview_sha is None and check.score < 0.3
