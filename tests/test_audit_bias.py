@@ -35,9 +35,9 @@ def test_a_prompts_file(tmp_path):
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"\xff\xfeab", r"is not UTF-8 text \(byte 0 is 0xff\); save it as UTF-8\.$"),
+    (b"\xff\xfeab", r"is not UTF-8 text \(byte 0xff at offset 0\); save it as UTF-8\.$"),
     (b"# only a comment\n\n", r"has no prompts \(only blank or # lines\); write one prompt per line\.$"),
-    (b"a\x00b\n", r"holds NUL bytes: it is not a text file; give one prompt per line\.$"),
+    (b"a\x00b\n", r"holds NUL bytes, so it is not text; give a text file with one prompt per line\.$"),
     (b"a cat\na  cat\n", r"^`prompts` names 'a cat' twice; give each prompt once"),
     (("x" * 501).encode(), r"^`prompts` item 0 is 501 characters long; keep each prompt under 500\.$"),
     ("\n".join(f"p{i}" for i in range(201)).encode(), r"^`prompts` has 201 prompts; an audit takes at most 200\.$"),

@@ -114,7 +114,7 @@ def test_bad_collection_and_part():
                                 r"its header \['name', 'born'\]")),
     (b"artist\nAna\nAna\n", r"^`artists` \(the artists table\) names 'Ana' twice \(again on line 3\)"),
     (b"artist,born\n,1850\n", r"^`artists` \(the artists table\) line 2 has no artist name: "),
-    (b"artist\n\xff\xfe\n", r"^`artists` \(the artists table\) is not UTF-8 text \(byte 7 is 0xff\)"),
+    (b"artist\n\xff\xfe\n", r"^`artists` \(the artists table\) is not UTF-8 text \(byte 0xff at offset 7\)"),
     (b"", r"^`artists` \(the artists table\) has no `artist` column in its header \[\]"),
 ])
 def test_bad_artists_tables(data, message):

@@ -113,9 +113,9 @@ def test_a_quoted_cell_spanning_lines_keeps_the_line_numbers_right(tmp_path):
                                    "header row, then one job a row) or .jsonl (one JSON object a "
                                    "line), got '.txt'.")),
     ("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00", ("`picture.csv` is not UTF-8 text (byte 0x89 at "
-                                                  "offset 0); a batch file is CSV or JSONL text.")),
-    ("nul.jsonl", b'{"prompt": "a"}\x00\n', ("`nul.jsonl` holds NUL bytes, so it is not CSV or "
-                                            "JSONL text; give a text file.")),
+                                                  "offset 0); save it as UTF-8.")),
+    ("nul.jsonl", b'{"prompt": "a"}\x00\n', ("`nul.jsonl` holds NUL bytes, so it is not text; give "
+                                            "the path of a .csv or .jsonl batch file.")),
     ("head.csv", "prompt,colour\na,red\n", ("`head.csv`'s header names 'colour', which is not a "
                                            "field of a job row; the fields are prompt, mode,")),
     ("twice.csv", "prompt,prompt\na,b\n", ("`twice.csv`'s header names 'prompt' twice; name each "

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.textfile import read_text_file
 from studiolo.jobs.make import MakeRequest, make_request
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -109,24 +110,8 @@ def read_batch(path: str | Path, *, defaults: Mapping[str, Any] | None = None,
 
 
 def _read_text(where: Path) -> str:
-    if not where.is_file():
-        raise InvalidArgument(f"`{where}` is not a file; give the path of a .csv or .jsonl batch "
-                              "file.")
-    size = where.stat().st_size
-    if size > MAX_BYTES:
-        raise InvalidArgument(f"`{where.name}` is {size} bytes; a batch file may be at most "
-                              f"{MAX_BYTES} bytes: split it.")
-    data = where.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidArgument(
-            f"`{where.name}` is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start}); a batch file is CSV or JSONL text.") from None
-    if "\x00" in text:
-        raise InvalidArgument(f"`{where.name}` holds NUL bytes, so it is not CSV or JSONL text; "
-                              "give a text file.")
-    return text
+    return read_text_file(where, name=f"`{where.name}`", give="the path of a .csv or .jsonl batch file",
+                          kind="a batch file", limit=MAX_BYTES, advice=": split it")
 
 
 def _jsonl_records(text: str) -> Iterator[tuple[int, dict[str, Any] | RowProblem]]:

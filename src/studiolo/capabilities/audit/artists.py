@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.textfile import decode_text
 
 COLUMNS = ("artist", "born", "died", "gender", "nationality", "region", "movement")
 # Every region an artist may be from (the shared README's list): a region no artist of an
@@ -134,11 +135,7 @@ def read_artists(source: str | Path | bytes) -> dict[str, Artist]:
     if len(data) > MAX_BYTES:
         raise InvalidArgument(f"`artists` ({name}) is larger than 5 MB; give the table of the "
                               "artists you audit.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidArgument(f"`artists` ({name}) is not UTF-8 text (byte {exc.start} is "
-                              f"{data[exc.start]:#04x}); save the table as UTF-8 CSV.") from None
+    text = decode_text(data, name=f"`artists` ({name})", give="a UTF-8 CSV with an `artist` column")
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip().lower() for h in next(rows, [])]

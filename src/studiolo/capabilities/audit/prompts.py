@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from studiolo.core.errors import InvalidArgument
+from studiolo.core.textfile import read_text_file
 
 TEMPLATE = "a portrait of a {role}"
 DEFAULT_ROLES = ("doctor", "nurse", "CEO", "farmer", "judge", "engineer", "teacher",
@@ -59,23 +60,9 @@ def check_prompts(prompts: object) -> tuple[str, ...]:
 
 def read_prompts(path: str | Path) -> tuple[str, ...]:
     """The prompts of a file: one per line, "#" comments and blank lines skipped."""
-    file = Path(path)
-    if not file.is_file():
-        raise InvalidArgument(f"`--prompts` {str(path)!r} is not a file; give a text file with "
-                              "one prompt per line.")
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InvalidArgument(f"`--prompts` {str(path)!r} is {size} bytes; a prompts file may be "
-                              f"at most {MAX_FILE_BYTES} bytes ({MAX_PROMPTS} prompts).")
-    data = file.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InvalidArgument(f"`--prompts` {str(path)!r} is not UTF-8 text (byte {exc.start} is "
-                              f"{data[exc.start]:#04x}); save it as UTF-8.") from None
-    if "\x00" in text:
-        raise InvalidArgument(f"`--prompts` {str(path)!r} holds NUL bytes: it is not a text "
-                              "file; give one prompt per line.")
+    text = read_text_file(Path(path), name=f"`--prompts` {str(path)!r}",
+                          give="a text file with one prompt per line", kind="a prompts file",
+                          limit=MAX_FILE_BYTES, advice=f" ({MAX_PROMPTS} prompts)")
     lines = [line.strip() for line in text.splitlines()]
     prompts = [line for line in lines if line and not line.startswith("#")]
     if not prompts:
