@@ -118,6 +118,10 @@ def _chain(walk: Walker, final: str) -> list[tuple[str, list[dict[str, Any]]]]:
                 steps.append({"source": "txt2img", **{k: walk.scalar(inputs.get(k), k)
                                                        for k in ("width", "height", "batch_size")}})
                 break
+            elif "empty_latent_width" in inputs:  # Efficient Loader makes the latent itself
+                steps.append({"source": "txt2img", "batch_size": walk.scalar(inputs.get("batch_size")),
+                              **{k: walk.scalar(inputs.get(f"empty_latent_{k}"), k) for k in ("width", "height")}})
+                break
             if "inpaint" in lower or "SetLatentNoiseMask" in kind:
                 steps.append({"source": "inpaint"})
             elif kind.startswith("VAEEncode"):
@@ -171,7 +175,7 @@ def _pass(walk: Walker, ident: str, steps: list[dict[str, Any]]) -> dict[str, An
     found = {k: walk.known(call.get(k), k) for k in (
         "seed", "steps", "cfg", "sampler_name", "scheduler", "denoise", "start_at_step", "end_at_step")}
     found = {"node": ident, "kind": call["kind"], **{k: v for k, v in found.items() if v is not None}}
-    upscale = [s for s in steps if "source" not in s]
+    upscale = [s for s in reversed(steps) if "source" not in s]  # in the order they ran
     if upscale:
         found["upscale"] = upscale
     return found
