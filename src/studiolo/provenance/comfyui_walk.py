@@ -59,6 +59,8 @@ class Walker:
         self.nodes = nodes
         self.guidance: Any = None  # a FluxGuidance met on the positive prompt's way
         self.clip: Any = None  # the CLIP link of the first positive prompt's encoder
+        self._passed: dict[str, Any] = {}  # reroute/switch id -> the value it passes on
+        self._depth = 0
 
     def node(self, link: Any) -> tuple[str, str, dict[str, Any], int] | None:
         link = self.through(link)
@@ -70,17 +72,25 @@ class Walker:
     def through(self, value: Any) -> Any:
         """`value`, past reroutes and switches (the input a switch selects)."""
         for _ in range(_MAX_HOPS):
-            found = self.nodes.get(str(value[0])) if is_link(value) else None
+            ident = str(value[0]) if is_link(value) else None
+            found = self.nodes.get(ident) if ident is not None else None
             if found is None:
                 return value
+            if ident in self._passed:  # each reroute/switch is read once, however many links reach it
+                value = self._passed[ident]
+                continue
             kind, inputs = found
             lower = kind.lower()
             if "reroute" in lower:
                 value = next((v for v in inputs.values() if is_link(v)), None)
             elif "switch" in lower:
-                value = self._selected(inputs)
+                self._passed[ident] = None  # a switch whose selector links back to itself
+                self._depth += 1  # a selector may come through other switches: bounded
+                value = self._selected(inputs) if self._depth <= _MAX_HOPS else None
+                self._depth -= 1
             else:
                 return value
+            self._passed[ident] = value
         return None
 
     def _selected(self, inputs: dict[str, Any]) -> Any:
