@@ -139,3 +139,21 @@ def test_studio_import_files_imports_the_good_and_reports_each_bad(tmp_path):
     assert batch.failed[1].error == (f"{empty} carries no recipe: no AUTOMATIC1111 parameters, "
                                      "ComfyUI prompt/workflow or InvokeAI metadata.")
     assert batch.exit_code == 1
+
+
+# -- EXIF: what is a ComfyUI graph and what stays the other readers' -----------------------
+@pytest.mark.parametrize(("comment", "keys"), [
+    (json.dumps({"prompt": "a cat", "negativePrompt": "dog", "steps": 20}), ["parameters"]),  # Civitai
+    ("Prompt: a cat in a hat", ["parameters"]),
+    ("a cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 64x96", ["parameters"]),
+    (json.dumps({"prompt": json.dumps(base_graph())}), ["prompt"]),  # the graph as a JSON string
+    (json.dumps(base_graph()), ["prompt"]),
+    ("workflow:" + json.dumps({"nodes": [], "links": []}), ["workflow"]),
+])
+def test_jpeg_user_comment_holds_a_graph_or_stays_parameters(tmp_path, comment, keys):
+    from comfy_cases import exif_file
+
+    from studiolo.core.imagemeta import read_text_chunks
+
+    path = exif_file(tmp_path / "c.jpg", "JPEG", {}, user_comment=comment)
+    assert sorted(read_text_chunks(path)) == keys

@@ -138,30 +138,44 @@ def decode_user_comment(raw: bytes | str) -> str:
     return raw.decode("utf-8", errors="replace").rstrip("\x00")
 
 
+def _is_graph(key: str, value: Any) -> bool:
+    """Whether `value` has the shape of a ComfyUI API graph ("prompt") or editor workflow."""
+    if key == "workflow":
+        return isinstance(value, dict) and isinstance(value.get("nodes"), list)
+    return isinstance(value, dict) and any(isinstance(v, dict) and "class_type" in v for v in value.values())
+
+
+def _json_object(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
 def _graph_entries(text: str) -> dict[str, str]:
     """ComfyUI graphs in one EXIF text: "prompt:{json}" / "workflow:{json}" (any case), or a
-    JSON object that is a graph or holds `prompt`/`workflow`; {} for anything else."""
-    head = text.lstrip()[:10].lower()
+    JSON object that is a graph or holds `prompt`/`workflow` graphs; {} for anything else
+    (a Civitai `{"prompt": "a cat", ...}` or a "Prompt: a cat" stays the other readers')."""
+    text = text.strip().rstrip("\x00")
+    head = text[:10].lower()
     for key in ("prompt", "workflow"):
-        if head.startswith(key + ":"):
-            return {key: text.lstrip()[len(key) + 1:].rstrip("\x00")}
+        if head.startswith(key + ":") and text[len(key) + 1:].lstrip().startswith("{"):
+            return {key: text[len(key) + 1:]}
     if not head.startswith("{"):
         return {}
-    try:
-        data = json.loads(text.rstrip("\x00"))
-    except (ValueError, RecursionError):
-        return {}
+    data = _json_object(text)
     if not isinstance(data, dict):
         return {}
-    found = {k: v if isinstance(v, str) else json.dumps(v) for k in ("prompt", "workflow")
-             if isinstance(v := data.get(k), dict | str)}
+    found = {}
+    for key in ("prompt", "workflow"):
+        value = data.get(key)
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            value = _json_object(value)
+        if _is_graph(key, value):
+            found[key] = json.dumps(value)
     if found:
         return found
-    if isinstance(data.get("nodes"), list):
-        return {"workflow": text.rstrip("\x00")}
-    if data and all(isinstance(v, dict) and "class_type" in v for v in data.values()):
-        return {"prompt": text.rstrip("\x00")}
-    return {}
+    return next(({key: text} for key in ("workflow", "prompt") if _is_graph(key, data)), {})
 
 
 def _exif_texts(exif: Image.Exif) -> dict[str, str]:
