@@ -48,7 +48,7 @@ _MAX_OUTPUTS = 8
 _MAX_PASSES = 16
 _FOLLOW_LATENT = ("samples", "latent_image", "latent", "latents", "pixels", "image", "images")
 _IMAGE_INPUTS = ("images", "image", "IMAGE", "pixels")
-_UPSCALE_KEYS = ("upscale_method", "scale_by", "width", "height", "crop", "resize_scale")
+_UPSCALE_KEYS = ("upscale_method", "scale_by", "width", "height", "crop", "megapixels", "scale", "resize_scale")
 
 
 def _order_outputs(nodes: Nodes) -> list[str]:
@@ -68,11 +68,13 @@ def _order_outputs(nodes: Nodes) -> list[str]:
     return best[:_MAX_OUTPUTS]
 
 
-def _nearest_sampler(nodes: Nodes, start: str) -> str | None:
-    """The sampler nearest the output `start`, breadth first through any node type."""
+def _nearest_sampler(nodes: Nodes, walk: Walker, start: str) -> str | None:
+    """The sampler nearest the output `start`, breadth first through any node type (a switch:
+    only through the input it selects)."""
     queue, seen = [start], {start}
     for ident in queue:
         for value in nodes[ident][1].values():
+            value = walk.through(value) if is_link(value) else None
             target = str(value[0]) if is_link(value) else None
             if target is None or target in seen or target not in nodes:
                 continue
@@ -141,7 +143,7 @@ def _final_sampler(nodes: Nodes, walk: Walker) -> str:
     passes is longest; with no output node, a sampler nothing consumes (numeric id order)."""
     best, longest = None, 0
     for output in _order_outputs(nodes):
-        found = _nearest_sampler(nodes, output)
+        found = _nearest_sampler(nodes, walk, output)
         if found is not None and (length := len(_chain(walk, found))) > longest:
             best, longest = found, length
     if best is not None:
