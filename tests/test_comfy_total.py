@@ -101,6 +101,24 @@ def test_graphs_of_the_new_node_kinds_are_read_or_refused(graph):
     total("comfyui", json.dumps(graph))
 
 
+widget_slots = st.lists(st.fixed_dictionaries({
+    "name": st.sampled_from(NEW_KEYS + KEYS) | values, "link": st.integers(0, 8) | values,
+    "widget": st.fixed_dictionaries({"name": st.sampled_from(NEW_KEYS + KEYS) | values}) | values}), max_size=4)
+workflows = st.fixed_dictionaries({
+    "nodes": st.lists(st.fixed_dictionaries({
+        "id": st.integers(0, 8), "type": st.sampled_from(KINDS + ["SetNode", "GetNode", "Custom"]),
+        "mode": st.sampled_from([0, 0, 2, 4]), "inputs": widget_slots,
+        "widgets_values": st.lists(values, max_size=6) | values}), max_size=7),
+    "links": st.lists(st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(0, 3), st.integers(0, 8),
+                                st.integers(0, 3), st.just("*")).map(list), max_size=8)})
+
+
+@settings(BOUNDED, max_examples=100)
+@given(workflow=workflows)
+def test_workflows_with_widget_inputs_bypasses_and_set_get_nodes_are_read_or_refused(workflow):
+    total("workflow", json.dumps(workflow))
+
+
 # -- graphs in EXIF ------------------------------------------------------------------------
 exif_texts = st.tuples(st.sampled_from(["", "prompt:", "workflow:", "Prompt:", "Workflow:", " ", "{"]),
                        st.sampled_from(["", json.dumps(base_graph()), json.dumps(_default_workflow()),

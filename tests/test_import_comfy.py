@@ -157,3 +157,33 @@ def test_jpeg_user_comment_holds_a_graph_or_stays_parameters(tmp_path, comment, 
 
     path = exif_file(tmp_path / "c.jpg", "JPEG", {}, user_comment=comment)
     assert sorted(read_text_chunks(path)) == keys
+
+
+def test_workflow_widgets_of_custom_nodes_named_by_their_widget_inputs():
+    """Newer frontends list every widget among a node's inputs: custom nodes' values map by name
+    (a seed's control word skipped); a list naming only some widgets maps none."""
+    from comfy_cases import to_workflow
+
+    from studiolo.provenance.comfyui_graph import workflow_to_graph
+
+    wf = to_workflow([
+        (4, "CheckpointLoaderSimple", ["m.safetensors"], {}),
+        (5, "EmptyLatentImage", [512, 512, 1], {}),
+        (6, "CLIPTextEncode", [""], {"clip": 1, "text": 7}),
+        (3, "KSampler", [1, "fixed", 20, 7.0, "euler", "normal", 1.0],
+         {"model": 2, "positive": 3, "negative": 3, "latent_image": 4, "seed": 5}),
+        (10, "CR Prompt Text", ["a fox at dawn"], {}),
+        (11, "easy seed", [123, "fixed"], {}),
+        (12, "Custom Half Listed", [1, 2, 3], {}),
+    ], [(1, 4, 1, 6, 0, "CLIP"), (2, 4, 0, 3, 0, "MODEL"), (3, 6, 0, 3, 1, "CONDITIONING"),
+        (4, 5, 0, 3, 3, "LATENT"), (5, 11, 0, 3, 4, "INT"), (7, 10, 0, 6, 1, "STRING")])
+    by_id = {n["id"]: n for n in wf["nodes"]}
+    by_id[10]["inputs"] = [{"name": "prompt", "type": "STRING", "widget": {"name": "prompt"}, "link": None}]
+    by_id[11]["inputs"] = [{"name": "seed", "type": "INT", "widget": {"name": "seed"}, "link": None}]
+    by_id[12]["inputs"] = [{"name": "b", "type": "INT", "widget": {"name": "b"}, "link": None}]
+    graph = workflow_to_graph(wf)
+    assert graph["10"]["inputs"] == {"prompt": "a fox at dawn"}
+    assert graph["11"]["inputs"] == {"seed": 123}
+    assert graph["12"]["inputs"] == {}
+    recipe = comfy_recipe(graph)
+    assert (recipe.prompt, recipe.seed, recipe.model) == ("a fox at dawn", 123, "m")

@@ -147,7 +147,8 @@ def _widgets(kind: str, widgets: list[Any], slots: list[Any]) -> dict[str, Any]:
         if ("seed" in name.lower() and position < len(widgets)
                 and isinstance(widgets[position], str) and widgets[position] in _CONTROL_WORDS):
             position += 1
-    return values
+    # only a list naming every widget maps them (older frontends list only converted ones)
+    return values if position == len(widgets) else {}
 
 
 def workflow_to_graph(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:

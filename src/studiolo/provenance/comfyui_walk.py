@@ -233,7 +233,8 @@ class Walker:
         found: list[LoraSpec] = []
         if "lora_name" in inputs:
             name = as_text(self.known(inputs["lora_name"], "lora_name"), where, "lora_name")
-            weight = self.known(inputs.get("strength_model", 1.0), "strength_model")
+            weight = self.known(inputs.get("strength_model", inputs.get("lora_model_strength", 1.0)),
+                                "strength_model")
             if name and name.lower() != "none":
                 weight = 1.0 if weight is None else as_float(weight, where, "strength_model")
                 found.append(LoraSpec(name=stem(name), weight=weight))
