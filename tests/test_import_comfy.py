@@ -187,3 +187,22 @@ def test_workflow_widgets_of_custom_nodes_named_by_their_widget_inputs():
     assert graph["12"]["inputs"] == {}
     recipe = comfy_recipe(graph)
     assert (recipe.prompt, recipe.seed, recipe.model) == ("a fox at dawn", 123, "m")
+
+
+def test_detailer_and_tiled_upscale_after_the_sampler_are_kept_as_later_passes():
+    graph = base_graph(**{
+        "20": node("FaceDetailer", image=["8", 0], model=["4", 0], clip=["4", 1], vae=["4", 2],
+                   positive=["6", 0], negative=["7", 0], guide_size=384, seed=42, steps=12, cfg=6.0,
+                   sampler_name="euler", scheduler="normal", denoise=0.4, bbox_detector=["30", 0]),
+        "21": node("UltimateSDUpscale", image=["20", 0], model=["4", 0], positive=["6", 0],
+                   negative=["7", 0], vae=["4", 2], upscale_by=2.0, seed=43, steps=8, cfg=6.0,
+                   sampler_name="euler", scheduler="normal", denoise=0.25, upscale_model=["31", 0],
+                   tile_width=512, tile_height=512),
+        "9": node("SaveImage", filename_prefix="ComfyUI", images=["21", 0]),
+    })
+    recipe = comfy_recipe(graph)
+    assert (recipe.seed, recipe.steps, recipe.prompt) == (SEED, 20, "a lighthouse at dusk")
+    after = recipe.options["comfyui"]["after"]
+    assert [(a["node"], a["kind"], a["seed"], a["denoise"]) for a in after] == [
+        ("20", "FaceDetailer", 42, 0.4), ("21", "UltimateSDUpscale", 43, 0.25)]
+    assert after[1]["upscale_by"] == 2.0 and after[0]["guide_size"] == 384

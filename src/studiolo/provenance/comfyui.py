@@ -7,7 +7,8 @@ nothing consumes), walk its links back through whatever sits in between
 follow that sampler's latent back to the first one. The first sampler made the
 picture's composition: its seed, steps, prompts, model and size are the
 recipe's; every later pass (a hires fix, a refiner) is kept in
-`options["comfyui"]["passes"]` and a hires pass also in `["hires"]`.
+`options["comfyui"]["passes"]` and a hires pass also in `["hires"]`; nodes after
+the final sampler that sample again (FaceDetailer, Ultimate SD Upscale) in `["after"]`.
 
 Samplers: KSampler, KSamplerAdvanced, SamplerCustom and SamplerCustomAdvanced
 (whose seed, cfg, sampler and schedule sit on its RandomNoise, guider,
@@ -48,6 +49,8 @@ _MAX_OUTPUTS = 8
 _MAX_PASSES = 16
 _FOLLOW_LATENT = ("samples", "latent_image", "latent", "latents", "pixels", "image", "images")
 _IMAGE_INPUTS = ("images", "image", "IMAGE", "pixels")
+_AFTER_KEYS = ("seed", "noise_seed", "steps", "cfg", "sampler_name", "scheduler", "denoise", "upscale_by",
+               "guide_size", "tile_width", "tile_height")
 _UPSCALE_KEYS = ("upscale_method", "scale_by", "width", "height", "crop", "megapixels", "scale", "resize_scale")
 
 
@@ -68,21 +71,37 @@ def _order_outputs(nodes: Nodes) -> list[str]:
     return best[:_MAX_OUTPUTS]
 
 
-def _nearest_sampler(nodes: Nodes, walk: Walker, start: str) -> str | None:
+def _nearest_sampler(nodes: Nodes, walk: Walker, start: str) -> tuple[str, list[str]] | None:
     """The sampler nearest the output `start`, breadth first through any node type (a switch:
-    only through the input it selects)."""
-    queue, seen = [start], {start}
+    only through the input it selects), and the nodes between them, output side first."""
+    queue, parent = [start], {start: start}
     for ident in queue:
         for value in nodes[ident][1].values():
             value = walk.through(value) if is_link(value) else None
             target = str(value[0]) if is_link(value) else None
-            if target is None or target in seen or target not in nodes:
+            if target is None or target in parent or target not in nodes:
                 continue
-            seen.add(target)
+            parent[target] = ident
             if is_sampler(*nodes[target]):
-                return target
+                path = [ident]
+                while path[-1] != start and len(path) <= len(nodes):
+                    path.append(parent[path[-1]])
+                return target, path[::-1]
             queue.append(target)
     return None
+
+
+def _after(walk: Walker, path: list[str]) -> list[dict[str, Any]]:
+    """Passes between the final sampler and the output that sample again themselves (FaceDetailer,
+    Ultimate SD Upscale...): any node with a seed, steps and a denoise, in the order they ran."""
+    found = []
+    for ident in reversed(path):
+        kind, inputs = walk.nodes[ident]
+        if all(any(k in inputs for k in keys) for keys in (("seed", "noise_seed"), ("steps",), ("denoise",))):
+            values = {k: v for k in _AFTER_KEYS if k in inputs
+                      and not isinstance(v := walk.known(inputs[k], k), dict | list)}
+            found.append({"node": ident, "kind": kind, **{k: v for k, v in values.items() if v is not None}})
+    return found[:_MAX_PASSES]
 
 
 def _chain(walk: Walker, final: str) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -138,13 +157,15 @@ def _chain(walk: Walker, final: str) -> list[tuple[str, list[dict[str, Any]]]]:
     return chain
 
 
-def _final_sampler(nodes: Nodes, walk: Walker) -> str:
+def _final_sampler(nodes: Nodes, walk: Walker) -> tuple[str, list[str]]:
     """The sampler that made the saved picture: the one nearest the output node whose chain of
-    passes is longest; with no output node, a sampler nothing consumes (numeric id order)."""
-    best, longest = None, 0
+    passes is longest; with no output node, a sampler nothing consumes (numeric id order).
+    Also the nodes between the sampler and the output."""
+    best: tuple[str, list[str]] | None = None
+    longest = 0
     for output in _order_outputs(nodes):
         found = _nearest_sampler(nodes, walk, output)
-        if found is not None and (length := len(_chain(walk, found))) > longest:
+        if found is not None and (length := len(_chain(walk, found[0]))) > longest:
             best, longest = found, length
     if best is not None:
         return best
@@ -154,7 +175,7 @@ def _final_sampler(nodes: Nodes, walk: Walker) -> str:
         raise MetadataError("ComfyUI graph has no sampler node (KSampler, KSamplerAdvanced, "
                             f"SamplerCustom, SamplerCustomAdvanced or one like them); nodes: {kinds[:30]}.")
     used = consumed(nodes)
-    return min([s for s in samplers if s not in used] or samplers, key=order)
+    return min([s for s in samplers if s not in used] or samplers, key=order), []
 
 
 def _number(walker: Walker, value: Any, where: str, name: str, kind: type) -> Any:
@@ -187,7 +208,7 @@ def comfy_recipe(graph: dict[str, Any], size: tuple[int, int] = (512, 512)) -> R
     """A Recipe from a ComfyUI API graph; `size` is the image's own size when no latent says."""
     nodes = clean_graph(graph)
     walk = Walker(nodes)
-    final = _final_sampler(nodes, walk)
+    final, path = _final_sampler(nodes, walk)
     chain = _chain(walk, final)
     node_id, steps_met = chain[-1]
     base = walk.call(node_id)
@@ -218,7 +239,7 @@ def comfy_recipe(graph: dict[str, Any], size: tuple[int, int] = (512, 512)) -> R
         "flux_guidance": _plain(walk.guidance),
         "prompts": positives if len(positives) > 1 else None,
         "negative_prompts": negatives if len(negatives) > 1 else None,
-        "passes": passes or None, "hires": hires,
+        "passes": passes or None, "hires": hires, "after": _after(walk, path) or None,
     }
     options.update({k: walk.known(base[k], k) for k in ("add_noise", "start_at_step", "end_at_step") if k in base})
     vae = _decoder_vae(nodes, final)
