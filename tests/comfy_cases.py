@@ -230,6 +230,16 @@ def _text_nodes() -> dict[str, Any]:
     })
 
 
+def _styler() -> dict[str, Any]:
+    """SDXL Prompt Styler gives the positive text on output 0 and the negative on output 1."""
+    return base_graph(**{
+        "60": node("SDXLPromptStyler", text_positive="a koi pond", text_negative="ugly",
+                   style="sai-watercolor", log_prompt=False),
+        "6": node("CLIPTextEncode", text=["60", 0], clip=["4", 1]),
+        "7": node("CLIPTextEncode", text=["60", 1], clip=["4", 1]),
+    })
+
+
 def _capital_text() -> dict[str, Any]:
     return base_graph(**{
         "60": node("Text box", Text="a red fox in the snow"),
@@ -404,6 +414,8 @@ CASES: list[tuple[str, Callable[[Path], Path], dict[str, Any]]] = [
      {**BASE, "prompt": "portrait of an old sailor, dramatic light | film grain"}),
     ("`Text` with a capital T", prompt_png(_capital_text()),
      {**BASE, "prompt": "a red fox in the snow", "negative_prompt": "blurry"}),
+    ("SDXL Prompt Styler (text by output slot)", prompt_png(_styler()),
+     {**BASE, "prompt": "a koi pond", "negative_prompt": "ugly"}),
     ("custom checkpoint loader", prompt_png(CUSTOM_LOADERS), {**BASE, "model": "realvis_v4"}),
     ("Efficient Loader + KSampler (Efficient)", prompt_png(EFFICIENT), {
         "prompt": "a tram in the rain", "negative_prompt": "low quality", "seed": SEED, "steps": 24,

@@ -27,6 +27,7 @@ from comfy_cases import (
     _primitive_seed_workflow,
     _reroutes_workflow,
     _sdxl_refiner,
+    _styler,
     _switches,
     _text_nodes,
     base_graph,
@@ -42,7 +43,7 @@ from studiolo.provenance.comfyui import comfy_recipe
 BOUNDED = settings(max_examples=40, deadline=None, derandomize=True,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 API_GRAPHS = [base_graph(), _hires_latent(), _flux_custom_advanced(), _switches(), _five_prompts(),
-              _text_nodes(), _capital_text(), _sdxl_refiner(), LORAS, IMG2IMG, EFFICIENT, UNCLIP, PIPES]
+              _text_nodes(), _capital_text(), _sdxl_refiner(), _styler(), LORAS, IMG2IMG, EFFICIENT, UNCLIP, PIPES]
 WORKFLOWS = [_default_workflow(), _primitive_seed_workflow(), _reroutes_workflow(),
              _hires_pixels_workflow(), _cfg_guider_workflow()]
 

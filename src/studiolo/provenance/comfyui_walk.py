@@ -197,6 +197,9 @@ class Walker:
             pieces = [self.text_value(v, where, k, seen, depth + 1) for k, v in parts]
             return delimiter.join(p for p in pieces if p)
         key = next((k for g in _TEXT_GROUPS for k in g if k in inputs), None)
+        if key is None and value[1] in (0, 1):  # SDXL Prompt Styler: text_positive, text_negative
+            side = "positive" if value[1] == 0 else "negative"
+            key = next((k for k in inputs if isinstance(k, str) and side in k.lower()), None)
         key = key or next((k for k in (name, *_PRIMITIVE_KEYS) if k in inputs), None)
         return "" if key is None else self.text_value(inputs[key], where, key, seen, depth + 1)
 
