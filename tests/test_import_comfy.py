@@ -206,3 +206,37 @@ def test_detailer_and_tiled_upscale_after_the_sampler_are_kept_as_later_passes()
     assert [(a["node"], a["kind"], a["seed"], a["denoise"]) for a in after] == [
         ("20", "FaceDetailer", 42, 0.4), ("21", "UltimateSDUpscale", 43, 0.25)]
     assert after[1]["upscale_by"] == 2.0 and after[0]["guide_size"] == 384
+
+
+def test_sampler_custom_and_dual_cfg_guider():
+    graph = base_graph(**{
+        "20": node("KSamplerSelect", sampler_name="dpmpp_2m"),
+        "21": node("KarrasScheduler", steps=18, sigma_max=14.6, sigma_min=0.03, rho=7.0),
+        "3": node("SamplerCustom", add_noise=True, noise_seed=99, cfg=4.5, model=["4", 0],
+                  positive=["6", 0], negative=["7", 0], sampler=["20", 0], sigmas=["21", 0],
+                  latent_image=["5", 0]),
+    })
+    recipe = comfy_recipe(graph)
+    assert (recipe.seed, recipe.steps, recipe.guidance, recipe.sampler) == (99, 18, 4.5, "DPM++ 2M Karras")
+    assert (recipe.prompt, recipe.negative_prompt, recipe.width) == ("a lighthouse at dusk", "blurry, watermark", 512)
+    graph.update({
+        "22": node("CLIPTextEncode", text="in the style of an etching", clip=["4", 1]),
+        "23": node("DualCFGGuider", model=["4", 0], cond1=["6", 0], cond2=["22", 0], negative=["7", 0],
+                   cfg_conds=6.0, cfg_cond2_negative=2.0),
+        "24": node("RandomNoise", noise_seed=5),
+        "3": node("SamplerCustomAdvanced", noise=["24", 0], guider=["23", 0], sampler=["20", 0],
+                  sigmas=["21", 0], latent_image=["5", 0]),
+    })
+    recipe = comfy_recipe(graph)
+    assert (recipe.seed, recipe.guidance) == (5, 6.0)
+    assert recipe.prompt == "a lighthouse at dusk, in the style of an etching"
+    assert recipe.negative_prompt == "blurry, watermark"
+
+
+def test_a_saver_that_reaches_no_sampler_gives_way_to_a_preview():
+    graph = base_graph(**{"20": node("LoadImage", image="mask.png"), "21": node("SaveImage", images=["20", 0]),
+                          "9": node("PreviewImage", images=["8", 0])})
+    graph["11"] = ksampler(["4", 0], ["6", 0], ["7", 0], ["5", 0], seed=1)  # a stray: not what was shown
+    graph["3"]["inputs"]["latent_image"] = ["5", 0]
+    recipe = comfy_recipe(graph)
+    assert recipe.seed == SEED and recipe.options["comfyui"]["node"] == "3"

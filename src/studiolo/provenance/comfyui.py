@@ -54,8 +54,9 @@ _AFTER_KEYS = ("seed", "noise_seed", "steps", "cfg", "sampler_name", "scheduler"
 _UPSCALE_KEYS = ("upscale_method", "scale_by", "width", "height", "crop", "megapixels", "scale", "resize_scale")
 
 
-def _order_outputs(nodes: Nodes) -> list[str]:
-    """Output nodes, best first: savers, then previews, then any image sink nothing consumes."""
+def _order_outputs(nodes: Nodes) -> list[list[str]]:
+    """Output nodes in groups, best first: savers, then previews, then any image sink nothing
+    consumes; at most `_MAX_OUTPUTS` of each, in numeric id order."""
     used = consumed(nodes)
     ranked: list[tuple[int, tuple[int, int, str, str], str]] = []
     for ident, (kind, inputs) in nodes.items():
@@ -67,8 +68,7 @@ def _order_outputs(nodes: Nodes) -> list[str]:
         rank = 0 if "save" in lower else 1 if "preview" in lower else 2
         ranked.append((rank, order(ident), ident))
     ranked.sort()
-    best = [ident for rank, _, ident in ranked if rank == ranked[0][0]] if ranked else []
-    return best[:_MAX_OUTPUTS]
+    return [[ident for r, _, ident in ranked if r == rank][:_MAX_OUTPUTS] for rank in range(3)]
 
 
 def _nearest_sampler(nodes: Nodes, walk: Walker, start: str) -> tuple[str, list[str]] | None:
@@ -163,12 +163,13 @@ def _final_sampler(nodes: Nodes, walk: Walker) -> tuple[str, list[str]]:
     Also the nodes between the sampler and the output."""
     best: tuple[str, list[str]] | None = None
     longest = 0
-    for output in _order_outputs(nodes):
-        found = _nearest_sampler(nodes, walk, output)
-        if found is not None and (length := len(_chain(walk, found[0]))) > longest:
-            best, longest = found, length
-    if best is not None:
-        return best
+    for group in _order_outputs(nodes):  # a saver that reaches no sampler: try the previews
+        for output in group:
+            found = _nearest_sampler(nodes, walk, output)
+            if found is not None and (length := len(_chain(walk, found[0]))) > longest:
+                best, longest = found, length
+        if best is not None:
+            return best
     samplers = [ident for ident, (kind, inputs) in nodes.items() if is_sampler(kind, inputs)]
     if not samplers:
         kinds = sorted({kind or "None" for kind, _ in nodes.values()})
@@ -214,7 +215,8 @@ def comfy_recipe(graph: dict[str, Any], size: tuple[int, int] = (512, 512)) -> R
     base = walk.call(node_id)
     where = f"ComfyUI sampler node {label(node_id)}"
     ckpt, loras = walk.model(base["model"])
-    positives = walk.texts(base["positive"], "positive")
+    positives = walk.texts(base["positive"], "positive") + (
+        walk.texts(base["positive2"], "positive") if "positive2" in base else [])
     negatives = walk.texts(base["negative"], "negative") if base["negative"] is not None else []
     sources = {step["source"]: step for step in steps_met if "source" in step}
     mode = "inpaint" if "inpaint" in sources else (
@@ -247,7 +249,7 @@ def comfy_recipe(graph: dict[str, Any], size: tuple[int, int] = (512, 512)) -> R
         options["vae_name"] = next(iter(walk.loader_name(vae, ("vae_name",))), None)
     if walk.clip is not None:
         options["clip_name"] = walk.loader_name(walk.clip, ("clip_name", "clip_name1", "clip_name2",
-                                                            "clip_name3")) or None
+                                                            "clip_name3", "clip_name4")) or None
     return Recipe(
         engine="diffusion",
         mode=mode,

@@ -307,6 +307,8 @@ class Walker:
                 got.update(guider=guider[1], model=g.get("model"), cfg=g.get("cfg", g.get("cfg_conds")),
                            positive=g.get("positive", g.get("conditioning", g.get("cond1"))),
                            negative=g.get("negative"))
+                if is_link(g.get("cond2")):  # DualCFGGuider: two positive conditionings
+                    got["positive2"] = g["cond2"]
         if is_link(inputs.get("sampler")):
             chosen = self.follow(inputs["sampler"], ("sampler_name",))
             if chosen is not None:
