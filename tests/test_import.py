@@ -91,9 +91,9 @@ COMFY_PROMPT = {
 }
 
 
-def _check_comfy_txt2img(r: Recipe) -> None:
+def _check_comfy_txt2img(r: Recipe, prompt: str = "beautiful scenery, glass bottle") -> None:
     assert (r.engine, r.mode) == ("diffusion", "txt2img")
-    assert r.prompt == "beautiful scenery, glass bottle"
+    assert r.prompt == prompt
     assert r.negative_prompt == "text, watermark"
     assert (r.seed, r.steps, r.guidance, r.width, r.height) == (156680208700286, 25, 6.5, 512, 768)
     assert r.sampler == "DPM++ 2M Karras"
@@ -109,7 +109,9 @@ def test_comfyui_api_prompt(tmp_path):
     path = _save_png(tmp_path / "ComfyUI_00001_.png", {"prompt": json.dumps(COMFY_PROMPT)})
     got = read_recipe(path)
     assert got.source == "comfyui" and got.raw["prompt"] == COMFY_PROMPT
-    _check_comfy_txt2img(got.recipe)
+    # ConditioningCombine keeps both prompts, in order (issue 16)
+    _check_comfy_txt2img(got.recipe, "beautiful scenery, glass bottle, purple galaxy")
+    assert got.recipe.options["comfyui"]["prompts"] == ["beautiful scenery, glass bottle", "purple galaxy"]
 
 
 # The same graph as the editor saves it (links: [id, from, from slot, to, to slot, type]).
@@ -189,7 +191,8 @@ def test_comfyui_sampler_names(tmp_path, sampler, scheduler, expected):
 
 def test_comfyui_graph_without_sampler(tmp_path):
     graph = {"1": {"class_type": "LoadImage", "inputs": {"image": "a.png"}}}
-    with pytest.raises(MetadataError, match=r"no KSampler or KSamplerAdvanced node; nodes: \['LoadImage'\]"):
+    with pytest.raises(MetadataError, match=r"no sampler node \(KSampler, KSamplerAdvanced, SamplerCustom, "
+                       r"SamplerCustomAdvanced or one like them\); nodes: \['LoadImage'\]"):
         read_recipe(_save_png(tmp_path / "x.png", {"prompt": json.dumps(graph)}))
 
 

@@ -226,8 +226,8 @@ def test_import_names_the_file_when_the_reader_did_not(tmp_path):
     graph = {"1": {"class_type": "SaveImage", "inputs": {}}}
     path.write_bytes(_png_with_chunks([_text("prompt", json.dumps(graph).encode())]))
     [failure] = import_recipes([str(path)]).failed
-    assert failure.error == (f"{path}: ComfyUI graph has no KSampler or KSamplerAdvanced node; "
-                             "nodes: ['SaveImage'].")
+    assert failure.error == (f"{path}: ComfyUI graph has no sampler node (KSampler, KSamplerAdvanced, "
+                             "SamplerCustom, SamplerCustomAdvanced or one like them); nodes: ['SaveImage'].")
 
 
 def test_import_cli_reports_each_bad_file_and_exits_1(studio_home, tmp_path, capsys):

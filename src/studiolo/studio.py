@@ -371,11 +371,16 @@ class Studio:
     def list(self, **filters: Any) -> list[Artwork]:
         return [a.replace(path=self.files.path(a.id)) for a in self.catalog.list_artworks(**filters)]
 
-    def import_files(self, paths: Sequence[str | os.PathLike[str]]) -> list[Any]:
-        """Read recipes from images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo."""
-        from studiolo.provenance.importers import read_recipe
+    def import_files(self, paths: Sequence[str | os.PathLike[str]]) -> Any:
+        """Read recipes from images made by AUTOMATIC1111, ComfyUI, InvokeAI or studiolo.
 
-        return [read_recipe(Path(p)) for p in paths]
+        An `ImportBatch`, file by file in the order given: `.imported` holds each good
+        file's recipe, `.failed` names each bad one with the sentence saying why; one bad
+        file does not stop the rest.
+        """
+        from studiolo.provenance.importers import import_recipes
+
+        return import_recipes([str(Path(p)) for p in paths])
 
     def default_txt2img_engine(self, model: str | None) -> str:
         if model:

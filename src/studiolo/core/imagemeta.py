@@ -9,6 +9,7 @@ opened through `imageio`'s checks (format list, bomb limit) first.
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zlib
 from typing import IO, Any
@@ -137,21 +138,62 @@ def decode_user_comment(raw: bytes | str) -> str:
     return raw.decode("utf-8", errors="replace").rstrip("\x00")
 
 
+def _is_graph(key: str, value: Any) -> bool:
+    """Whether `value` has the shape of a ComfyUI API graph ("prompt") or editor workflow."""
+    if key == "workflow":
+        return isinstance(value, dict) and isinstance(value.get("nodes"), list)
+    return isinstance(value, dict) and any(isinstance(v, dict) and "class_type" in v for v in value.values())
+
+
+def _json_object(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _graph_entries(text: str) -> dict[str, str]:
+    """ComfyUI graphs in one EXIF text: "prompt:{json}" / "workflow:{json}" (any case), or a
+    JSON object that is a graph or holds `prompt`/`workflow` graphs; {} for anything else
+    (a Civitai `{"prompt": "a cat", ...}` or a "Prompt: a cat" stays the other readers')."""
+    text = text.strip().rstrip("\x00")
+    head = text[:10].lower()
+    for key in ("prompt", "workflow"):
+        if head.startswith(key + ":") and text[len(key) + 1:].lstrip().startswith("{"):
+            return {key: text[len(key) + 1:]}
+    if not head.startswith("{"):
+        return {}
+    data = _json_object(text)
+    if not isinstance(data, dict):
+        return {}
+    found = {}
+    for key in ("prompt", "workflow"):
+        value = data.get(key)
+        if isinstance(value, str) and value.lstrip().startswith("{"):
+            value = _json_object(value)
+        if _is_graph(key, value):
+            found[key] = json.dumps(value)
+    if found:
+        return found
+    return next(({key: text} for key in ("workflow", "prompt") if _is_graph(key, data)), {})
+
+
 def _exif_texts(exif: Image.Exif) -> dict[str, str]:
+    """A1111's infotext (UserComment) and ComfyUI's graphs: its own WebP saver writes
+    "prompt:{json}" in Model (0x0110) and "workflow:{json}" in Make (0x010F) and the tags
+    below it; JPEG/WebP savers of custom nodes use ImageDescription (0x010E) or UserComment."""
     texts: dict[str, str] = {}
     comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
     if comment:
-        texts["parameters"] = decode_user_comment(comment)
-    # ComfyUI's WebP saver writes "prompt:{json}" in Model (0x0110) and
-    # "workflow:{json}" in Make (0x010F) and the tags below it.
+        text = decode_user_comment(comment)
+        texts.update(_graph_entries(text) or {"parameters": text})
     for tag in range(0x0100, 0x0111):
         value = exif.get(tag)
         if isinstance(value, bytes):
             value = value.decode("utf-8", errors="replace")
         if isinstance(value, str):
-            key, sep, rest = value.partition(":")
-            if sep and key in ("prompt", "workflow") and key not in texts:
-                texts[key] = rest.rstrip("\x00")
+            for key, graph in _graph_entries(value).items():
+                texts.setdefault(key, graph)
     return texts
 
 
