@@ -139,7 +139,8 @@ def decode_user_comment(raw: bytes | str) -> str:
 
 def _exif_texts(exif: Image.Exif) -> dict[str, str]:
     texts: dict[str, str] = {}
-    comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
+    # Fooocus writes its UserComment in IFD0 rather than the Exif IFD.
+    comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT) or exif.get(_USER_COMMENT)
     if comment:
         texts["parameters"] = decode_user_comment(comment)
     # ComfyUI's WebP saver writes "prompt:{json}" in Model (0x0110) and
