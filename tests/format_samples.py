@@ -39,21 +39,41 @@ def png(chunks: dict[str, str], image: Image.Image | None = None, itxt: bool = F
 
 
 def exif_image(fmt: str, comment: str, *, ifd0: bool = False, maker: str | None = None,
-               unicode: bool = True) -> bytes:
+               unicode: bool = True, model_tag: bool = False, little_endian: bool = False) -> bytes:
     """JPEG/WebP whose UserComment holds `comment`: in the Exif IFD with the UNICODE header
-    (A1111, SwarmUI, Civitai), or as plain text in IFD0 (Fooocus, with its scheme in MakerNote)."""
+    (A1111, SwarmUI, Civitai), or as plain text in IFD0 (Fooocus, with its scheme in MakerNote);
+    `model_tag`: in IFD0's Model tag instead (older SwarmUI). SwarmUI (C#'s Encoding.Unicode)
+    writes UTF-16 little-endian after the UNICODE header, A1111 (piexif) big-endian."""
     exif = Image.Exif()
-    if ifd0:
+    if model_tag:
+        exif[0x0110] = comment
+    elif ifd0:
         exif[0x9286] = comment
         exif[0x0131] = "Fooocus v2.5.5"
         if maker:
             exif[0x927C] = maker
     else:
-        body = comment.encode("utf-16-be") if unicode else comment.encode("utf-8")
-        exif.get_ifd(0x8769)[0x9286] = (b"UNICODE\x00" if unicode else b"ASCII\x00\x00\x00") + body
+        codec = "utf-16-le" if little_endian else "utf-16-be"
+        body = comment.encode(codec) if unicode else comment.encode("utf-8")
+        raw = _user_comment_tiff((b"UNICODE\x00" if unicode else b"ASCII\x00\x00\x00") + body)
+        buffer = io.BytesIO()
+        Image.new("RGB", (64, 48), (30, 60, 90)).save(buffer, fmt, quality=90, exif=raw)
+        return buffer.getvalue()
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 60, 90)).save(buffer, fmt, quality=90, exif=exif.tobytes())
     return buffer.getvalue()
+
+
+def _user_comment_tiff(value: bytes) -> bytes:
+    """EXIF as piexif writes it for A1111: a little TIFF whose IFD0 points to an Exif IFD
+    holding one UserComment entry of type UNDEFINED (7)."""
+    import struct
+
+    exif_ifd = 8 + 2 + 12 + 4  # after the header and IFD0's one entry
+    data_at = exif_ifd + 2 + 12 + 4
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x8769, 4, 1, exif_ifd) + b"\0\0\0\0"
+    sub = struct.pack("<H", 1) + struct.pack("<HHII", 0x9286, 7, len(value), data_at) + b"\0\0\0\0"
+    return b"Exif\x00\x00" + b"II*\x00" + struct.pack("<I", 8) + ifd0 + sub + value
 
 
 def stealth_png(text: str | bytes, *, mode: str = "alpha", compressed: bool = True,
@@ -156,6 +176,13 @@ FOOOCUS_LOG = {
     "Scheduler": "normal", "Seed": "777", "LoRA 1": "sd_xl_offset_example-lora_1.0.safetensors : 0.5",
     "Version": "Fooocus v2.1.0",
 }
+# What sd-prompt-reader reads from an older Fooocus `Comment` chunk (Fooocus-MRE's keys).
+FOOOCUS_MRE = {"prompt": "red roses in a vase", "negative_prompt": "wilted", "style": "cinematic-default",
+               "seed": 31337, "width": 896, "height": 1152, "sampler": "dpmpp_2m_sde_gpu",
+               "scheduler": "karras", "performance": "Speed", "steps": 30, "switch": 20, "sharpness": 2.0,
+               "cfg": 7.0, "base_model": "sd_xl_base_1.0_0.9vae.safetensors", "refiner_model":
+               "sd_xl_refiner_1.0_0.9vae.safetensors", "l1": "sd_xl_offset_example-lora_1.0.safetensors",
+               "w1": 0.5, "l2": "None", "w2": 0.5, "software": "Fooocus-MRE v2.0.78.5"}
 
 # -- RuinedFooocus --------------------------------------------------------------------
 RUINED = {"Prompt": "a lighthouse in a storm", "Negative": "text, watermark", "steps": 30, "cfg": 8.0,
@@ -267,11 +294,14 @@ SAMPLES: tuple[Sample, ...] = (
             "height": 896, "model": "OfficialStableDiffusion/sd_xl_base_1.0", "model_hash": H64,
             "loras": [("winter", 0.8), ("film", 1.0)]}),
     Sample("SwarmUI", "JPEG UserComment, older sampler keys", lambda: exif_image(
-        "JPEG", json.dumps(SWARM_OLD)), "swarmui",
+        "JPEG", json.dumps(SWARM_OLD), little_endian=True), "swarmui",
         {"prompt": "castle on a hill", "seed": 42, "steps": 20, "guidance": 7.0, "sampler": "Euler a",
          "width": 512, "height": 768, "model": "v1-5-pruned-emaonly"}),
+    Sample("SwarmUI", "older JPEG, JSON in the EXIF Model tag", lambda: exif_image(
+        "JPEG", json.dumps(SWARM_OLD), model_tag=True), "swarmui",
+        {"prompt": "castle on a hill", "seed": 42, "steps": 20, "sampler": "Euler a", "height": 768}),
     Sample("SwarmUI", "WebP UserComment, init image", lambda: exif_image(
-        "WEBP", json.dumps(SWARM_IMG2IMG)), "swarmui",
+        "WEBP", json.dumps(SWARM_IMG2IMG), little_endian=True), "swarmui",
         {"prompt": "oil painting of a harbour", "negative_prompt": "photo", "seed": 2042464333,
          "steps": 25, "guidance": 1.0, "sampler": "Euler", "mode": "img2img", "strength": 0.6,
          "model": "Flux/flux1-dev-fp8"}),
@@ -289,10 +319,20 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("Fooocus", "JPEG, UserComment in IFD0", lambda: exif_image(
         "JPEG", json.dumps(FOOOCUS), ifd0=True, maker="fooocus"), "fooocus",
         {"prompt": "a cat in a garden", "seed": 4089154235567712003, "steps": 30, "width": 1152}),
+    Sample("Fooocus", "WebP, a1111 scheme in MakerNote", lambda: exif_image(
+        "WEBP", FOOOCUS_A1111, ifd0=True, maker="a1111"), "fooocus",
+        {"prompt": "a cat in a garden, <lora:ink_style:0.6>", "negative_prompt": "unrealistic",
+         "seed": 4089154235, "width": 1152, "height": 896, "loras": [("ink_style", 0.6)]}),
     Sample("Fooocus", "log-style labels in a Comment chunk", lambda: png(
         {"Comment": json.dumps(FOOOCUS_LOG)}), "fooocus",
         {"prompt": "mountain lake at dawn", "negative_prompt": "people", "seed": 777, "steps": 60,
          "guidance": 7.0, "sampler": "DPM++ 2M", "width": 1024, "height": 1024,
+         "model": "sd_xl_base_1.0_0.9vae.safetensors",
+         "loras": [("sd_xl_offset_example-lora_1.0.safetensors", 0.5)]}),
+    Sample("Fooocus", "older Comment chunk (Fooocus-MRE keys)", lambda: png(
+        {"Comment": json.dumps(FOOOCUS_MRE)}), "fooocus",
+        {"prompt": "red roses in a vase", "negative_prompt": "wilted", "seed": 31337, "steps": 30,
+         "guidance": 7.0, "sampler": "DPM++ 2M SDE Karras", "width": 896, "height": 1152,
          "model": "sd_xl_base_1.0_0.9vae.safetensors",
          "loras": [("sd_xl_offset_example-lora_1.0.safetensors", 0.5)]}),
     # RuinedFooocus

@@ -248,3 +248,14 @@ def test_cli_imports_every_format_in_one_call(tmp_path, studio_home, capsys):
     assert [e["source"] for e in entries] == [s.source for s in SAMPLES]
     assert entries[0]["recipe"]["seed"] == 2812350126
     assert H64 in json.dumps(entries)
+
+
+def test_civitai_graph_filed_as_a_comfyui_prompt_is_still_civitai():
+    """The EXIF reader may file Civitai's UserComment (a graph holding `extraMetadata`) under
+    `prompt`, as a ComfyUI graph: the original generation still wins."""
+    from format_samples import CIVITAI_GRAPH
+
+    from studiolo.provenance.importers import recipe_from_texts
+
+    got = recipe_from_texts({"prompt": json.dumps(CIVITAI_GRAPH)}, size=(8, 8), name="c.jpg")
+    assert got.source == "civitai" and got.recipe.seed == 810492347 and "prompt" in got.raw

@@ -139,8 +139,7 @@ def decode_user_comment(raw: bytes | str) -> str:
 
 def _exif_texts(exif: Image.Exif) -> dict[str, str]:
     texts: dict[str, str] = {}
-    # Fooocus writes its UserComment in IFD0 rather than the Exif IFD.
-    comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT) or exif.get(_USER_COMMENT)
+    comment = exif.get_ifd(_EXIF_IFD).get(_USER_COMMENT)
     if comment:
         texts["parameters"] = decode_user_comment(comment)
     # ComfyUI's WebP saver writes "prompt:{json}" in Model (0x0110) and
@@ -156,6 +155,24 @@ def _exif_texts(exif: Image.Exif) -> dict[str, str]:
     return texts
 
 
+def _saver_exif_texts(exif: Image.Exif, texts: dict[str, str]) -> None:
+    """Fooocus's UserComment in IFD0 (not the Exif IFD) and its metadata scheme ("fooocus" /
+    "a1111") in IFD0's MakerNote; older SwarmUI's `sui_image_params` JSON in Model (0x0110)."""
+    comment = exif.get(_USER_COMMENT)
+    if comment and "parameters" not in texts:
+        texts["parameters"] = decode_user_comment(comment)
+    scheme = exif.get(0x927C)
+    if isinstance(scheme, bytes):
+        scheme = scheme.decode("latin-1")
+    if scheme in ("fooocus", "a1111"):
+        texts.setdefault("fooocus_scheme", scheme)
+    model = exif.get(0x0110)
+    if isinstance(model, bytes):
+        model = model.decode("utf-8", errors="replace")
+    if isinstance(model, str) and model.lstrip().startswith("{") and "sui_image_params" in model[:200]:
+        texts.setdefault("parameters", model.rstrip("\x00"))
+
+
 def _read_meta(source: Source, name: str | None = None) -> dict[str, Any]:
     label = _describe(source, name)
     with _stream(source, label) as fp:
@@ -167,7 +184,9 @@ def _read_meta(source: Source, name: str | None = None) -> dict[str, Any]:
             texts: dict[str, str] = {}
             if image.format != "PNG":
                 try:
-                    texts.update(_exif_texts(image.getexif()))
+                    exif = image.getexif()
+                    texts.update(_exif_texts(exif))
+                    _saver_exif_texts(exif, texts)
                 except Exception:  # noqa: BLE001, S110 - Pillow's EXIF reader raises many kinds
                     pass  # unreadable EXIF: the pixels may still be fine, the recipe is just absent
                 comment = image.info.get("comment")

@@ -5,7 +5,8 @@
   autowebuisampler), loras [...], loraweights [...], initimagecreativity, ...},
   "sui_models": [{name, param, hash: "0x<sha256>"}], "sui_extra_data": {...}}`, in the
   PNG `parameters` chunk or the JPEG/WebP EXIF UserComment.
-- Fooocus ("fooocus" metadata scheme): prompt, negative_prompt, steps, resolution
+- Fooocus ("fooocus" metadata scheme; older files and Fooocus-MRE: a `Comment` chunk with
+  cfg, width, height, l1/w1...): prompt, negative_prompt, steps, resolution
   "(w, h)", guidance_scale, sampler, scheduler (ComfyUI names), seed (text), base_model,
   base_model_hash, loras [[name, weight, sha256]], styles, performance, ... Its log
   uses labels for the same fields ("Negative Prompt", "Guidance Scale", "Base Model",
@@ -124,6 +125,9 @@ def fooocus_recipe(raw: dict[str, Any], *, size: tuple[int, int]) -> Recipe:
         if isinstance(entry, list) and entry:
             loras.append(lora(entry[0], entry[1] if len(entry) > 1 else None, FOOOCUS, i,
                               entry[2] if len(entry) > 2 else None))
+    for n in range(1, 11):  # Fooocus-MRE: l1 / w1 ... l5 / w5
+        if isinstance(data.get(f"l{n}"), str):
+            loras.append(lora(data[f"l{n}"], data.get(f"w{n}"), FOOOCUS, n - 1))
     if not loras:  # the log form: "LoRA 1": "name : 0.5" (or "True : name : 0.5")
         for key in sorted(k for k in data if _LORA_SLOT.match(k)):
             value = data[key]
@@ -135,13 +139,13 @@ def fooocus_recipe(raw: dict[str, Any], *, size: tuple[int, int]) -> Recipe:
                     loras.append(lora(parts[-2], parts[-1], FOOOCUS, len(loras)))
     width, height = _size(f, size)
     used = {"prompt", "negative_prompt", "seed", "steps", "guidance_scale", "resolution", "width",
-            "height", "sampler", "base_model", "base_model_hash", "loras"}
-    used |= {k for k in data if _LORA_SLOT.match(k)}
+            "height", "sampler", "base_model", "base_model_hash", "loras", "cfg"}
+    used |= {k for k in data if _LORA_SLOT.match(k) or re.match(r"^[lw]\d{1,2}$", k)}
     return _recipe(
         f, tool="fooocus", used=used,
         prompt=f.text("prompt"), negative_prompt=f.text("negative_prompt"),
         seed=f.int("seed", default=0), steps=f.int("steps", default=30),
-        guidance=f.float("guidance_scale", default=4.0), width=width, height=height,
+        guidance=f.float("guidance_scale", "cfg", default=4.0), width=width, height=height,
         sampler=sampler, model=f.name("base_model"),
         model_hash=sha256_or_none(data.get("base_model_hash")), loras=tuple(x for x in loras if x),
     )

@@ -73,6 +73,13 @@ def _read_other(texts: dict[str, str], size: tuple[int, int], name: str) -> Foun
         found = _json_object(data, texts, size, name)
         if found is not None:
             return found[0], found[1], {"parameters": data}
+    prompt = texts.get("prompt", "")
+    graph = try_object(prompt) if "extraMetadata" in prompt else None
+    if graph is not None and isinstance(graph.get("extraMetadata"), str):
+        # Civitai's graph + extraMetadata, where the EXIF reader files it as a ComfyUI graph
+        found = _json_object({"extraMetadata": graph["extraMetadata"]}, {}, size, name)
+        if found is not None:
+            return found[0], found[1], {"prompt": graph}
     if parameters.strip() and texts.get("fooocus_scheme") == "a1111":
         return infotext_to_recipe(parameters), "fooocus", {"parameters": parameters}
     if parameters.strip() and "Civitai resources" in parameters:
