@@ -137,9 +137,9 @@ def test_random_alpha_without_a_signature_is_no_recipe():
         read_recipe(buffer.getvalue(), name="noise.png")
 
 
-def test_stealth_reads_only_the_columns_it_needs():
-    """A 4000 x 3000 image whose payload sits in its first columns: the reader copies the
-    head and the payload's columns only (a view of the rest is never made contiguous)."""
+def test_stealth_payload_in_the_first_columns_of_a_big_image():
+    """Pixels are read column by column (x outer, y inner): a payload written into the first
+    40 columns of a 3000-pixel-high image is found when pasted into a 4000 x 3000 one."""
     small = Image.open(io.BytesIO(stealth_png("tiny\nSteps: 2, Seed: 3, Size: 8x8", size=(40, 3000))))
     big = Image.new("RGBA", (4000, 3000), (9, 9, 9, 255))
     big.paste(small, (0, 0))
