@@ -260,3 +260,19 @@ def test_civitai_graph_filed_as_a_comfyui_prompt_is_still_civitai():
 
     got = recipe_from_texts({"prompt": json.dumps(CIVITAI_GRAPH)}, size=(8, 8), name="c.jpg")
     assert got.source == "civitai" and got.recipe.seed == 810492347 and "prompt" in got.raw
+
+
+# -- studiolo's own JPEG/WebP, as the peers read them -----------------------------------
+@pytest.mark.parametrize("fmt", ["jpg", "webp"])
+def test_studiolo_user_comment_is_undefined_as_a1111_writes_it(fmt):
+    """piexif (sd-prompt-reader) reads a UserComment only when its EXIF type is UNDEFINED (7),
+    as A1111 writes it; Pillow's writer had given it type BYTE (1)."""
+    from studiolo.core.imagemeta import encode_jpeg, encode_webp, read_text_chunks
+
+    text = "a cat, café テスト\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 5, Size: 32x32"
+    data = (encode_jpeg if fmt == "jpg" else encode_webp)(Image.new("RGB", (32, 32)), comment=text)
+    entry = data.find(b"\x92\x86")  # the tag, big-endian like the rest of the TIFF
+    assert data[entry + 2:entry + 4] == b"\x00\x07"
+    assert read_text_chunks(data)["parameters"] == text
+    exif = Image.open(io.BytesIO(data)).getexif().get_ifd(0x8769)
+    assert exif[0x9286] == b"UNICODE\x00" + text.encode("utf-16-be")

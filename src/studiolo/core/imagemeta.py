@@ -242,12 +242,18 @@ def encode_png(image: Image.Image, text: dict[str, str] | None = None) -> bytes:
 
 
 def _user_comment_exif(comment: str | None) -> bytes:
+    """EXIF holding only a UserComment, laid out as A1111 (piexif) writes it: big-endian TIFF,
+    IFD0 pointing to an Exif IFD whose one entry is the UserComment of type UNDEFINED (7),
+    UNICODE header + UTF-16 big-endian text. (Pillow's own writer gives the tag type BYTE,
+    which piexif-based readers such as sd-prompt-reader cannot read.)"""
     if comment is None:
         return b""
-    exif = Image.Exif()
-    # UNICODE header + UTF-16 big-endian: what A1111 writes and Civitai reads.
-    exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = _UNICODE_HEADER + comment.encode("utf-16-be")
-    return exif.tobytes()
+    value = _UNICODE_HEADER + comment.encode("utf-16-be")
+    exif_ifd = 8 + 2 + 12 + 4  # the Exif IFD follows the header and IFD0's one entry
+    value_at = exif_ifd + 2 + 12 + 4
+    ifd0 = struct.pack(">HHHII", 1, _EXIF_IFD, 4, 1, exif_ifd) + b"\0\0\0\0"
+    sub = struct.pack(">HHHII", 1, _USER_COMMENT, 7, len(value), value_at) + b"\0\0\0\0"
+    return b"Exif\x00\x00MM\x00*" + struct.pack(">I", 8) + ifd0 + sub + value
 
 
 def _check_quality(quality: int) -> None:
