@@ -454,3 +454,8 @@ def run_case(reader: Reader, case: Any) -> BaseException | None:
     except Exception as exc:  # noqa: BLE001 - what escapes is the finding
         return exc
     return None
+
+
+# The readers of other tools' formats (NovelAI, stealth, SwarmUI, Fooocus, ...): format_cases.py
+# adds them to READERS (imported last: it uses the helpers above).
+import format_cases  # noqa: F401

@@ -254,8 +254,9 @@ def test_no_metadata(tmp_path):
     path = _save_png(tmp_path / "plain.png", {"Software": "GIMP"})
     with pytest.raises(
         MetadataError,
-        match=r"plain\.png carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow "
-        r"or InvokeAI metadata\.",
+        match=r"plain\.png carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow, "
+        r"InvokeAI, NovelAI, SwarmUI, Fooocus or Civitai metadata, nor stealth metadata in the "
+        r"pixels\.",
     ):
         read_recipe(path)
     buf = io.BytesIO()

@@ -197,6 +197,24 @@ def _exif_texts(exif: Image.Exif) -> dict[str, str]:
     return texts
 
 
+def _saver_exif_texts(exif: Image.Exif, texts: dict[str, str]) -> None:
+    """Fooocus's UserComment in IFD0 (not the Exif IFD) and its metadata scheme ("fooocus" /
+    "a1111") in IFD0's MakerNote; older SwarmUI's `sui_image_params` JSON in Model (0x0110)."""
+    comment = exif.get(_USER_COMMENT)
+    if comment and "parameters" not in texts:
+        texts["parameters"] = decode_user_comment(comment)
+    scheme = exif.get(0x927C)
+    if isinstance(scheme, bytes):
+        scheme = scheme.decode("latin-1")
+    if scheme in ("fooocus", "a1111"):
+        texts.setdefault("fooocus_scheme", scheme)
+    model = exif.get(0x0110)
+    if isinstance(model, bytes):
+        model = model.decode("utf-8", errors="replace")
+    if isinstance(model, str) and model.lstrip().startswith("{") and "sui_image_params" in model[:200]:
+        texts.setdefault("parameters", model.rstrip("\x00"))
+
+
 def _read_meta(source: Source, name: str | None = None) -> dict[str, Any]:
     label = _describe(source, name)
     with _stream(source, label) as fp:
@@ -208,7 +226,9 @@ def _read_meta(source: Source, name: str | None = None) -> dict[str, Any]:
             texts: dict[str, str] = {}
             if image.format != "PNG":
                 try:
-                    texts.update(_exif_texts(image.getexif()))
+                    exif = image.getexif()
+                    texts.update(_exif_texts(exif))
+                    _saver_exif_texts(exif, texts)
                 except Exception:  # noqa: BLE001, S110 - Pillow's EXIF reader raises many kinds
                     pass  # unreadable EXIF: the pixels may still be fine, the recipe is just absent
                 comment = image.info.get("comment")
@@ -264,12 +284,18 @@ def encode_png(image: Image.Image, text: dict[str, str] | None = None) -> bytes:
 
 
 def _user_comment_exif(comment: str | None) -> bytes:
+    """EXIF holding only a UserComment, laid out as A1111 (piexif) writes it: big-endian TIFF,
+    IFD0 pointing to an Exif IFD whose one entry is the UserComment of type UNDEFINED (7),
+    UNICODE header + UTF-16 big-endian text. (Pillow's own writer gives the tag type BYTE,
+    which piexif-based readers such as sd-prompt-reader cannot read.)"""
     if comment is None:
         return b""
-    exif = Image.Exif()
-    # UNICODE header + UTF-16 big-endian: what A1111 writes and Civitai reads.
-    exif.get_ifd(_EXIF_IFD)[_USER_COMMENT] = _UNICODE_HEADER + comment.encode("utf-16-be")
-    return exif.tobytes()
+    value = _UNICODE_HEADER + comment.encode("utf-16-be")
+    exif_ifd = 8 + 2 + 12 + 4  # the Exif IFD follows the header and IFD0's one entry
+    value_at = exif_ifd + 2 + 12 + 4
+    ifd0 = struct.pack(">HHHII", 1, _EXIF_IFD, 4, 1, exif_ifd) + b"\0\0\0\0"
+    sub = struct.pack(">HHHII", 1, _USER_COMMENT, 7, len(value), value_at) + b"\0\0\0\0"
+    return b"Exif\x00\x00MM\x00*" + struct.pack(">I", 8) + ifd0 + sub + value
 
 
 def _check_quality(quality: int) -> None:

@@ -28,6 +28,12 @@ from studiolo.core.types import LoraSpec, Recipe
 from studiolo.provenance.comfyui import comfy_recipe, workflow_to_graph
 from studiolo.provenance.infotext import STUDIOLO_KEY, infotext_to_recipe, parse_infotext
 from studiolo.provenance.metadata_values import ADVICE, as_float, as_int, as_text, shown
+from studiolo.provenance.other_formats import (
+    OTHER_SOURCES,
+    has_recipe_text,
+    read_other,
+    stealth_texts,
+)
 from studiolo.provenance.samplers import normalise_sampler
 
 __all__ = [
@@ -36,7 +42,7 @@ __all__ = [
     "recipe_from_texts", "workflow_to_graph",
 ]
 
-SOURCES = ("studiolo", "automatic1111", "comfyui", "invokeai")
+SOURCES = ("studiolo", "automatic1111", "comfyui", "invokeai", *OTHER_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,19 @@ def read_recipe(path: str | Path | bytes, *, name: str | None = None) -> Importe
     """
     info = image_info(path, name=name)
     label = name or ("<image bytes>" if isinstance(path, bytes) else str(path))
-    return recipe_from_texts(info["text"], size=(info["width"], info["height"]), name=label)
+    texts = info["text"]
+    if info["format"] in ("PNG", "WEBP") and not has_recipe_text(texts):
+        texts = {**texts, **stealth_texts(path, name=label)}  # hidden in the pixels
+    return recipe_from_texts(texts, size=(info["width"], info["height"]), name=label)
 
 
 def recipe_from_texts(
     texts: dict[str, str], *, size: tuple[int, int] = (512, 512), name: str = "<image>"
 ) -> ImportedRecipe:
     """The recipe in an image's text metadata (`image_info(...)["text"]`) of `size` pixels."""
+    other = read_other(texts, size=size, name=name)  # NovelAI, SwarmUI, Fooocus, ...
+    if other is not None:
+        return ImportedRecipe(*other)
     has_graph = "prompt" in texts or "workflow" in texts
     if texts.get("parameters", "").strip() and not (
         has_graph and is_placeholder_infotext(texts["parameters"])
@@ -88,8 +100,9 @@ def recipe_from_texts(
                 graph = workflow_to_graph(raw["workflow"])
         return ImportedRecipe(comfy_recipe(graph, size=size), "comfyui", raw)
     raise MetadataError(
-        f"{name} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow or "
-        "InvokeAI metadata."
+        f"{name} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow, "
+        "InvokeAI, NovelAI, SwarmUI, Fooocus or Civitai metadata, nor stealth metadata in the "
+        "pixels."
     )
 
 
