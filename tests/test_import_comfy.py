@@ -136,8 +136,9 @@ def test_studio_import_files_imports_the_good_and_reports_each_bad(tmp_path):
     assert batch.imported[0][1].recipe.seed == SEED
     assert [f.file for f in batch.failed] == [str(bad), str(empty), str(missing)]
     assert all(isinstance(f, ImportFailure) and f.error.startswith(f.file) for f in batch.failed)
-    assert batch.failed[1].error == (f"{empty} carries no recipe: no AUTOMATIC1111 parameters, "
-                                     "ComfyUI prompt/workflow or InvokeAI metadata.")
+    assert batch.failed[1].error == (
+        f"{empty} carries no recipe: no AUTOMATIC1111 parameters, ComfyUI prompt/workflow, "
+        "InvokeAI, NovelAI, SwarmUI, Fooocus or Civitai metadata, nor stealth metadata in the pixels.")
     assert batch.exit_code == 1
 
 
