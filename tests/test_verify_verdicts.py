@@ -14,7 +14,9 @@ import time
 import c2pa
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from PIL import Image
 from test_c2pa import own_identity
 from test_verify import CREDITS, RECIPE, build_png, chunks, edit_one_pixel, picture, run, signed_png
