@@ -233,3 +233,24 @@ def test_remote_manifest_url_is_total(head, joint, tail):
     assert url == "https://a.example/m.c2pa"
     assert remote_manifest_url(b"<dcterms:provenance>http://b.example/x</dcterms:provenance>") \
         == "http://b.example/x"
+
+
+# -- the watermark of an artwork made from an artwork --------------------------------
+def test_a_stylised_artwork_carries_its_own_mark_not_its_parents(studio_home):
+    """A real stylize (the offline style engine) of a painted artwork, its metadata then
+    stripped: the watermark names the child, not the parent it was made from."""
+    from studiolo.catalog.marks import marks_of
+    from studiolo.core.imageio import open_image
+    from studiolo.studio import Studio
+
+    studio = Studio(load_entry_points=False)
+    [parent] = studio.paint("a lighthouse on a cliff at dusk", seed=3, width=384, height=320)
+    [child] = studio.stylize(parent.path, "The Starry Night")
+    assert child.parents == (parent.id,)
+    [child_mark] = marks_of(studio.catalog, child.id)
+    assert child_mark != marks_of(studio.catalog, parent.id)[0]
+    for art in (parent, child):
+        stripped = encode_png(open_image(art.path))  # pixels only: no text, no manifest
+        report = verify_bytes(stripped, catalog=studio.catalog, settings=studio.settings)
+        assert report.status == "none" and report.watermark["artwork"] == art.id, art.id
+    assert report.watermark["mark"] == child_mark

@@ -41,6 +41,7 @@ from __future__ import annotations
 import secrets
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -57,6 +58,7 @@ CELLS = 32  # K: cells per tile side
 TILES_ACROSS = 5  # tiles along the shorter side when embedding
 MIN_SIDE = 256  # smaller images are too small to carry a mark
 TARGET_PSNR_DB = 40.0
+INHERITED_PSNR_DB = (38.0, 36.0)  # a mark over an inherited one: stronger (`embed_mark_over`)
 # Sync peak height (in standard deviations of the correlation surface) a
 # reading must reach; on unmarked images the best of all tries stays below ~5.5.
 MIN_CONFIDENCE = 6.0
@@ -152,10 +154,14 @@ def can_carry_mark(image: Image.Image) -> bool:
     return min(image.size) >= MIN_SIDE
 
 
-def embed_mark(image: Image.Image, mark: int) -> Image.Image:
+def embed_mark(image: Image.Image, mark: int, offset: tuple[float, float] = (0.0, 0.0),
+               psnr_db: float = TARGET_PSNR_DB) -> Image.Image:
     """The image with `mark` hidden in its luma: same size, RGB (or L for L; alpha kept).
 
-    Needs MIN_SIDE px on the shorter side (`can_carry_mark`).
+    Needs MIN_SIDE px on the shorter side (`can_carry_mark`). The tiles start at
+    the top left corner, or `offset` (x, y) pixels right and down of it
+    (`make_room` picks one away from an inherited mark's). `psnr_db` is the
+    strength: the pattern's energy relative to the picture's peak.
     """
     # 1. Check inputs.
     if not isinstance(image, Image.Image):
@@ -173,13 +179,16 @@ def embed_mark(image: Image.Image, mark: int) -> Image.Image:
     levels = 2.0 * _coded_bits(mark)[_ORDER] - 1.0
     cells = SYNC_WEIGHT * _SYNC + _SIGNS * levels
     period = round(min(width, height) / TILES_ACROSS)
-    tile = _upsample_tile(cells, period, period)
-    reps_y, reps_x = -(-height // period), -(-width // period)
-    pattern = np.tile(tile, (reps_y, reps_x))[:height, :width]
+    if offset == (0.0, 0.0):
+        tile = _upsample_tile(cells, period, period)
+        reps_y, reps_x = -(-height // period), -(-width // period)
+        pattern = np.tile(tile, (reps_y, reps_x))[:height, :width]
+    else:
+        pattern = _pattern_at(cells, width, height, (period, period), offset)
     # 3. Shape by the picture's activity, scale to the target energy, add to every channel.
     y = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
     pattern = pattern * _activity(y, sigma=period / CELLS)
-    target_rms = 255.0 / 10 ** (TARGET_PSNR_DB / 20)
+    target_rms = 255.0 / 10 ** (psnr_db / 20)
     pattern *= target_rms / float(np.sqrt(np.mean(pattern * pattern)))
     marked = np.clip(rgb + pattern[..., None], 0, 255).round().astype(np.uint8)
     out = Image.fromarray(marked, "RGB")
@@ -299,22 +308,35 @@ def _refine(r: np.ndarray, px: float, py: float, keep: int = 3) -> list[tuple[fl
     return found
 
 
-def _read_at(r: np.ndarray, px: float, py: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Confidence, decoded word bits and soft channel bits for one tile period."""
+def _read_at(r: np.ndarray, px: float, py: float) -> tuple[float, np.ndarray, np.ndarray, int, int]:
+    """Confidence, decoded word bits, soft channel bits and the tile's offset (dy, dx, in
+    fold samples) for one tile period."""
     folded = _fold(r, px, py, _FOLD)
     confidence, dy, dx = _sync(folded)
     soft = _soft_bits(folded, dy, dx)
-    return confidence, convcode.decode(soft), soft
+    return confidence, convcode.decode(soft), soft, dy, dx
 
 
 def read_mark_detail(image: Image.Image) -> MarkReading:
     """Look for a mark; the reading says what was found and how sure it is."""
     if not isinstance(image, Image.Image):
         raise InvalidArgument(f"`image` must be a PIL image, got {type(image).__name__}.")
-    nothing = MarkReading(None, (), (), 0.0, False, (0.0, 0.0))
+    found = _locate(image)
+    if found is None:
+        return MarkReading(None, (), (), 0.0, False, (0.0, 0.0))
+    trusted, confidence, mark, check_ok, bits, soft, px, py, _, _ = found
+    return MarkReading(
+        mark if trusted else None, tuple(int(b) for b in bits),
+        tuple(int(v > 0) for v in soft), confidence, check_ok, (px, py),
+    )
+
+
+def _locate(image: Image.Image) -> tuple[Any, ...] | None:
+    """The best reading: (trusted, confidence, mark, check_ok, word bits, soft channel bits,
+    period x, period y in pixels, tile offset x, y in pixels), None for a tiny image."""
     predicted = min(image.size) / TILES_ACROSS  # the period if the image was only resized
     if predicted < 16:
-        return nothing
+        return None
     # 1. Work at about two samples per cell: enough for the pattern, fast, and the
     #    high-pass then has the same width relative to the cells as in the reader's templates.
     shrink = _WORK / predicted
@@ -328,28 +350,142 @@ def read_mark_detail(image: Image.Image) -> MarkReading:
     pairs = {(px, py) for px in xs[:3] for py in ys[:3]} | {(p, p) for p in xs + ys}
     tried = sorted(((_sync(_fold(r, px, py))[0], px, py) for px, py in pairs), reverse=True)
     if not tried:
-        return nothing
+        return None
     # 3. Refine the best two by the sync peak; read the strongest few; stop at one that checks.
     readings = []
     for _, px, py in tried[:2]:
         for _, qx, qy in _refine(r, px, py):
-            confidence, bits, soft = _read_at(r, qx, qy)
+            confidence, bits, soft, dy, dx = _read_at(r, qx, qy)
             mark, check_ok = _decode_word(bits)
             trusted = check_ok and confidence >= MIN_CONFIDENCE
-            readings.append((trusted, confidence, mark, check_ok, bits, soft, qx, qy))
+            readings.append((trusted, confidence, mark, check_ok, bits, soft, qx, qy, dx, dy))
             if trusted:
                 break
         if readings[-1][0]:
             break
     # 4. Trust a mark only with a clear sync peak and a good check.
-    trusted, confidence, mark, check_ok, bits, soft, px, py = max(readings, key=lambda x: x[:2])
-    return MarkReading(
-        mark if trusted else None, tuple(int(b) for b in bits),
-        tuple(int(v > 0) for v in soft), confidence, check_ok,
-        (float(px / shrink), float(py / shrink)),
-    )
+    trusted, confidence, mark, check_ok, bits, soft, px, py, dx, dy = max(
+        readings, key=lambda x: x[:2])
+    # The offset: fold sample d is tile sample 0, and a fold sample is period / _FOLD pixels.
+    return (trusted, confidence, mark, check_ok, bits, soft, float(px / shrink),
+            float(py / shrink), dx * px / shrink / _FOLD, dy * py / shrink / _FOLD)
 
 
 def read_mark(image: Image.Image) -> int | None:
     """The mark hidden in the image, or None when none is found with confidence."""
     return read_mark_detail(image).mark
+
+
+# -- making room for a new mark ----------------------------------------------------
+def _pattern_at(cells: np.ndarray, width: int, height: int, period: tuple[float, float],
+                offset: tuple[float, float]) -> np.ndarray:
+    """A cell tile laid over width x height pixels with this period and offset (pixels)."""
+    pad = 3
+    wrapped = np.pad(cells, pad, mode="wrap").astype(np.float32)
+    k = cells.shape[0]
+    xs = ((np.arange(width) + 0.5 - offset[0]) * k / period[0] - 0.5) % k + pad
+    ys = ((np.arange(height) + 0.5 - offset[1]) * k / period[1] - 0.5) % k + pad
+    map_x, map_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    return cv2.remap(wrapped, map_x, map_y, interpolation=cv2.INTER_CUBIC)
+
+
+def make_room(image: Image.Image) -> tuple[Image.Image, tuple[float, float] | None]:
+    """What an image made from a marked one needs before its own mark: the image with the
+    inherited mark taken out (`remove_mark`), and a tile offset for the new mark half a
+    tile away from where the inherited one lay, so what is left of the old pattern falls
+    on other cells of the new one's tiles (noise to its bits, not the old bits); None
+    when the image carried no mark."""
+    cleared, found = _remove(image)
+    if found is None:
+        return image, None
+    period = round(min(image.size) / TILES_ACROSS)
+    return cleared, ((found[0] + period / 2) % period, (found[1] + period / 2) % period)
+
+
+def embed_mark_over(image: Image.Image, mark: int) -> Image.Image:
+    """`embed_mark` for an image an engine made from another (stylize, img2img, upscale,
+    restore): the mark it inherited is taken out and the new one goes half a tile away
+    (`make_room`), 2 dB stronger (then 4 dB, should it not read back): the child's mark
+    is the one read, not its parent's. An unmarked image gets `embed_mark`'s."""
+    cleared, offset = make_room(image)
+    if offset is None:
+        return embed_mark(image, mark)
+    for psnr_db in INHERITED_PSNR_DB:
+        out = embed_mark(cleared, mark, offset, psnr_db)
+        if read_mark(out) == mark:
+            break
+    return out
+
+
+_BLURS = (0.0, 1.0, 2.0)  # an engine passes the pattern on sharp, or blurred: fit each
+
+
+def _fitted(y: np.ndarray, pattern: np.ndarray, sigma: float) -> np.ndarray:
+    """The part of luma `y` that is `pattern` (sharp or blurred), by least squares over a
+    window of `sigma` pixels around each pixel, in the high-passed picture."""
+    def high(a: np.ndarray) -> np.ndarray:
+        return a - cv2.GaussianBlur(a, (0, 0), HIGH_PASS_SIGMA)
+
+    def local(a: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(a, (0, 0), sigma)
+
+    basis = [pattern if b == 0 else cv2.GaussianBlur(pattern, (0, 0), b) for b in _BLURS]
+    hb = [high(b) for b in basis]
+    hy = high(y)
+    n = len(basis)
+    normal = np.empty(y.shape + (n, n), np.float64)
+    for i in range(n):
+        for j in range(i, n):
+            normal[..., i, j] = normal[..., j, i] = local(hb[i] * hb[j])
+    rhs = np.stack([local(hy * b) for b in hb], axis=-1)[..., None]
+    ridge = 1e-3 * np.trace(normal, axis1=-2, axis2=-1)[..., None, None] / n + 1e-6
+    gains = np.linalg.solve(normal + ridge * np.eye(n), rhs)[..., 0]
+    return sum(gains[..., i] * basis[i] for i in range(n)).astype(np.float32)
+
+
+def remove_mark(image: Image.Image, rounds: int = 3) -> Image.Image:
+    """The image with the mark it carries (if any) taken out, so a new one can be read.
+
+    An engine that makes an image from a marked one (stylize, img2img, upscale,
+    restore) keeps part of the old pattern; the new mark uses the same sync, so
+    the two would be read as one garbled word, or the old one would win. Each
+    round finds the strongest pattern (period, offset and bits, as `read_mark`
+    does), rebuilds it and subtracts it with the gains it has in this picture (as it
+    is and blurred, `_fitted`), estimated locally by least squares. Stops when no
+    pattern is left to find (sync peak below MIN_CONFIDENCE). Same size and mode; an
+    image with no mark comes back as it is.
+    """
+    return _remove(image, rounds)[0]
+
+
+def _remove(image: Image.Image, rounds: int = 3
+            ) -> tuple[Image.Image, tuple[float, float] | None]:
+    """`remove_mark`, and the tile offset (x, y, pixels) of the first pattern found."""
+    if not isinstance(image, Image.Image):
+        raise InvalidArgument(f"`image` must be a PIL image, got {type(image).__name__}.")
+    if not can_carry_mark(image):
+        return image, None
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    rgb = np.asarray(image.convert("RGB"), dtype=np.float32)
+    height, width = rgb.shape[:2]
+    weights = np.array([0.299, 0.587, 0.114], np.float32)
+    first = None
+    for _ in range(rounds):
+        found = _locate(Image.fromarray(np.clip(rgb, 0, 255).round().astype(np.uint8)))
+        if found is None or found[1] < MIN_CONFIDENCE:
+            break
+        _, _, _, check_ok, bits, soft, px, py, ox, oy = found
+        first = first or (ox, oy)
+        coded = convcode.encode(np.asarray(bits, np.uint8)) if check_ok else (
+            (np.asarray(soft) > 0).astype(np.uint8))
+        cells = SYNC_WEIGHT * _SYNC + _SIGNS * (2.0 * coded[_ORDER] - 1.0)
+        pattern = _pattern_at(cells, width, height, (px, py), (ox, oy))
+        rgb = rgb - _fitted(rgb @ weights, pattern, sigma=max(px, py) / 2)[..., None]
+    if first is None:
+        return image, None
+    out = Image.fromarray(np.clip(rgb, 0, 255).round().astype(np.uint8), "RGB")
+    if image.mode in ("L", "LA"):
+        out = out.convert("L")
+    if alpha is not None:
+        out.putalpha(alpha)
+    return out, first
