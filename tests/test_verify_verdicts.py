@@ -171,6 +171,12 @@ def test_a_hash_binding_the_library_rejects_is_unverifiable(settings):
     assert "cannot be checked" in summary_lines(report)[0]
     edited = verify_bytes(edit_one_pixel(signed_png(settings)), settings=settings)
     assert edited.status == "tampered" and edited.exit_code == 1
+    # A chunk slipped in before the manifest moves it (exclusion misplaced) and changes the
+    # hashed bytes: c2pa says both, and the change wins.
+    parts = chunks(signed_png(settings))
+    parts.insert([k for k, _ in parts].index(b"caBX"), (b"tEXt", b"Comment\x00slipped in"))
+    moved = verify_bytes(build_png(parts), settings=settings)
+    assert moved.status == "tampered" and any("exclusion" in p for p in moved.problems)
 
 
 def test_status_codes_map_to_one_class_each():
