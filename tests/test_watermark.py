@@ -23,12 +23,11 @@ from studiolo.provenance.watermark import (
     MIN_SIDE,
     can_carry_mark,
     embed_mark,
-    embed_mark_over,
     new_mark,
     read_mark,
     read_mark_detail,
-    remove_mark,
 )
+from studiolo.provenance.watermark_over import embed_mark_over, remove_mark
 
 PAINTINGS_DIR = Path(studiolo.__file__).parent / "data" / "paintings"
 PAINTINGS = ["claude-monet-impression-sunrise", "johannes-vermeer-girl-with-a-pearl-earring",

@@ -8,7 +8,7 @@ store keeps, in this order (each step must not undo the one before):
    again when the metadata is stripped (images of at least 256 px). An artwork
    made from images (parents, an init, style or reference image) first has
    whatever mark it inherited taken out and gets its own a little stronger
-   (`watermark.embed_mark_over`), so its own mark is the one read, not its parent's;
+   (`watermark_over.embed_mark_over`), so its own mark is the one read, not its parent's;
 3. the AUTOMATIC1111 `parameters` text chunk (without the prompt, or any word of
    it in the options, when the person keeps it private: `private.private_recipe`);
 4. the signed C2PA manifest, which binds the hash of everything above.
@@ -104,7 +104,8 @@ def prepare(
     from studiolo.provenance.c2pa_manifest import sign_png
     from studiolo.provenance.collect import studio_credits
     from studiolo.provenance.infotext import recipe_to_infotext
-    from studiolo.provenance.watermark import can_carry_mark, embed_mark, embed_mark_over
+    from studiolo.provenance.watermark import can_carry_mark, embed_mark
+    from studiolo.provenance.watermark_over import embed_mark_over
 
     recipe = artwork.recipe
     credits = studio_credits(
