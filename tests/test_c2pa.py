@@ -105,16 +105,18 @@ def test_key_made_on_first_use_with_c2pa_profile_and_0600(settings):
     assert signing_identity(settings).key_pem == ident.key_pem
 
 
-def own_identity(folder, name: str = "Ana Lima"):
-    """A person's own CA and P-384 signing certificate, as a real CA would issue them."""
+def own_identity(folder, name: str = "Ana Lima", *, start: dt.datetime | None = None,
+                 lifetime: dt.timedelta = dt.timedelta(days=30)):
+    """A person's own CA and P-384 signing certificate, as a real CA would issue them,
+    valid from `start` (a minute ago) for `lifetime`."""
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    now = start or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     ca_key, key = ec.generate_private_key(ec.SECP384R1()), ec.generate_private_key(ec.SECP384R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lima Family CA")])
     ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
           .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+          .not_valid_before(now).not_valid_after(now + lifetime)
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
           .add_extension(x509.KeyUsage(*[False] * 5, True, True, False, False), critical=True)
           .add_extension(ski, critical=False).sign(ca_key, hashes.SHA384()))
@@ -122,7 +124,7 @@ def own_identity(folder, name: str = "Ana Lima"):
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
             .issuer_name(ca_name).public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+            .not_valid_before(now).not_valid_after(now + lifetime)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(True, *[False] * 8), critical=True)
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)

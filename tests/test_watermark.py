@@ -27,6 +27,7 @@ from studiolo.provenance.watermark import (
     read_mark,
     read_mark_detail,
 )
+from studiolo.provenance.watermark_over import embed_mark_over, remove_mark
 
 PAINTINGS_DIR = Path(studiolo.__file__).parent / "data" / "paintings"
 PAINTINGS = ["claude-monet-impression-sunrise", "johannes-vermeer-girl-with-a-pearl-earring",
@@ -123,6 +124,23 @@ def test_unmarked_images_read_as_none(marked, painted):
     for image in unmarked:
         detail = read_mark_detail(image)
         assert detail.mark is None and detail.confidence < 6.0
+
+
+def test_a_new_mark_over_an_old_one_wins(marked):
+    """What an engine that makes an image from a marked one needs: the same sync twice
+    garbles the word, so the inherited mark is taken out first, wherever its tiles lie."""
+    original, image, mark = marked[0]
+    assert read_mark(embed_mark(image, MARKS[1])) is None  # both at once: neither reads
+    for inherited in (image, crop(image, centred=False)):  # tiles at the corner, or shifted
+        cleared = remove_mark(inherited)
+        assert read_mark_detail(cleared).confidence < 6.0 and psnr(inherited, cleared) > 38.0
+        over = embed_mark_over(inherited, MARKS[1])
+        assert read_mark(over) == MARKS[1] and read_mark(jpeg(over)) == MARKS[1]
+        assert psnr(inherited, over) > 33.0
+    assert remove_mark(original) is original  # nothing to take out: the same image
+    assert embed_mark_over(original, MARKS[1]) == embed_mark(original, MARKS[1])
+    grey = remove_mark(embed_mark(original.convert("LA"), mark))
+    assert grey.mode == "LA" and read_mark(grey) is None
 
 
 def test_alpha_and_grey_images_keep_their_mode(marked):

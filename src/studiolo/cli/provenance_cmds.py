@@ -10,7 +10,8 @@ from studiolo.cli.app import Ctx, cli, emit_json, json_option, pass_ctx
 from studiolo.core.errors import StudioloError
 from studiolo.core.settings import Settings
 
-# 0, 1, 2 are the verdicts; a file that cannot be read at all gets its own code.
+# The verdicts' exit statuses are `provenance.c2pa_status.VERDICTS`; a file that cannot be
+# read at all gets its own (the table below says the same; tests/test_verify.py checks it).
 UNREADABLE = 3
 
 
@@ -26,20 +27,33 @@ def verify(click_ctx: click.Context, ctx: Ctx, file: str, as_json: bool) -> None
     checks the signature and that no byte changed after signing, reads an
     AUTOMATIC1111 / ComfyUI / InvokeAI recipe from the file, and when the
     credentials are gone asks the invisible watermark which artwork of this
-    studio it was.
+    studio it was. A remote manifest is never fetched. --json gives the
+    report with its "status", "exit_code" and "exit_meaning".
 
     \b
-    Exit status: 0 credentials intact, 1 changed after signing,
-                 2 no credentials, 3 FILE cannot be read as an image.
+    Exit status (status in --json):
+      0  intact              the file is as signed (signer.trusted: whether a
+                             trust list here knows the signer)
+      1  tampered            changed after signing, or the manifest is damaged
+      2  none                no content credentials in the file
+      2  remote              only points to a remote manifest, not fetched
+      2  unverifiable        credentials the library cannot check here
+                             (a hash binding it rejects)
+      3  (error)             FILE cannot be read as an image
+      4  untrusted           as signed, but the signing credential does not
+                             hold: expired, revoked, bad time stamp, or an
+                             untrusted / failing CAWG identity assertion
+      5  ingredient_invalid  as signed, but an ingredient's own credentials
+                             are broken
     """
-    from studiolo.provenance.verify import summary_lines, verify_file
+    from studiolo.provenance.verify import cut, summary_lines, verify_file
 
     settings = Settings.from_env(ctx.home, person=ctx.person)
     catalog = ctx.studio.catalog if _has_studio(settings) else None
     try:
         report = verify_file(file, catalog=catalog, settings=settings)
     except StudioloError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {cut(str(exc), 1000)}", err=True)
         click_ctx.exit(UNREADABLE)
     if as_json:
         emit_json(report.to_dict())

@@ -240,19 +240,73 @@ def read_manifest(data: bytes, *, anchors_pem: bytes = b"") -> dict[str, Any] | 
     except c2pa.C2paError.NotSupported:
         return None  # a format C2PA does not define (BMP, say) carries no manifest
     except c2pa.C2paError as exc:
-        raise MetadataError(f"The file's C2PA data cannot be read: {exc}.") from None
+        text = _short(str(exc))
+        if isinstance(exc, c2pa.C2paError.RemoteManifest) or text.startswith("Remote:"):
+            raise RemoteManifestError(remote_manifest_url(data) or _url_in(text)) from None
+        raise MetadataError(f"The file's C2PA data cannot be read: {text}.") from None
     if reader is None:
         return None
     try:
         with reader:
             text = reader.json()
     except c2pa.C2paError as exc:
-        raise MetadataError(f"The file's C2PA data cannot be read: {exc}.") from None
+        raise MetadataError(f"The file's C2PA data cannot be read: {_short(str(exc))}.") from None
     try:
         store = json.loads(text)
     except (ValueError, RecursionError) as exc:  # too deep, or an integer of 4300+ digits
         raise MetadataError(f"The file's C2PA data cannot be read: {str(exc)[:120]}.") from None
     return store if isinstance(store, dict) else None
+
+
+class RemoteManifestError(MetadataError):
+    """The file holds no manifest, only the address of one elsewhere (`url`, None when
+    unknown); it is not fetched: this studio never goes online."""
+
+    def __init__(self, url: str | None) -> None:
+        self.url = url
+        where = f" at {url}" if url else ""
+        super().__init__(f"The file's content credentials are in a remote manifest{where}, "
+                         "which was not fetched (this studio never goes online).")
+
+
+_PROVENANCE = b"dcterms:provenance"
+_URL_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       b"-._~:/?#[]@!$&'()*+,;=%")
+
+
+def remote_manifest_url(data: bytes) -> str | None:
+    """The remote manifest's address an image's XMP gives (`dcterms:provenance`, as an
+    attribute or an element), or None. Reads at most 1 KiB after the first mention."""
+    at = bytes(data).find(_PROVENANCE)
+    if at < 0:
+        return None
+    tail = bytes(data[at + len(_PROVENANCE): at + len(_PROVENANCE) + 1024]).lstrip()
+    if tail[:1] == b"=":
+        tail = tail[1:].lstrip()
+        tail = tail[1:] if tail[:1] in (b'"', b"'") else b""
+    elif tail[:1] == b">":
+        tail = tail[1:].lstrip()
+    else:
+        return None
+    end = 0
+    while end < len(tail) and tail[end] in _URL_CHARS and tail[end] not in b"'":
+        end += 1
+    url = tail[:end].decode("ascii")
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _url_in(text: str) -> str | None:
+    """The http(s) address in a c2pa error message ("... from url https://..."), or None."""
+    for word in text.split():
+        if word.startswith(("http://", "https://")):
+            return word.rstrip(".,;)")[:1000]
+    return None
+
+
+def _short(text: str, limit: int = 500) -> str:
+    """A library's message as one bounded line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def active_manifest(store: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,10 @@ store keeps, in this order (each step must not undo the one before):
 
 1. the credit ledger (`collect.studio_credits`);
 2. the invisible watermark, carrying a 48-bit mark that finds the record
-   again when the metadata is stripped (images of at least 256 px);
+   again when the metadata is stripped (images of at least 256 px). An artwork
+   made from images (parents, an init, style or reference image) first has
+   whatever mark it inherited taken out and gets its own a little stronger
+   (`watermark_over.embed_mark_over`), so its own mark is the one read, not its parent's;
 3. the AUTOMATIC1111 `parameters` text chunk (without the prompt, or any word of
    it in the options, when the person keeps it private: `private.private_recipe`);
 4. the signed C2PA manifest, which binds the hash of everything above.
@@ -102,6 +105,7 @@ def prepare(
     from studiolo.provenance.collect import studio_credits
     from studiolo.provenance.infotext import recipe_to_infotext
     from studiolo.provenance.watermark import can_carry_mark, embed_mark
+    from studiolo.provenance.watermark_over import embed_mark_over
 
     recipe = artwork.recipe
     credits = studio_credits(
@@ -111,7 +115,9 @@ def prepare(
     image, mark = artwork.image, None
     if can_carry_mark(image):
         mark = mark_for(recipe, person, settings, image.tobytes())
-        image = embed_mark(image, mark)
+        # Made from a (perhaps marked) image: the inherited mark goes, the child's wins.
+        over = bool(parents or recipe.inputs)
+        image = embed_mark_over(image, mark) if over else embed_mark(image, mark)
     include = settings.prompt_in_file if include_prompt is None else include_prompt
     shown = recipe if include else scrub_prompt(recipe)
     png = encode_png(image, {"parameters": recipe_to_infotext(shown)})

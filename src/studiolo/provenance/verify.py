@@ -6,13 +6,23 @@ file says: the AUTOMATIC1111 / ComfyUI / InvokeAI recipe in its text chunks,
 and, when the credentials are gone or broken, the invisible watermark, which
 finds the artwork's record in this studio's catalog.
 
-Status:
-- "intact": a manifest whose signature and hash binding check out (exit 0);
+Status and exit status (`c2pa_status.VERDICTS`, where every c2pa status code
+is put in one class):
+- "intact" (0): a manifest whose signature and hash binding check out;
   `signer["trusted"]` says whether the signer chains to a trusted root (this
   studio's own roots are trusted when `settings` is given).
-- "tampered": a manifest is there but the file changed after signing (a
-  pixel, a text chunk) or the manifest itself is damaged (exit 1).
-- "none": no content credentials (exit 2): stripped, re-encoded, or never signed.
+- "tampered" (1): a manifest is there but the file changed after signing (a
+  pixel, a text chunk) or the manifest itself is damaged.
+- "none" (2): no content credentials: stripped, re-encoded, or never signed.
+- "remote" (2): only the address of a remote manifest, which is not fetched.
+- "unverifiable" (2): credentials the library cannot check (a rejected hash binding).
+- "untrusted" (4): as signed, but the signing credential does not hold (expired,
+  revoked, a bad time stamp, an untrusted or failing CAWG identity assertion).
+- "ingredient_invalid" (5): as signed, but an ingredient's own credentials are broken.
+(3 is `studiolo verify`'s status for a file that is not a readable image.)
+
+Every piece of text in the report is bounded (`MAX_TEXT` characters a string,
+`MAX_ITEMS` items a list), whatever the file holds.
 """
 
 from __future__ import annotations
@@ -30,15 +40,32 @@ from studiolo.provenance.c2pa_manifest import (
     CREDITS_LABEL,
     RECIPE_LABEL,
     TRAINING_LABEL,
+    RemoteManifestError,
     active_manifest,
     assertion,
     read_manifest,
+    remote_manifest_url,
+)
+from studiolo.provenance.c2pa_status import (
+    INFO,
+    VERDICTS,
+    classify,
+    delta_failures,
+    failures_of,
+    worst,
+)
+from studiolo.provenance.verify_words import (  # noqa: F401  (summary_lines: verify's API)
+    MAX_ITEMS,
+    MAX_LINE,
+    MAX_TEXT,
+    _word,
+    bounded,
+    cut,
+    summary_lines,
 )
 
-STATUSES = ("intact", "tampered", "none")
-EXIT_CODES = {"intact": 0, "tampered": 1, "none": 2}
-# Failures that say nothing about the file having changed: who the signer is, not what was signed.
-_TRUST_CODES = ("signingCredential.untrusted", "signingCredential.ocsp", "timeStamp.")
+STATUSES = tuple(VERDICTS)
+EXIT_CODES = {status: code for status, (code, _) in VERDICTS.items()}
 _ARTWORK_PREFIX = "studiolo:artwork:"
 
 
@@ -65,13 +92,16 @@ class VerifyReport:
     infotext: dict[str, Any] | None = None
     watermark: dict[str, Any] | None = None
     catalog_artwork: str | None = None
+    remote_manifest: str | None = None
 
     @property
     def exit_code(self) -> int:
         return EXIT_CODES[self.status]
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "exit_code": self.exit_code}
+        """The JSON form: every field (bounded), the exit status and what it means."""
+        found = bounded(asdict(self))
+        return {**found, "exit_code": self.exit_code, "exit_meaning": VERDICTS[self.status][1]}
 
 
 def verify_file(
@@ -113,10 +143,16 @@ def verify_bytes(
     anchors = trust_anchors(settings) if settings is not None else b""
     try:
         store = read_manifest(data, anchors_pem=anchors)
+    except RemoteManifestError as exc:
+        found.update(status="remote", remote_manifest=exc.url, problems=[str(exc)])
     except MetadataError as exc:
         found.update(status="tampered", problems=[f"the C2PA manifest is damaged: {exc}"])
     else:
-        if store is None:
+        url = remote_manifest_url(data) if store is None else None
+        if url is not None:  # a reader that does not look for remote manifests at all
+            found.update(status="remote", remote_manifest=url,
+                         problems=[str(RemoteManifestError(url))])
+        elif store is None:
             found["status"] = "none"
         else:
             found.update(_from_manifest(store, trusted_here=bool(anchors), catalog=catalog))
@@ -139,23 +175,30 @@ def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _word(value: Any, limit: int = 300) -> str | None:
-    """Text to show: a string (cut to `limit`), a number as text, else None."""
-    if isinstance(value, bool) or value is None:
-        return None if value is None else str(value)
-    if isinstance(value, int | float):
-        return str(value) if not isinstance(value, int) or value.bit_length() < 200 else None
-    if isinstance(value, str):
-        return value if len(value) <= limit else value[: limit - 3] + "..."
-    return None
-
-
 def _from_manifest(store: dict[str, Any], *, trusted_here: bool, catalog: Any) -> dict[str, Any]:
     store = _obj(store)
     manifest = active_manifest(store)
-    failures = _failures(store)
-    problems = [f"{code}: {text}" for code, text in failures if not code.startswith(_TRUST_CODES)]
+    results = store.get("validation_results")
+    kinds, problems = [], []
+    for code, text in failures_of(results, store.get("validation_status")):
+        kind = classify(code, text)
+        if kind != INFO:
+            kinds.append(kind)
+            problems.append(f"{code}: {text}")
+    ingredients = [_ingredient(_obj(i), catalog) for i in _items(manifest.get("ingredients"))]
+    for ing in ingredients:
+        if ing["problems"]:
+            kinds.append("ingredient_invalid")
+            problems.append(f"ingredient {ing['title'] or '?'}: " + ", ".join(ing["problems"]))
+    for code, text in delta_failures(results):
+        if classify(code, text) != INFO:
+            kinds.append("ingredient_invalid")
+            problems.append(f"ingredient (checked again): {code}: {text}")
     state = _word(store.get("validation_state"))
+    if state == "Invalid" and not kinds:  # c2pa says invalid and names no failure we know
+        kinds.append("tampered")
+        problems.append(f"validation state {state}")
+    status = worst(kinds)
     signature = _obj(manifest.get("signature_info"))
     # The trust verdict holds even when the hash binding fails ("Invalid" hides it in the state).
     trusted = state == "Trusted" or "signingCredential.trusted" in _codes(store, "success")
@@ -173,14 +216,14 @@ def _from_manifest(store: dict[str, Any], *, trusted_here: bool, catalog: Any) -
     recipe = recipe_data.get("recipe")
     prompt_in_file = recipe_data.get("prompt_in_file")
     return {
-        "status": "tampered" if problems or state == "Invalid" else "intact",
-        "problems": problems or ([f"validation state {state}"] if state == "Invalid" else []),
+        "status": status,
+        "problems": problems[:MAX_ITEMS],
         "signer": signer,
         "generator": generator,
         "title": _word(manifest.get("title")),
-        "actions": _actions(manifest),
-        "ingredients": [_ingredient(_obj(i), catalog) for i in _items(manifest.get("ingredients"))],
-        "credits": [_credit(c) for c in credits if isinstance(c, dict)],
+        "actions": _actions(manifest)[:MAX_ITEMS],
+        "ingredients": ingredients[:MAX_ITEMS],
+        "credits": [_credit(c) for c in credits[:MAX_ITEMS] if isinstance(c, dict)],
         "recipe": recipe if isinstance(recipe, dict) else None,
         "prompt_in_file": prompt_in_file if isinstance(prompt_in_file, bool) else None,
         "training_mining": _training(manifest),
@@ -200,15 +243,6 @@ def _codes(store: dict[str, Any], kind: str) -> set[str]:
     return {_word(_obj(i).get("code")) or "" for i in _items(results.get(kind))}
 
 
-def _failures(store: dict[str, Any]) -> list[tuple[str, str]]:
-    results = _obj(_obj(store.get("validation_results")).get("activeManifest"))
-    items = results.get("failure")
-    if items is None:  # older readers report a flat list
-        items = store.get("validation_status")
-    return [(_word(_obj(i).get("code")) or "", _word(_obj(i).get("explanation")) or "")
-            for i in _items(items)]
-
-
 def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for action in _items(_obj(assertion(manifest, "c2pa.actions")).get("actions")):
@@ -226,9 +260,10 @@ def _actions(manifest: dict[str, Any]) -> list[dict[str, Any]]:
 def _ingredient(item: dict[str, Any], catalog: Any) -> dict[str, Any]:
     instance = _word(item.get("instance_id")) or ""
     artwork = instance[len(_ARTWORK_PREFIX):] if instance.startswith(_ARTWORK_PREFIX) else None
-    results = _obj(_obj(item.get("validation_results")).get("activeManifest"))
-    failures = [_word(_obj(f).get("code")) for f in _items(results.get("failure"))
-                if not str(_word(_obj(f).get("code")) or "").startswith(_TRUST_CODES)]
+    # What was wrong with the ingredient when it was signed into this file, as c2pa recorded it.
+    failures = [code for code, text in failures_of(item.get("validation_results"),
+                                                   item.get("validation_status"))
+                if classify(code, text) != INFO]
     return {
         "title": _word(item.get("title")),
         "relationship": _word(item.get("relationship")),
@@ -261,9 +296,10 @@ def _infotext(data: bytes, info: dict[str, Any], label: str) -> dict[str, Any] |
     try:
         imported = read_recipe(data, name=label)
     except MetadataError as exc:
-        return {"source": None, "error": str(exc)}
-    return {"source": imported.source, "recipe": imported.recipe.to_dict(),
-            "parameters": texts.get("parameters")}
+        return {"source": None, "error": cut(str(exc), 500)}
+    parameters = texts.get("parameters")
+    return {"source": imported.source, "recipe": bounded(imported.recipe.to_dict()),
+            "parameters": cut(parameters) if isinstance(parameters, str) else None}
 
 
 def _watermark(data: bytes, catalog: Any, label: str) -> dict[str, Any] | None:
@@ -293,85 +329,3 @@ def _watermark(data: bytes, catalog: Any, label: str) -> dict[str, Any] | None:
         found["sentence"] = credit_sentence(record.credits, record.recipe)
         found["created"] = record.created.isoformat() if record.created else None
     return found
-
-
-# -- words ----------------------------------------------------------------------
-_SOURCE_WORDS = {
-    "trainedAlgorithmicMedia": "made with a generative AI model",
-    "compositeWithTrainedAlgorithmicMedia": "edited with a generative AI model",
-}
-
-
-def summary_lines(report: VerifyReport) -> list[str]:
-    """The report in plain sentences, first line the verdict."""
-    lines = [_verdict(report)]
-    if report.signer:
-        s = report.signer
-        who = f"Signed by {s.get('name') or 'an unnamed signer'}"
-        if s.get("this_studio"):
-            who += " with a key of this studio"
-        else:
-            who += f" (certificate from {s.get('issuer') or 'an unnamed issuer'}"
-            who += ", trusted)" if s.get("trusted") else ", on no trust list here)"
-        lines.append(who + (f", using {report.generator}." if report.generator else "."))
-    for action in report.actions:
-        kind = (action.get("digital_source_type") or "").rsplit("/", 1)[-1]
-        words = _SOURCE_WORDS.get(kind, kind)
-        text = f"Action {action['action']}" + (f": {words}" if words else "")
-        if action.get("description"):
-            text += f" ({action['description']})"
-        lines.append(text + ".")
-    for ing in report.ingredients:
-        what = f"artwork {ing['artwork'][:12]}" if ing.get("artwork") else (ing.get("title") or "?")
-        where = " (in this studio)" if ing.get("in_catalog") else ""
-        lines.append(f"Ingredient ({ing.get('relationship')}): {what}{where}"
-                     + (", with its own credentials" if ing.get("signed") else "") + ".")
-    if report.credits:
-        parts = [f"{c.get('name')} ({c.get('role')}, {c.get('share') or 0.0:.0%})"
-                 for c in report.credits]
-        lines.append("Credits: " + "; ".join(parts) + ".")
-    if report.recipe:
-        r = report.recipe
-        prompt = _word(r.get("prompt")) if report.prompt_in_file is not False else None
-        text = f"Recipe: {_word(r.get('engine'))} {_word(r.get('mode'))}, seed {_word(r.get('seed'))}"
-        if _word(r.get("model")):
-            text += f", model {_word(r['model'])}"
-        if prompt:
-            text += f', prompt "{prompt}"'
-        elif report.prompt_in_file is False:
-            text += ", prompt kept private"
-        lines.append(text + ".")
-    if report.training_mining:
-        uses = sorted(set(report.training_mining.values()))
-        lines.append(f"AI training and data mining: {', '.join(uses)}.")
-    for problem in report.problems:
-        lines.append(f"Problem: {problem}")
-    if report.infotext and not report.recipe:
-        rec = report.infotext.get("recipe") or {}
-        if report.infotext.get("error"):
-            lines.append(f"Embedded parameters could not be read: {report.infotext['error']}")
-        else:
-            lines.append(f"Embedded parameters ({report.infotext['source']}): "
-                         f"prompt \"{rec.get('prompt', '')}\", seed {rec.get('seed')}, "
-                         f"model {rec.get('model') or 'unknown'}.")
-    if report.watermark and report.watermark.get("mark") is not None:
-        target = report.watermark.get("artwork")
-        mark = report.watermark["mark"]
-        lines.append(f"The watermark points to artwork {target} in this studio." if target else
-                     f"The watermark reads {mark}, which no artwork in this studio carries.")
-        if target and report.watermark.get("sentence"):
-            lines.append(f"Its record: {report.watermark['sentence']}")
-    if report.catalog_artwork:
-        lines.append(f"This exact file is artwork {report.catalog_artwork[:12]} in this studio.")
-    if report.status == "none" and len(lines) == 1:
-        lines.append("It was never signed, or its metadata was stripped or lost in a re-encode.")
-    return lines
-
-
-def _verdict(report: VerifyReport) -> str:
-    size = f"{report.format} {report.width}x{report.height}"
-    if report.status == "intact":
-        return f"Content credentials intact ({size})."
-    if report.status == "tampered":
-        return f"Changed after signing: the content credentials no longer match this file ({size})."
-    return f"No content credentials ({size})."

@@ -41,6 +41,7 @@ from __future__ import annotations
 import secrets
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -152,10 +153,14 @@ def can_carry_mark(image: Image.Image) -> bool:
     return min(image.size) >= MIN_SIDE
 
 
-def embed_mark(image: Image.Image, mark: int) -> Image.Image:
+def embed_mark(image: Image.Image, mark: int, offset: tuple[float, float] = (0.0, 0.0),
+               psnr_db: float = TARGET_PSNR_DB) -> Image.Image:
     """The image with `mark` hidden in its luma: same size, RGB (or L for L; alpha kept).
 
-    Needs MIN_SIDE px on the shorter side (`can_carry_mark`).
+    Needs MIN_SIDE px on the shorter side (`can_carry_mark`). The tiles start at
+    the top left corner, or `offset` (x, y) pixels right and down of it
+    (`watermark_over.make_room` picks one away from an inherited mark's). `psnr_db` is the
+    strength: the pattern's energy relative to the picture's peak.
     """
     # 1. Check inputs.
     if not isinstance(image, Image.Image):
@@ -173,13 +178,16 @@ def embed_mark(image: Image.Image, mark: int) -> Image.Image:
     levels = 2.0 * _coded_bits(mark)[_ORDER] - 1.0
     cells = SYNC_WEIGHT * _SYNC + _SIGNS * levels
     period = round(min(width, height) / TILES_ACROSS)
-    tile = _upsample_tile(cells, period, period)
-    reps_y, reps_x = -(-height // period), -(-width // period)
-    pattern = np.tile(tile, (reps_y, reps_x))[:height, :width]
+    if offset == (0.0, 0.0):
+        tile = _upsample_tile(cells, period, period)
+        reps_y, reps_x = -(-height // period), -(-width // period)
+        pattern = np.tile(tile, (reps_y, reps_x))[:height, :width]
+    else:
+        pattern = _pattern_at(cells, width, height, (period, period), offset)
     # 3. Shape by the picture's activity, scale to the target energy, add to every channel.
     y = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
     pattern = pattern * _activity(y, sigma=period / CELLS)
-    target_rms = 255.0 / 10 ** (TARGET_PSNR_DB / 20)
+    target_rms = 255.0 / 10 ** (psnr_db / 20)
     pattern *= target_rms / float(np.sqrt(np.mean(pattern * pattern)))
     marked = np.clip(rgb + pattern[..., None], 0, 255).round().astype(np.uint8)
     out = Image.fromarray(marked, "RGB")
@@ -299,22 +307,35 @@ def _refine(r: np.ndarray, px: float, py: float, keep: int = 3) -> list[tuple[fl
     return found
 
 
-def _read_at(r: np.ndarray, px: float, py: float) -> tuple[float, np.ndarray, np.ndarray]:
-    """Confidence, decoded word bits and soft channel bits for one tile period."""
+def _read_at(r: np.ndarray, px: float, py: float) -> tuple[float, np.ndarray, np.ndarray, int, int]:
+    """Confidence, decoded word bits, soft channel bits and the tile's offset (dy, dx, in
+    fold samples) for one tile period."""
     folded = _fold(r, px, py, _FOLD)
     confidence, dy, dx = _sync(folded)
     soft = _soft_bits(folded, dy, dx)
-    return confidence, convcode.decode(soft), soft
+    return confidence, convcode.decode(soft), soft, dy, dx
 
 
 def read_mark_detail(image: Image.Image) -> MarkReading:
     """Look for a mark; the reading says what was found and how sure it is."""
     if not isinstance(image, Image.Image):
         raise InvalidArgument(f"`image` must be a PIL image, got {type(image).__name__}.")
-    nothing = MarkReading(None, (), (), 0.0, False, (0.0, 0.0))
+    found = _locate(image)
+    if found is None:
+        return MarkReading(None, (), (), 0.0, False, (0.0, 0.0))
+    trusted, confidence, mark, check_ok, bits, soft, px, py, _, _ = found
+    return MarkReading(
+        mark if trusted else None, tuple(int(b) for b in bits),
+        tuple(int(v > 0) for v in soft), confidence, check_ok, (px, py),
+    )
+
+
+def _locate(image: Image.Image) -> tuple[Any, ...] | None:
+    """The best reading: (trusted, confidence, mark, check_ok, word bits, soft channel bits,
+    period x, period y in pixels, tile offset x, y in pixels), None for a tiny image."""
     predicted = min(image.size) / TILES_ACROSS  # the period if the image was only resized
     if predicted < 16:
-        return nothing
+        return None
     # 1. Work at about two samples per cell: enough for the pattern, fast, and the
     #    high-pass then has the same width relative to the cells as in the reader's templates.
     shrink = _WORK / predicted
@@ -328,28 +349,40 @@ def read_mark_detail(image: Image.Image) -> MarkReading:
     pairs = {(px, py) for px in xs[:3] for py in ys[:3]} | {(p, p) for p in xs + ys}
     tried = sorted(((_sync(_fold(r, px, py))[0], px, py) for px, py in pairs), reverse=True)
     if not tried:
-        return nothing
+        return None
     # 3. Refine the best two by the sync peak; read the strongest few; stop at one that checks.
     readings = []
     for _, px, py in tried[:2]:
         for _, qx, qy in _refine(r, px, py):
-            confidence, bits, soft = _read_at(r, qx, qy)
+            confidence, bits, soft, dy, dx = _read_at(r, qx, qy)
             mark, check_ok = _decode_word(bits)
             trusted = check_ok and confidence >= MIN_CONFIDENCE
-            readings.append((trusted, confidence, mark, check_ok, bits, soft, qx, qy))
+            readings.append((trusted, confidence, mark, check_ok, bits, soft, qx, qy, dx, dy))
             if trusted:
                 break
         if readings[-1][0]:
             break
     # 4. Trust a mark only with a clear sync peak and a good check.
-    trusted, confidence, mark, check_ok, bits, soft, px, py = max(readings, key=lambda x: x[:2])
-    return MarkReading(
-        mark if trusted else None, tuple(int(b) for b in bits),
-        tuple(int(v > 0) for v in soft), confidence, check_ok,
-        (float(px / shrink), float(py / shrink)),
-    )
+    trusted, confidence, mark, check_ok, bits, soft, px, py, dx, dy = max(
+        readings, key=lambda x: x[:2])
+    # The offset: fold sample d is tile sample 0, and a fold sample is period / _FOLD pixels.
+    return (trusted, confidence, mark, check_ok, bits, soft, float(px / shrink),
+            float(py / shrink), dx * px / shrink / _FOLD, dy * py / shrink / _FOLD)
 
 
 def read_mark(image: Image.Image) -> int | None:
     """The mark hidden in the image, or None when none is found with confidence."""
     return read_mark_detail(image).mark
+
+
+# -- laying a tile anywhere ----------------------------------------------------------
+def _pattern_at(cells: np.ndarray, width: int, height: int, period: tuple[float, float],
+                offset: tuple[float, float]) -> np.ndarray:
+    """A cell tile laid over width x height pixels with this period and offset (pixels)."""
+    pad = 3
+    wrapped = np.pad(cells, pad, mode="wrap").astype(np.float32)
+    k = cells.shape[0]
+    xs = ((np.arange(width) + 0.5 - offset[0]) * k / period[0] - 0.5) % k + pad
+    ys = ((np.arange(height) + 0.5 - offset[1]) * k / period[1] - 0.5) % k + pad
+    map_x, map_y = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
+    return cv2.remap(wrapped, map_x, map_y, interpolation=cv2.INTER_CUBIC)
