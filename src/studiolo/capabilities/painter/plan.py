@@ -149,7 +149,11 @@ class Plan:
         return COLOURS[names[0]] if names else None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain JSON for the recipe. Colours are a list of {part, colours}: every string that came
+        from the prompt is a value, never a key, so a private recipe's scrubber finds it."""
+        out = dataclasses.asdict(self)
+        out["colours"] = [{"part": k, "colours": list(v)} for k, v in self.colours.items()]
+        return out
 
 
 def _tokens(prompt: str) -> list[str]:
@@ -166,6 +170,24 @@ def _did(kind: str, value: str, word: str) -> str:
         "shape": f"shapes: {value}s",
         "abstract": "an abstract composition instead of a landscape",
     }.get(kind, word)
+
+
+def knows(prompt: str) -> bool:
+    """Whether any word of `prompt` is in the painter's own lexicon (motif, colour, shape...)."""
+    return any(t in LEXICON or t in COLOURS for t in _tokens(prompt))
+
+
+def lexical_spec(prompt: str) -> SceneSpec:
+    """A SceneSpec for a prompt MiniLM could not place but the lexicon can ("haystacks")."""
+    from studiolo.capabilities.painter.understand import Choice
+
+    tokens = _tokens(prompt)
+    known = tuple(dict.fromkeys(t for t in tokens if t in LEXICON or t in COLOURS))
+    default = Choice("calm", 0.0, "default")
+    return SceneSpec(prompt=prompt, subjects=(), setting=Choice("countryside", 0.0, "default"), mood=default,
+                     time_of_day=Choice("noon", 0.0, "default"), palette=Choice("natural", 0.0, "default"),
+                     style_words=(), used_words=known,
+                     ignored_words=tuple(t for t in tokens if t not in known and t not in STOPWORDS))
 
 
 def plan_scene(spec: SceneSpec) -> Plan:

@@ -96,16 +96,19 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
     # 1. The lights of the sky
     lx = w - focal if rng.random() < 0.7 else focal
     size = min(w, h) * rng.uniform(0.04, 0.06)
+    sun = None
     overcast = plan.weather in ("rain", "storm", "snow") and not plan.has("sun")
     if night:
         sky.stars(canvas, hz, rng, density=1.4 if plan.has("stars") else 0.6, milky_way=plan.has("stars"))
         if plan.has("moon") or not plan.has("stars") or rng.random() < 0.5:
-            sky.moon(canvas, lx, hp * rng.uniform(0.22, 0.4), size * (1.4 if plan.has("moon") else 1.0), pal, rng)
+            sky.moon(canvas, lx, hp * rng.uniform(0.22, 0.4), size * (1.4 if plan.has("moon") else 1.0), pal, rng,
+                      full="full" in plan.modifiers)
         else:
             lx = None
     elif not overcast:
         ly = hp - size * 0.35 if low else hp * rng.uniform(0.18, 0.32)
         sky.sun(canvas, lx, ly, size * (1.5 if low else 1.0), pal, plan.time, hp)
+        sun = (lx, ly, size * (1.5 if low else 1.0))
     else:
         lx = None
     cover = {"clear": 0.22, "cloudy": 0.6, "rain": 0.8, "storm": 0.85, "snow": 0.6, "fog": 0.3}[plan.weather]
@@ -124,7 +127,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
     elif not waterish and not plan.has("dunes"):
         terrain.hills(canvas, hp, pal, rng, plan.season, layers=2, rise=0.1 if plan.has("hills") else 0.05)
     # 3. Water or ground up to the horizon
-    golden = "golden" in plan.modifiers or plan.has("haystacks") or (plan.has("field") and low)
+    wheat = any(wd["word"] == "wheat" for wd in plan.words)
+    golden = wheat or "golden" in plan.modifiers or plan.has("haystacks") or (plan.has("field") and low)
     if waterish:
         water.sea(canvas, hp, pal, rng, lx, rough=0.9 if plan.weather == "storm" else 0.45 if plan.weather == "rain" else 0.3,
                   colour=plan.colour("water"), calm_mirror=plan.mood == "calm")
@@ -146,15 +150,15 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         wx = focal
         terrain.waterfall(canvas, wx, hp - h * 0.18, hp + h * 0.08, w * 0.08, pal, rng)
         river = terrain.river(canvas, hp, pal, rng, wide=0.35, start_y=hp + h * 0.08)
-    elif plan.has("river"):
+    elif plan.has("river") and not plan.has(*FLOWER_FIELDS):
         river = terrain.river(canvas, hp, pal, rng, wide=0.45)
     if plan.has("road"):
         terrain.road(canvas, hp, pal, rng, straight="straight" in plan.modifiers, paved="straight" in plan.modifiers,
                      wet=plan.weather == "rain", vx=focal if not plan.has("mountains") else None)
     if plan.has("bridge") and river is not None:
         ys, cx, half = river
-        k = int(len(ys) * rng.uniform(0.3, 0.45))
-        buildings.bridge(canvas, float(cx[k]), float(ys[k]), float(half[k]) * 1.6, pal, light)
+        k = int(len(ys) * rng.uniform(0.4, 0.55))
+        buildings.bridge(canvas, float(cx[k]), float(ys[k]), float(half[k]) * 2.2 + w * 0.05, pal, light)
     # 5. Things standing in the middle distance
     if plan.has("forest"):
         pines = any(wd["word"] in ("pine", "pines") for wd in plan.words) or winter
@@ -174,6 +178,11 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         flora.haystacks(canvas, hp, pal, rng, light, lx)
     # 6. The foreground
     _flower_fields(canvas, plan, pal, rng, hp, light)
+    if plan.has("river") and plan.has(*FLOWER_FIELDS) and river is None:  # a river through the flowers
+        river = terrain.river(canvas, hp, pal, rng, wide=0.4)
+    crest = None
+    if plan.has("figures") and plan.has("hills"):  # a hill in front for the figure to stand on
+        crest = terrain.knoll(canvas, focal, h * rng.uniform(0.72, 0.8), pal, rng, plan.season, light)
     if plan.has("tree", "blossom"):
         n = 1 if plan.has("tree") and not plan.has("blossom", "garden") else 2 if not plan.has("blossom") else 3
         base = h * rng.uniform(0.86, 0.94)
@@ -189,7 +198,7 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         n = 3 if many else 1
         for i in range(n):
             kind = kinds[i % len(kinds)] if kinds != ["boat"] else ("sailboat", "fishing boat", "rowing boat")[i % 3]
-            d = rng.uniform(0.25, 0.6) if i == 0 else rng.uniform(0.05, 0.3)
+            d = rng.uniform(0.35, 0.65) if i == 0 else rng.uniform(0.05, 0.3)
             y = hp + (h - hp) * d
             x = (w - focal if plan.has("lighthouse") else focal) if i == 0 else w * rng.uniform(0.1, 0.9)
             water.boat(canvas, kind, x, y, w * (0.03 + 0.12 * d), pal, rng, facing=1 if rng.random() < 0.5 else -1)
@@ -198,12 +207,14 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         n = int(rng.integers(3, 6)) if many else 1
         spots = []
         for i in range(n):
-            d = rng.uniform(0.55, 0.9) if not plan.has("hills") else 0.0
-            base = (hp + (h - hp) * d) if d else hp - h * 0.01
+            d = rng.uniform(0.55, 0.9)
             fx = w - focal if (plan.has("tree", "windmill") and i == 0) else focal + (i - n / 2) * w * 0.05
-            spots.append((fx, base, h * (0.05 + 0.12 * d) if d else h * 0.07))
+            if crest is not None:  # on the crest of the knoll
+                spots.append((focal + (i - n / 2) * w * 0.04, crest + 2, h * 0.11))
+            else:
+                spots.append((fx, hp + (h - hp) * d, h * (0.05 + 0.12 * d)))
         figures.group(canvas, spots, mix(pal.silhouette, pal.land_dark, 0.2), rng, umbrella=plan.weather == "rain")
-    _weather(canvas, plan, pal, rng, hz)
+    _weather(canvas, plan, pal, rng, hz, sun)
     return canvas
 
 
@@ -260,10 +271,14 @@ def _street(canvas, plan: Plan, pal, rng, hp: float, light, night: bool, low: bo
     figures.group(canvas, spots, mix(pal.silhouette, (0.1, 0.1, 0.12), 0.4), rng, umbrella=plan.weather == "rain")
 
 
-def _weather(canvas, plan: Plan, pal, rng, hz: float) -> None:
+def _weather(canvas, plan: Plan, pal, rng, hz: float, sun=None) -> None:
+    h = canvas.shape[0]
     heavy = "heavy" in plan.modifiers
     if plan.weather == "fog" or plan.mood == "mysterious":
-        weather.fog(canvas, hz, rng, mix(pal.sky_horizon, (0.86, 0.88, 0.9), 0.5), 0.75)
+        weather.fog(canvas, hz, rng, mix(pal.sky_horizon, (0.86, 0.88, 0.9), 0.5), 0.6 if sun else 0.75)
+        if sun is not None:  # the sun shows through the mist as a pale disc
+            sky.glow(canvas, sun[0], sun[1], sun[2] * 4, pal.light, 0.35)
+            sky.sun(canvas, sun[0], sun[1], sun[2], pal, plan.time, h * hz)
     if plan.weather == "rain" or plan.weather == "storm":
         weather.rain(canvas, rng, heavy=heavy or plan.weather == "storm")
     if plan.weather == "snow":

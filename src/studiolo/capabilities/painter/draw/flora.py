@@ -33,9 +33,10 @@ def sunflowers(canvas: np.ndarray, top: float, pal, rng: np.random.Generator, li
     petal = _lit(colour if colour is not None else (0.98, 0.78, 0.12), light)
     heart = _lit((0.32, 0.18, 0.06), light)
     leaf = _lit((0.22, 0.42, 0.14), light)
-    for y in _ys(top, h * 1.1, int(w * 1.2), rng):
+    ink.poly([(-1, top + 2), (w + 1, top + 2), (w + 1, h + 1), (-1, h + 1)], leaf * 0.8)  # the green of the plants
+    for y in _ys(top, h * 1.1, int(w * 0.9), rng):
         d = (y - top) / max(h - top, 1)
-        r = w * (0.004 + 0.05 * d ** 1.5)
+        r = w * (0.004 + 0.075 * d ** 1.8)
         x = rng.uniform(-0.05, 1.05) * w
         if r > 3:
             ink.line([(x, y), (x + rng.uniform(-r, r) * 0.2, y + r * 4)], leaf, max(1, r * 0.18))
@@ -45,7 +46,7 @@ def sunflowers(canvas: np.ndarray, top: float, pal, rng: np.random.Generator, li
                 a = k / 12 * 2 * np.pi + rng.uniform(0, 0.3)
                 px, py = x + np.cos(a) * r * 0.95, y + np.sin(a) * r * 0.8
                 ink.ellipse((px - r * 0.38, py - r * 0.38, px + r * 0.38, py + r * 0.38), petal * rng.uniform(0.9, 1.05))
-            ink.ellipse((x - r * 0.5, y - r * 0.42, x + r * 0.5, y + r * 0.42), heart)
+            ink.ellipse((x - r * 0.42, y - r * 0.36, x + r * 0.42, y + r * 0.36), heart)
         else:
             ink.ellipse((x - r, y - r * 0.8, x + r, y + r * 0.8), petal * rng.uniform(0.85, 1.0))
     ink.onto(canvas, 0.5)
@@ -186,13 +187,13 @@ def forest(canvas: np.ndarray, base_px: float, pal, rng: np.random.Generator, se
 def haystacks(canvas: np.ndarray, top: float, pal, rng: np.random.Generator, light, sun_x: float | None) -> None:
     """Domed haystacks lit on the sun's side, each with a shadow on the stubble."""
     h, w, _ = canvas.shape
-    hay = _lit((0.86, 0.66, 0.3), light)
+    hay = _lit((0.9, 0.7, 0.32), np.sqrt(np.asarray(light)))
     n = int(rng.integers(3, 6))
-    places = sorted(((rng.uniform(0.08, 0.92) * w, top + (h - top) * rng.uniform(0.1, 0.75)) for _ in range(n)),
+    places = sorted(((rng.uniform(0.08, 0.92) * w, top + (h - top) * rng.uniform(0.15, 0.8)) for _ in range(n)),
                     key=lambda p: p[1])
     for x, y in places:
         d = (y - top) / max(h - top, 1)
-        s = w * (0.03 + 0.12 * d)
+        s = w * (0.05 + 0.14 * d)
         side = -1 if sun_x is not None and sun_x < x else 1
         ink = Ink(h, w)
         ink.ellipse((x - s * 1.4 - side * s * 0.9, y - s * 0.12, x + s * 1.4 - side * s * 0.9, y + s * 0.22),

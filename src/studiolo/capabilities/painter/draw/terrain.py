@@ -63,9 +63,24 @@ def hills(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator, 
         lay(canvas, below_profile(h, w, top, 1.2), np.clip(np.asarray(col) * (0.9 + 0.2 * tex[..., None]), 0, 1))
 
 
+def knoll(canvas: np.ndarray, x: float, top_y: float, pal, rng: np.random.Generator, season: str, light) -> float:
+    """A rounded hill in the foreground, its crest at (x, top_y); returns the crest height."""
+    h, w, _ = canvas.shape
+    xs = np.arange(w, dtype=np.float32)
+    prof = top_y + (h - top_y) * 0.9 * (1 - np.exp(-((xs - x) / (w * 0.35)) ** 2))
+    far, near = GROUND[season]
+    col = np.asarray(mix(near, far, 0.3)) * light
+    tex = fbm(h, w, rng, scale=6, octaves=4, stretch=2)
+    lay(canvas, below_profile(h, w, prof, 1.2), np.clip(col * (0.9 + 0.2 * tex[..., None]), 0, 1))
+    return top_y
+
+
 def light_of(pal) -> np.ndarray:
     """How the time of day tints the land: the palette's land colour against noon's."""
-    return np.clip(np.asarray(pal.land, np.float32) / np.array((0.42, 0.62, 0.26), np.float32), 0.12, 1.3)
+    ratio = np.asarray(pal.land, np.float32) / np.array((0.42, 0.62, 0.26), np.float32)
+    lum = float(np.clip(ratio @ np.array([0.3, 0.59, 0.11], np.float32), 0.12, 1.2))
+    hue = ratio / max(float(ratio.mean()), 1e-3)
+    return np.clip(lum * (0.75 + 0.25 * hue), 0.1, 1.3)
 
 
 def ground(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator, season: str,
@@ -115,7 +130,7 @@ def dunes(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator, 
 def path_x(horizon_px: float, h: int, w: int, vx: float, bottom_x: float, wiggle: float, phase: float):
     """Centre line of a river or road: from the vanishing point (vx) to `bottom_x` at the bottom."""
     ys = np.arange(int(horizon_px), h, dtype=np.float32)
-    t = (ys - horizon_px) / max(h - horizon_px, 1)  # 0 at the horizon, 1 at the bottom
+    t = np.clip((ys - horizon_px) / max(h - horizon_px, 1), 0.0, 1.0)  # 0 at the horizon, 1 at the bottom
     cx = vx + (bottom_x - vx) * t ** 1.2 + wiggle * w * np.sin(t * 7 + phase) * t
     return ys, t, cx
 
@@ -176,17 +191,27 @@ def waterfall(canvas: np.ndarray, x: float, top_y: float, bottom_y: float, width
               rng: np.random.Generator) -> None:
     """Cliffs on both sides of a white fall of water, with spray at its foot."""
     h, w, _ = canvas.shape
-    ink = Ink(h, w)
-    rock = mix(pal.land_dark, pal.far, 0.35)
-    for side in (-1, 1):
+    rock = np.asarray(mix((0.45, 0.4, 0.36), pal.far, 0.3)) * np.clip(light_of(pal), 0.2, 1.1)
+    moss = np.asarray((0.25, 0.4, 0.18)) * np.clip(light_of(pal), 0.2, 1.1)
+    for side in (-1, 1):  # a cliff each side: a jagged top, ledges, moss on the rim
+        ink = Ink(h, w)
         edge = x + side * width * 0.5
-        far_edge = x + side * w * rng.uniform(0.3, 0.45)
-        ink.poly([(edge, top_y), (far_edge, top_y - h * 0.04), (far_edge, bottom_y + h * 0.02),
-                  (edge, bottom_y + h * 0.02)], rock)
-    ink.onto(canvas, 0.8)
-    tex = fbm(h, w, rng, scale=6, octaves=4)
-    m = np.asarray(ink.alpha, np.float32) / 255.0
-    lay(canvas, m * np.clip(0.5 - tex, 0, 1) * 0.6, np.asarray(rock) * 0.6)
+        far_edge = x + side * w * rng.uniform(0.2, 0.3)
+        n = 9
+        rim = [(edge + (far_edge - edge) * k / n, top_y + (bottom_y - top_y) * 0.8 * (k / n) ** 2
+                + rng.uniform(-1, 1) * h * 0.012) for k in range(n + 1)]
+        ink.poly(rim + [(far_edge + side * w * 0.08, bottom_y + h * 0.03), (edge, bottom_y + h * 0.03)], rock)
+        ink.onto(canvas, 0.8)
+        tex = fbm(h, w, rng, scale=8, octaves=3)
+        lay(canvas, np.asarray(ink.alpha, np.float32) / 255.0 * np.clip(tex - 0.5, 0, 1), rock * 0.7)
+        ledges = Ink(h, w)
+        for _ in range(14):
+            lx = edge + (far_edge - edge) * rng.uniform(0.05, 1)
+            ly = rng.uniform(top_y, bottom_y)
+            ledges.line([(lx, ly), (lx + side * w * rng.uniform(0.03, 0.1), ly + rng.uniform(-3, 3))], rock * 0.65, 2, 0.7)
+        for px, py in rim:
+            ledges.ellipse((px - w * 0.04, py - h * 0.012, px + w * 0.04, py + h * 0.015), moss, 0.9)
+        ledges.onto(canvas, 0.8)
     fall = Ink(h, w)
     for _ in range(int(width * 3)):
         fx = x + rng.uniform(-0.5, 0.5) * width

@@ -43,11 +43,12 @@ def sea(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator, li
     ink.onto(canvas, 0.6)
     if rough > 0.6:  # whitecaps
         foam = Ink(h, w)
-        for _ in range(int(n * 0.15)):
+        for _ in range(int(n * 0.06)):
             d = rng.random() ** 1.3
             x, y = rng.uniform(0, w), top + d * (bottom - top)
-            r = w * (0.003 + 0.03 * d)
-            foam.ellipse((x - r * 2, y - r * 0.5, x + r * 2, y + r * 0.5), (0.92, 0.94, 0.95), 0.8)
+            r = w * (0.003 + 0.025 * d)
+            foam.poly([(x - r * 3, y), (x - r, y - r * 0.5), (x + r * 0.5, y - r * 0.6), (x + r * 3, y + r * 0.2)],
+                      (0.9, 0.92, 0.93), 0.7)
         foam.onto(canvas, 1.0)
     if light_x is not None:
         glitter = Ink(h, w)
