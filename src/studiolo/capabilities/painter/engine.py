@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studiolo.capabilities.painter.compose import compose
-from studiolo.capabilities.painter.plan import knows, lexical_spec, plan_scene
+from studiolo.capabilities.painter.plan import plan_scene, read_prompt
 from studiolo.capabilities.painter.understand import Choice, SceneSpec, understand
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
@@ -89,12 +89,8 @@ class PainterEngine:
         recipe = request.recipe
         # 2. Understand.
         progress({"stage": "understand", "step": 0, "total": 1})
-        try:
-            spec = understand(recipe.prompt, cache_dir=request.settings.home / "cache")
-        except InvalidArgument:
-            if not (isinstance(recipe.prompt, str) and knows(recipe.prompt)):
-                raise
-            spec = lexical_spec(recipe.prompt)  # words the lexicon paints though MiniLM placed none
+        # MiniLM's reading; a prompt only the painter's lexicon knows ("haystacks") is read by it alone.
+        spec = read_prompt(recipe.prompt, cache_dir=request.settings.home / "cache")
         if options.palette is not None:
             spec = dataclasses.replace(spec, palette=Choice(options.palette, 1.0, "set by the `palette` option"))
         progress({"stage": "understand", "step": 1, "total": 1})

@@ -105,6 +105,7 @@ _add("modifier", "setting", "setting, rising")
 _add("modifier", "heavy", "heavy, falling")
 _add("modifier", "straight", "long, straight")
 _add("modifier", "stone", "stone")
+_add("modifier", "country", "country, rural")
 _add("modifier", "full", "full")
 _add("modifier", "lone", "lone, single, solitary")
 _add("modifier", "rows", "rows, row")
@@ -175,6 +176,19 @@ def _did(kind: str, value: str, word: str) -> str:
 def knows(prompt: str) -> bool:
     """Whether any word of `prompt` is in the painter's own lexicon (motif, colour, shape...)."""
     return any(t in LEXICON or t in COLOURS for t in _tokens(prompt))
+
+
+def read_prompt(prompt: str, cache_dir=None) -> SceneSpec:
+    """`understand` (MiniLM), or for a prompt it cannot place but the lexicon can, a lexical SceneSpec."""
+    from studiolo.capabilities.painter.understand import understand
+    from studiolo.core.errors import InvalidArgument
+
+    try:
+        return understand(prompt, cache_dir=cache_dir)
+    except InvalidArgument:
+        if not (isinstance(prompt, str) and knows(prompt)):
+            raise
+        return lexical_spec(prompt)
 
 
 def lexical_spec(prompt: str) -> SceneSpec:
@@ -252,6 +266,7 @@ def _modifier_did(value: str, tokens: list[str]) -> str:
         "heavy": "more and larger falling drops or flakes",
         "straight": "a straight road running to the horizon",
         "stone": "a stone arch",
+        "country": "a country lane: unpaved, with wheel ruts",
         "full": "a full disc",
         "lone": "a single one, standing alone",
         "rows": "planted in rows converging on the horizon",

@@ -97,7 +97,7 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
     lx = w - focal if rng.random() < 0.7 else focal
     size = min(w, h) * rng.uniform(0.04, 0.06)
     sun = None
-    overcast = plan.weather in ("rain", "storm", "snow") and not plan.has("sun")
+    overcast = (plan.weather in ("rain", "storm", "snow") or (plan.weather == "fog" and not low)) and not plan.has("sun")
     if night:
         sky.stars(canvas, hz, rng, density=1.4 if plan.has("stars") else 0.6, milky_way=plan.has("stars"))
         if plan.has("moon") or not plan.has("stars") or rng.random() < 0.5:
@@ -106,7 +106,7 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         else:
             lx = None
     elif not overcast:
-        ly = hp - size * 0.35 if low else hp * rng.uniform(0.18, 0.32)
+        ly = hp - size * 0.7 if low else hp * rng.uniform(0.18, 0.32)
         sky.sun(canvas, lx, ly, size * (1.5 if low else 1.0), pal, plan.time, hp)
         sun = (lx, ly, size * (1.5 if low else 1.0))
     else:
@@ -125,7 +125,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         terrain.mountains(canvas, hp, pal, rng, height=0.4 if plan.has("mountains") else 0.22, snow=winter,
                           x_peak=focal / w)
     elif not waterish and not plan.has("dunes"):
-        terrain.hills(canvas, hp, pal, rng, plan.season, layers=2, rise=0.1 if plan.has("hills") else 0.05)
+        rise = (0.1 if plan.has("hills") else 0.05) * (0.4 if low and not plan.has("hills") else 1.0)
+        terrain.hills(canvas, hp, pal, rng, plan.season, layers=2, rise=rise)
     # 3. Water or ground up to the horizon
     wheat = any(wd["word"] == "wheat" for wd in plan.words)
     golden = wheat or "golden" in plan.modifiers or plan.has("haystacks") or (plan.has("field") and low)
@@ -144,6 +145,11 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         terrain.ground(canvas, shore, pal, rng, "winter" if winter else plan.season)
     else:
         terrain.ground(canvas, hp, pal, rng, "winter" if winter else plan.season, plan.colour("ground"), golden)
+    if plan.has("field") and not plan.has(*FLOWER_FIELDS, "haystacks", "lake", "dunes") and not waterish:
+        crops = ((0.86, 0.7, 0.3), (0.78, 0.6, 0.24)) if golden else ((0.45, 0.62, 0.25), (0.55, 0.68, 0.3), (0.7, 0.62, 0.3))
+        if winter:
+            crops = ((0.92, 0.93, 0.97), (0.85, 0.87, 0.92))
+        flora.rows(canvas, hp, focal, pal, rng, light, crops, np.asarray(crops[0]) * 0.75, n_rows=20, dab=0.004)
     # 4. Rivers and roads, bridges and falls
     river = None
     if plan.has("waterfall"):

@@ -25,12 +25,15 @@ def composition(h: int, w: int, rng: np.random.Generator, shapes: dict[str, list
     m = min(h, w)
     ink = Ink(h, w)
     order = [k for k in ("square", "triangle", "circle", "line") if k in shapes]
+    cells = [(i, j) for i in range(4) for j in range(4)]  # shapes spread over a jittered 4x4 grid
+    rng.shuffle(cells)
     for kind in order:
         cols = shapes[kind]
         n = max(3, int(rng.integers(4, 8) * count))
         for i in range(n):
             col = np.asarray(cols[i % len(cols)], np.float32) * rng.uniform(0.88, 1.08)
-            cx, cy = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.9) * h
+            ci, cj = cells.pop() if cells and kind != "line" else (rng.uniform(0, 4), rng.uniform(0, 4))
+            cx, cy = (ci + rng.uniform(0.25, 0.75)) / 4 * w, (cj + rng.uniform(0.25, 0.75)) / 4 * h
             s = m * rng.uniform(0.05, 0.16) * (1.3 if mood == "melancholy" else 1.0)
             if kind == "circle":
                 ink.ellipse((cx - s, cy - s, cx + s, cy + s), col, 0.92)

@@ -193,14 +193,12 @@ def haystacks(canvas: np.ndarray, top: float, pal, rng: np.random.Generator, lig
                     key=lambda p: p[1])
     for x, y in places:
         d = (y - top) / max(h - top, 1)
-        s = w * (0.05 + 0.14 * d)
+        s = w * (0.04 + 0.1 * d)
         side = -1 if sun_x is not None and sun_x < x else 1
         ink = Ink(h, w)
         ink.ellipse((x - s * 1.4 - side * s * 0.9, y - s * 0.12, x + s * 1.4 - side * s * 0.9, y + s * 0.22),
                     np.asarray(pal.land_dark) * 0.7, 0.6)
-        ink.poly([(x - s, y), (x - s * 0.95, y - s * 0.7), (x - s * 0.5, y - s * 1.15), (x, y - s * 1.3),
-                  (x + s * 0.5, y - s * 1.15), (x + s * 0.95, y - s * 0.7), (x + s, y)], hay * 0.8)
-        ink.poly([(x - side * s * 0.1, y), (x - side * s * 0.05, y - s * 1.28), (x - side * s * 0.5, y - s * 1.15),
-                  (x - side * s * 0.95, y - s * 0.7), (x - side * s, y)], hay * 1.08)
-        ink.poly([(x - s * 0.45, y - s * 1.1), (x, y - s * 1.55), (x + s * 0.45, y - s * 1.1)], hay * 0.9)
+        ink.ellipse((x - s, y - s * 1.45, x + s, y + s * 0.12), hay * 0.72)  # the dome, its shaded side
+        ink.ellipse((x - s * 0.95 - side * s * 0.12, y - s * 1.42, x + s * 0.95 - side * s * 0.5, y + s * 0.05), hay * 1.05)
+        ink.ellipse((x - s * 0.45, y - s * 1.62, x + s * 0.45, y - s * 1.1), hay * 0.85)  # the rounded cap
         ink.onto(canvas, 0.6)

@@ -33,8 +33,11 @@ def mountains(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generat
         if x_peak is not None and i == 0:  # the focal peak
             prof = prof * 0.5 + 0.9 * np.exp(-((xs - x_peak) / 0.18) ** 2) - 0.2
         peak = h * height * (1.0 - 0.45 * (1 - depth)) * rng.uniform(0.85, 1.05)
-        top = horizon_px - peak * np.clip(0.35 + 0.55 * (prof + 1) / 2, 0.05, 1.2) + (1 - depth) * h * 0.02
-        slope = np.clip(np.gradient(_smooth(top, max(2, w // 60))) * 3.0, -1, 1)[None, :]
+        top = horizon_px - peak * np.clip(0.2 + 0.8 * ((prof + 1) / 2) ** 1.4, 0.05, 1.2) + (1 - depth) * h * 0.02
+        slope1 = np.clip(np.gradient(_smooth(top, max(2, w // 20))) * 3.0, -1, 1)
+        # Faces run down and away from the crest: read the slope along a diagonal, not down a column.
+        cols = np.clip((np.arange(w)[None, :] - (y - top[None, :]) * 0.8).astype(int), 0, w - 1)
+        slope = slope1[cols]
         below = np.clip((y - top[None, :]) / (h * 0.12), 0, 1)
         tex = fbm(h, w, rng, scale=5, octaves=4, stretch=0.7)
         base = mix(mix(pal.far, pal.land_dark, 0.5 * (1 - depth)), pal.sky_horizon, 0.55 * depth)
@@ -44,7 +47,7 @@ def mountains(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generat
             line = top + peak * (0.3 + 0.15 * depth) + (fbm(1, w, rng, scale=8, octaves=3)[0] - 0.5) * h * 0.05
             cap = np.clip((line[None, :] - y) / (h * 0.012) + (tex - 0.5) * 1.5, 0, 1)
             white = np.asarray(mix((0.96, 0.97, 1.0), pal.sky_horizon, 0.25 + 0.3 * depth), np.float32)
-            rock = mix(rock, white * (0.86 + 0.2 * slope[..., None] * (1 - below[..., None])), cap[..., None])
+            rock = mix(rock, white * (0.88 + 0.14 * slope[..., None]), cap[..., None])
         lay(canvas, below_profile(h, w, top, 0.8), rock)
 
 
@@ -92,7 +95,8 @@ def ground(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator,
         far, near = (0.86, 0.72, 0.35), (0.62, 0.46, 0.18)
     if colour is not None:
         far, near = mix(colour, (1, 1, 1), 0.15), mix(colour, (0, 0, 0), 0.3)
-    tint = light_of(pal) if season != "winter" else np.asarray(mix(pal.light, pal.sky_top, 0.3)) * 1.05
+    tint = light_of(pal) if season != "winter" else np.asarray(mix((1, 1, 1), mix(pal.light, pal.sky_top, 0.4), 0.35)) * \
+        min(1.05, float(light_of(pal).mean()) + 0.25)
     g = vertical(h, w, mix(far, pal.sky_horizon, 0.3), near, horizon_px / h, 1.0) * tint
     tex = fbm(h, w, rng, scale=6, octaves=5, stretch=2.5)
     g *= (0.9 + 0.2 * tex)[..., None]
@@ -196,9 +200,9 @@ def waterfall(canvas: np.ndarray, x: float, top_y: float, bottom_y: float, width
     for side in (-1, 1):  # a cliff each side: a jagged top, ledges, moss on the rim
         ink = Ink(h, w)
         edge = x + side * width * 0.5
-        far_edge = x + side * w * rng.uniform(0.2, 0.3)
+        far_edge = x + side * w * rng.uniform(0.45, 0.6)
         n = 9
-        rim = [(edge + (far_edge - edge) * k / n, top_y + (bottom_y - top_y) * 0.8 * (k / n) ** 2
+        rim = [(edge + (far_edge - edge) * k / n, top_y + (bottom_y - top_y) * 0.3 * (k / n) ** 1.5
                 + rng.uniform(-1, 1) * h * 0.012) for k in range(n + 1)]
         ink.poly(rim + [(far_edge + side * w * 0.08, bottom_y + h * 0.03), (edge, bottom_y + h * 0.03)], rock)
         ink.onto(canvas, 0.8)

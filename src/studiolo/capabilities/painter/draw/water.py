@@ -72,7 +72,7 @@ def boat(canvas: np.ndarray, kind: str, x: float, y: float, size: float, pal, rn
     sail_col = mix(pal.light, pal.sky_horizon, 0.3)
     f = facing
     if kind == "rowing boat":
-        s = size * 0.6
+        s = size * 0.95
         ink.poly([(x - s, y - s * 0.15), (x + s, y - s * 0.22), (x + s * 0.7, y + s * 0.1), (x - s * 0.75, y + s * 0.1)], hull_col)
         ink.ellipse((x - s * 0.09, y - s * 0.62, x + s * 0.09, y - s * 0.44), pal.silhouette)  # rower
         ink.poly([(x - s * 0.12, y - s * 0.45), (x + s * 0.12, y - s * 0.45), (x + s * 0.14, y - s * 0.15), (x - s * 0.14, y - s * 0.15)], pal.silhouette)
