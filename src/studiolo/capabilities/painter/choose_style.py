@@ -156,6 +156,11 @@ def choose_style(spec: SceneSpec, cache_dir: Path | None = None) -> StyleChoice:
                 wanted, why = set(artists), f"{reason} (closest of them by MiniLM cosine)"
                 break
     candidates = [i for i, s in enumerate(styles) if s.artist in wanted] or list(range(len(styles)))
+    if not wanted:  # a day scene is not painted with a night painting's dark strokes
+        from studiolo.capabilities.painter.plan import plan_scene
+
+        if plan_scene(spec).time != "night":
+            candidates = [i for i in candidates if "night" not in styles[i].title.lower()] or candidates
     best = max(candidates, key=lambda i: float(sims[i]))
     s = styles[best]
     return StyleChoice(s.id, s.title, s.artist, s.year, round(float(sims[best]), 3), why)

@@ -135,8 +135,9 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
                   colour=plan.colour("water"), calm_mirror=plan.mood == "calm")
         if plan.has("figures"):  # a beach to walk on
             shore = h * rng.uniform(0.8, 0.86)
-            lay(canvas, (np.arange(h)[:, None] > shore) * np.ones((1, w), np.float32),
-                np.asarray((0.85, 0.74, 0.55)) * np.clip(light, 0.15, 1.0))
+            sand = mix((0.88, 0.76, 0.56), pal.light, 0.35) * max(float(light.mean()), 0.35)
+            beach = terrain.vertical(h, w, sand, np.asarray(sand) * 0.8, shore / h, 1.0)
+            lay(canvas, (np.arange(h)[:, None] > shore) * np.ones((1, w), np.float32), beach)
     elif plan.has("dunes"):
         terrain.dunes(canvas, hp, pal, rng, plan.colour("ground"))
     elif plan.has("lake"):
@@ -163,8 +164,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
                      wet=plan.weather == "rain", vx=focal if not plan.has("mountains") else None)
     if plan.has("bridge") and river is not None:
         ys, cx, half = river
-        k = int(len(ys) * rng.uniform(0.4, 0.55))
-        buildings.bridge(canvas, float(cx[k]), float(ys[k]), float(half[k]) * 2.2 + w * 0.05, pal, light)
+        k = int(len(ys) * rng.uniform(0.5, 0.65))
+        buildings.bridge(canvas, float(cx[k]), float(ys[k]), float(half[k]) * 1.25 + w * 0.06, pal, light)
     # 5. Things standing in the middle distance
     if plan.has("forest"):
         pines = any(wd["word"] in ("pine", "pines") for wd in plan.words) or winter
@@ -197,6 +198,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
             height = h * (0.55 if i == 0 else rng.uniform(0.25, 0.4))
             flora.tree(canvas, x, base if i == 0 else hp + (base - hp) * rng.uniform(0.2, 0.5), height, plan.season,
                        pal, rng, light, blossom=plan.has("blossom"), colour=plan.colour("blossom") or plan.colour("foliage"))
+    if waterish and any(wd["word"] in ("harbour", "harbor") for wd in plan.words):
+        buildings.harbour(canvas, hp, focal, pal, rng, light, lit=night or low)
     boats = [b for b in BOATS if plan.has(b)]
     if boats or (plan.has("sea") and not plan.has("lighthouse", "figures") and rng.random() < 0.3):
         kinds = boats or ["sailboat"]
@@ -207,7 +210,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
             d = rng.uniform(0.35, 0.65) if i == 0 else rng.uniform(0.05, 0.3)
             y = hp + (h - hp) * d
             x = (w - focal if plan.has("lighthouse") else focal) if i == 0 else w * rng.uniform(0.1, 0.9)
-            water.boat(canvas, kind, x, y, w * (0.03 + 0.12 * d), pal, rng, facing=1 if rng.random() < 0.5 else -1)
+            water.boat(canvas, kind, x, y, w * ((0.05 if i == 0 else 0.03) + 0.12 * d), pal, rng,
+                       facing=1 if rng.random() < 0.5 else -1)
     if plan.has("figures"):
         many = any(wd["word"] in ("people", "figures", "crowd", "couple") for wd in plan.words)
         n = int(rng.integers(3, 6)) if many else 1
@@ -281,7 +285,7 @@ def _weather(canvas, plan: Plan, pal, rng, hz: float, sun=None) -> None:
     h = canvas.shape[0]
     heavy = "heavy" in plan.modifiers
     if plan.weather == "fog" or plan.mood == "mysterious":
-        weather.fog(canvas, hz, rng, mix(pal.sky_horizon, (0.86, 0.88, 0.9), 0.5), 0.6 if sun else 0.75)
+        weather.fog(canvas, hz, rng, mix(pal.sky_horizon, (0.86, 0.88, 0.9), 0.5), 0.45 if sun else 0.75)
         if sun is not None:  # the sun shows through the mist as a pale disc
             sky.glow(canvas, sun[0], sun[1], sun[2] * 4, pal.light, 0.35)
             sky.sun(canvas, sun[0], sun[1], sun[2], pal, plan.time, h * hz)

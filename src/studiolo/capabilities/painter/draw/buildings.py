@@ -167,24 +167,47 @@ def windmill(canvas: np.ndarray, x: float, base: float, size: float, pal, light,
 
 
 def bridge(canvas: np.ndarray, cx: float, y: float, span: float, pal, light) -> None:
-    """A stone bridge with arches across a river at height `y` (its water line)."""
+    """A stone bridge across a river at its water line `y`: a deck with a parapet on three arches,
+    the water seen through them, the bridge broken in its reflection."""
     h, w, _ = canvas.shape
+    stone = _lit((0.7, 0.63, 0.54), light)
+    rise = span * 0.3
+    deck_top = y - rise - span * 0.12
     ink = Ink(h, w)
-    stone = _lit((0.66, 0.6, 0.52), light)
-    deck = span * 0.13
-    rise = span * 0.28
-    ink.poly([(cx - span * 0.75, y - rise - deck), (cx + span * 0.75, y - rise - deck),
-              (cx + span * 0.7, y + 1), (cx - span * 0.7, y + 1)], stone)
-    ink.rect((cx - span * 0.75, y - rise - deck * 1.4, cx + span * 0.75, y - rise - deck), stone * 0.8)
+    ink.rect((cx - span, deck_top, cx + span, y + 1), stone)
+    ink.rect((cx - span * 1.02, deck_top - span * 0.06, cx + span * 1.02, deck_top), stone * 0.78)  # parapet
+    for k in range(-6, 7):  # courses of stone
+        ink.line([(cx + span * k / 6.5, deck_top), (cx + span * k / 6.5, deck_top - span * 0.06)], stone * 0.6, 1)
     ink.onto(canvas, 0.5)
     arches = Ink(h, w)
-    for k, (ax, aw) in enumerate(((cx - span * 0.42, span * 0.22), (cx, span * 0.3), (cx + span * 0.42, span * 0.22))):
-        ar = rise * (1.0 if k == 1 else 0.7)
-        arches.ellipse((ax - aw, y - ar, ax + aw, y + ar), mix(pal.water, (0, 0, 0), 0.45))
+    shade = mix(pal.water, (0, 0, 0), 0.35)
+    for ax, aw, ar in ((cx - span * 0.62, span * 0.28, rise * 0.75), (cx, span * 0.3, rise), (cx + span * 0.62, span * 0.28, rise * 0.75)):
+        pts = [(ax + aw * np.cos(t), y - ar * np.sin(t)) for t in np.linspace(0, np.pi, 24)]
+        arches.poly(pts + [(ax - aw, y + 1), (ax + aw, y + 1)], shade)
     arches.onto(canvas, 0.5)
     refl = Ink(h, w)
-    for k in range(5):
-        ry = y + 3 + k * span * 0.05
-        refl.line([(cx - span * 0.7 * (1 - k * 0.1), ry), (cx + span * 0.7 * (1 - k * 0.1), ry)], stone * 0.7,
-                  max(1, span * 0.025), 0.35)
+    for k in range(6):
+        ry = y + 3 + k * span * 0.06
+        refl.line([(cx - span * (1 - k * 0.08), ry), (cx + span * (1 - k * 0.08), ry)], stone * 0.75,
+                  max(1, span * 0.03), 0.4)
     refl.onto(canvas, 0.8)
+
+
+def harbour(canvas: np.ndarray, horizon_px: float, focal: float, pal, rng: np.random.Generator, light,
+            lit: bool) -> None:
+    """A harbour: a town along the far quay and a stone jetty reaching into the water."""
+    h, w, _ = canvas.shape
+    village(canvas, horizon_px + 1, pal, rng, light, lit, church_too=True, x0=0.0, x1=1.0, scale=0.45)
+    ink = Ink(h, w)
+    stone = _lit((0.6, 0.56, 0.5), light)
+    side = -1 if focal > w / 2 else 1
+    x_far = w * (0.5 - side * 0.05)
+    x_near = w * (0.5 - side * 0.6)
+    y_far, y_near = horizon_px + (h - horizon_px) * 0.1, h * 0.98
+    ink.poly([(x_far, y_far), (x_far - side * w * 0.03, y_far), (x_near - side * w * 0.22, y_near), (x_near, y_near)], stone)
+    ink.poly([(x_far, y_far), (x_near, y_near), (x_near, y_near + h * 0.03), (x_far, y_far + h * 0.006)], stone * 0.7)
+    for t in (0.25, 0.5, 0.8):  # bollards
+        bx = x_far + (x_near - x_far) * t - side * w * 0.02 * t
+        by = y_far + (y_near - y_far) * t
+        ink.rect((bx - 2 - 4 * t, by - 4 - 10 * t, bx + 2 + 4 * t, by), stone * 0.5)
+    ink.onto(canvas, 0.5)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from studiolo.capabilities.painter.canvas import below_profile, fbm, lay, mix, ridge, vertical
+
+__all__ = ["vertical"]  # scene.py borrows the gradient through here
 from studiolo.capabilities.painter.draw.ink import Ink
 
 GROUND = {  # season -> (far, near) ground colour at noon
@@ -61,7 +63,7 @@ def hills(canvas: np.ndarray, horizon_px: float, pal, rng: np.random.Generator, 
         waves = sum(rng.uniform(0.3, 1) * np.sin(x * np.pi * rng.uniform(0.8, 2.5) + rng.uniform(0, 6)) for _ in range(3))
         top = horizon_px - h * rise * (0.6 + 0.4 * depth) * (waves / 3 + 0.6) + i * h * 0.03
         col = mix(mix(far, near, 0.4 * (1 - depth)), pal.sky_horizon, 0.35 + 0.25 * depth)
-        col = np.asarray(col) * np.asarray(pal.land) / max(np.asarray(pal.land).mean(), 0.2) * 0.45 + np.asarray(col) * 0.55
+        col = np.asarray(col) * (light_of(pal) if season != "winter" else float(light_of(pal).mean()) ** 0.5)
         tex = fbm(h, w, rng, scale=5, octaves=4)
         lay(canvas, below_profile(h, w, top, 1.2), np.clip(np.asarray(col) * (0.9 + 0.2 * tex[..., None]), 0, 1))
 

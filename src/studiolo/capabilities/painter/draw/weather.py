@@ -37,6 +37,6 @@ def fog(canvas: np.ndarray, horizon: float, rng: np.random.Generator, colour, th
     """Mist lying on the land: densest at the horizon, thinning toward the viewer and up the sky."""
     h, w, _ = canvas.shape
     y = np.linspace(0, 1, h, dtype=np.float32)[:, None]
-    band = np.where(y < horizon, np.exp(-((horizon - y) / 0.3) ** 2), np.exp(-((y - horizon) / 0.4) ** 2))
+    band = np.where(y < horizon, np.exp(-((horizon - y) / 0.3) ** 2), np.exp(-((y - horizon) / 0.22) ** 2))
     drift = fbm(h, w, rng, scale=2, octaves=4, stretch=4)
     lay(canvas, np.clip(band * (0.55 + 0.45 * drift) * thick, 0, 0.92), colour)
