@@ -107,6 +107,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
             lx = None
     elif not overcast:
         ly = hp - size * 0.7 if low else hp * rng.uniform(0.18, 0.32)
+        if low and plan.has("hills", "mountains"):  # a rising sun clears the hills (still in the lower sky)
+            ly = hp - h * (0.2 if plan.has("hills") else 0.3)
         sky.sun(canvas, lx, ly, size * (1.5 if low else 1.0), pal, plan.time, hp)
         sun = (lx, ly, size * (1.5 if low else 1.0))
     else:
@@ -126,7 +128,8 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
                           x_peak=focal / w)
     elif not waterish and not plan.has("dunes"):
         rise = (0.1 if plan.has("hills") else 0.05) * (0.4 if low and not plan.has("hills") else 1.0)
-        terrain.hills(canvas, hp, pal, rng, plan.season, layers=2, rise=rise)
+        terrain.hills(canvas, hp, pal, rng, "winter" if winter else plan.season,
+                      layers=3 if plan.has("hills") else 2, rise=rise * (1.4 if plan.has("hills") else 1.0))
     # 3. Water or ground up to the horizon
     wheat = any(wd["word"] == "wheat" for wd in plan.words)
     golden = wheat or "golden" in plan.modifiers or plan.has("haystacks") or (plan.has("field") and low)
@@ -144,6 +147,10 @@ def _landscape(plan: Plan, w: int, h: int, rng: np.random.Generator, horizon_ove
         shore = hp + (h - hp) * rng.uniform(0.55, 0.75)
         water.sea(canvas, hp, pal, rng, lx, rough=0.12, colour=plan.colour("water"), bottom_px=shore, calm_mirror=True)
         terrain.ground(canvas, shore, pal, rng, "winter" if winter else plan.season)
+        if winter and not plan.has("tree", "forest", "village"):  # bare trees on a snowy bank say winter
+            for _ in range(int(rng.integers(2, 4))):
+                flora.tree(canvas, w * rng.uniform(0.05, 0.95), shore + (h - shore) * rng.uniform(0.3, 0.8),
+                           h * rng.uniform(0.16, 0.26), "winter", pal, rng, light)
     else:
         terrain.ground(canvas, hp, pal, rng, "winter" if winter else plan.season, plan.colour("ground"), golden)
     if plan.has("field") and not plan.has(*FLOWER_FIELDS, "haystacks", "lake", "dunes") and not waterish:
@@ -282,13 +289,11 @@ def _street(canvas, plan: Plan, pal, rng, hp: float, light, night: bool, low: bo
 
 
 def _weather(canvas, plan: Plan, pal, rng, hz: float, sun=None) -> None:
-    h = canvas.shape[0]
     heavy = "heavy" in plan.modifiers
     if plan.weather == "fog" or plan.mood == "mysterious":
         weather.fog(canvas, hz, rng, mix(pal.sky_horizon, (0.86, 0.88, 0.9), 0.5), 0.45 if sun else 0.75)
-        if sun is not None:  # the sun shows through the mist as a pale disc
-            sky.glow(canvas, sun[0], sun[1], sun[2] * 4, pal.light, 0.35)
-            sky.sun(canvas, sun[0], sun[1], sun[2], pal, plan.time, h * hz)
+        if sun is not None:  # the sun's light spreads through the mist (its disc stays behind the hills)
+            sky.glow(canvas, sun[0], sun[1], sun[2] * 4, pal.light, 0.3)
     if plan.weather == "rain" or plan.weather == "storm":
         weather.rain(canvas, rng, heavy=heavy or plan.weather == "storm")
     if plan.weather == "snow":

@@ -69,6 +69,8 @@ def boat(canvas: np.ndarray, kind: str, x: float, y: float, size: float, pal, rn
     dark = mix(pal.silhouette, pal.land_dark, 0.3)
     hull_col = {"fishing boat": (0.55, 0.16, 0.12), "rowing boat": (0.45, 0.3, 0.18)}.get(kind, dark)
     hull_col = mix(hull_col, pal.silhouette, 0.35)
+    if kind == "ship":  # a tarred hull, brown enough to stand out on a dark sea
+        hull_col = mix((0.38, 0.24, 0.14), pal.silhouette, 0.15)
     sail_col = mix(pal.light, pal.sky_horizon, 0.3)
     f = facing
     if kind == "rowing boat":
@@ -81,6 +83,8 @@ def boat(canvas: np.ndarray, kind: str, x: float, y: float, size: float, pal, rn
     elif kind == "ship":
         s = size * 1.4
         ink.poly([(x - s, y - s * 0.2), (x + s * 1.05, y - s * 0.26), (x + s * 0.85, y + s * 0.06), (x - s * 0.85, y + s * 0.06)], hull_col)
+        ink.line([(x - s * 0.95, y - s * 0.14), (x + s * 0.98, y - s * 0.19)], mix(hull_col, (0.9, 0.85, 0.6), 0.6),
+                 max(1, s * 0.04))  # the painted band along the gunwale
         for k, mx in enumerate((-0.5, 0.0, 0.5)):
             mh = s * (0.9 if k == 1 else 0.75)
             ink.line([(x + mx * s, y - s * 0.2), (x + mx * s, y - s * 0.2 - mh)], pal.silhouette, max(1, s * 0.025))
