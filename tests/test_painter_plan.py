@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import ndimage
 
 from studiolo.capabilities.painter.compose import compose
@@ -245,3 +247,24 @@ def test_the_style_is_chosen_for_the_subject(prompt, artists):
 
     choice = choose_style(understand(prompt))
     assert choice.artist in artists and "ink" in choice.why or "ukiyo-e" in choice.why
+
+
+def test_every_lexicon_word_is_recorded_as_used():
+    from studiolo.capabilities.painter.plan import COLOURS, lexical_spec
+
+    for word in sorted(set(LEXICON) | set(COLOURS)):
+        plan = plan_scene(lexical_spec(f"{word} fields"))
+        assert any(w["word"] == word for w in plan.words), word
+        assert word not in plan.could_not_use, word
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gets_a_plan_that_is_plain_json(text):
+    import json
+
+    from studiolo.capabilities.painter.plan import lexical_spec
+
+    plan = plan_scene(lexical_spec(text))
+    assert json.loads(json.dumps(plan.to_dict()))["time"] in ("dawn", "noon", "dusk", "night")
+    assert plan.abstract or plan.motifs  # always something to paint
