@@ -233,7 +233,7 @@ def test_mountains_have_no_vertical_streaks():
                           ranges=1)
         lum = _lum(canvas)
         inside = ndimage.binary_erosion(lum > 0.02, iterations=6)
-        assert _streaks(lum, inside) < 0.6  # land.mountains, before issue 22: 0.98-1.0
+        assert _streaks(lum, inside) < 0.6  # land.mountains of 0bf2d34 (before issue 22): 0.98-1.0
 
 
 @pytest.mark.parametrize(("prompt", "artists"), [

@@ -1,9 +1,6 @@
-"""Compose a SceneSpec into a base picture, layered back to front, seeded.
-
-Order: sky (gradient, light, stars, clouds) -> far mountains -> water -> land
-(hills, fields, dunes, snow) -> forests and cities -> motifs (trees, boats,
-lighthouse, figures, flowers) -> mood (fog) -> palette grade -> brush strokes.
-Abstractions skip the landscape and paint flow fields or geometric motifs.
+"""Compose a SceneSpec into a base picture, seeded: plan it word by word (`plan.py`), paint
+the plan (`scene.py` with the motif modules in `draw/`), grade it by a palette word the plan did
+not already paint, and finish it with brush strokes.
 """
 
 from __future__ import annotations
