@@ -252,10 +252,10 @@ def _flower_fields(canvas, plan: Plan, pal, rng, hp: float, light) -> None:
     if plan.has("flowers", "garden") and not plan.has("sunflowers", "poppies", "tulips", "lavender"):
         cols = [COLOURS[c] for c in plan.colours.get("flowers", [])] or None
         start = hp + (h - hp) * (0.25 if not plan.has("garden") else 0.1)
-        if plan.has("garden"):
-            gx = w * rng.uniform(0.4, 0.6)
-            terrain.road(canvas, hp + (h - hp) * 0.1, pal, rng, straight=False, paved=False, vx=gx)
+        gx = w * rng.uniform(0.4, 0.6) if plan.has("garden") else None
         flora.flowers(canvas, start, pal, rng, light, cols)
+        if gx is not None:  # a gravel path winding through the beds, over the flowers
+            terrain.road(canvas, hp + (h - hp) * 0.1, pal, rng, straight=False, paved=False, vx=gx)
 
 
 def _street(canvas, plan: Plan, pal, rng, hp: float, light, night: bool, low: bool) -> None:
