@@ -82,6 +82,23 @@ _STYLE_ARTISTS = {"impressionist": "Claude Monet", "pointillist": "Georges Seura
                   "post-impressionist": "Vincent van Gogh", "ukiyo-e": "Katsushika Hokusai",
                   "romantic": "J. M. W. Turner", "art nouveau": "Gustav Klimt", "expressionist": "Vincent van Gogh"}
 
+# Subjects that a family of paintings suits best (issue 22): the ink landscapes of the world
+# collection for mountains and mist, ukiyo-e for waves and rain. (test, artists, why)
+INK = ("Fan Kuan", "Jeong Seon", "Sesshū Tōyō", "Emperor Huizong of Song", "Ma Yuan", "Tomioka Tessai")
+_SUBJECT_RULES = (
+    (lambda p: p.has("mountains", "waterfall") and (p.weather == "fog" or p.mood == "mysterious"), INK,
+     "an ink landscape for mountains and mist"),
+    (lambda p: p.has("mountains", "waterfall") and p.season == "winter" and not p.has("village"), INK,
+     "an ink landscape for snowy mountains"),
+    (lambda p: p.has("forest") and p.weather == "fog", INK, "an ink landscape for a misty forest"),
+    (lambda p: p.has("sea") and p.weather == "storm", ("Katsushika Hokusai", "Utagawa Hiroshige"),
+     "ukiyo-e for waves in a storm"),
+    (lambda p: p.weather == "rain" and not p.has("street"), ("Utagawa Hiroshige", "Kitagawa Utamaro"),
+     "ukiyo-e for rain"),
+    (lambda p: p.weather == "rain" and p.has("street"), ("Gustave Caillebotte", "Utagawa Hiroshige"),
+     "a rainy street: Caillebotte's or Hiroshige's rain"),
+)
+
 _lock = threading.Lock()
 _cache: dict[str, object] = {}
 
@@ -130,7 +147,20 @@ def choose_style(spec: SceneSpec, cache_dir: Path | None = None) -> StyleChoice:
         why = "the style word(s) " + ", ".join(repr(c.name) for c in spec.style_words) if wanted else why
     else:
         why = f"the prompt names {sorted(wanted)}"
+    if not wanted:
+        from studiolo.capabilities.painter.plan import plan_scene
+
+        plan = plan_scene(spec)
+        for test, artists, reason in _SUBJECT_RULES:
+            if test(plan):
+                wanted, why = set(artists), f"{reason} (closest of them by MiniLM cosine)"
+                break
     candidates = [i for i, s in enumerate(styles) if s.artist in wanted] or list(range(len(styles)))
+    if not wanted:  # a day scene is not painted with a night painting's dark strokes
+        from studiolo.capabilities.painter.plan import plan_scene
+
+        if plan_scene(spec).time != "night":
+            candidates = [i for i in candidates if "night" not in styles[i].title.lower()] or candidates
     best = max(candidates, key=lambda i: float(sims[i]))
     s = styles[best]
     return StyleChoice(s.id, s.title, s.artist, s.year, round(float(sims[best]), 3), why)

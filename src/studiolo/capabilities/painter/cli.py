@@ -57,8 +57,12 @@ def paint(ctx: Ctx, prompt: str, style: str | None, strength: float | None, no_s
         report_taste(artworks)
         for artwork in artworks:
             scene = artwork.recipe.options.get("scene") or {}
+            plan = artwork.recipe.options.get("plan") or {}
             if scene.get("used_words"):
                 err_console.print(f"[dim]Words used: {', '.join(scene['used_words'])}[/dim]")
-            if scene.get("ignored_words"):
-                err_console.print(f"[dim]Words not understood: {', '.join(scene['ignored_words'])}[/dim]")
+            for entry in plan.get("words") or []:
+                err_console.print(f"[dim]  {entry['word']}: {entry['did']}[/dim]")
+            unused = plan.get("could_not_use", scene.get("ignored_words"))
+            if unused:
+                err_console.print(f"[dim]Words not understood: {', '.join(unused)}[/dim]")
         style_credit_line(artworks)

@@ -20,6 +20,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from studiolo.capabilities.painter.compose import compose
+from studiolo.capabilities.painter.plan import plan_scene, read_prompt
 from studiolo.capabilities.painter.understand import Choice, SceneSpec, understand
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
@@ -88,7 +89,8 @@ class PainterEngine:
         recipe = request.recipe
         # 2. Understand.
         progress({"stage": "understand", "step": 0, "total": 1})
-        spec = understand(recipe.prompt, cache_dir=request.settings.home / "cache")
+        # MiniLM's reading; a prompt only the painter's lexicon knows ("haystacks") is read by it alone.
+        spec = read_prompt(recipe.prompt, cache_dir=request.settings.home / "cache")
         if options.palette is not None:
             spec = dataclasses.replace(spec, palette=Choice(options.palette, 1.0, "set by the `palette` option"))
         progress({"stage": "understand", "step": 1, "total": 1})
@@ -147,6 +149,7 @@ def _artwork(recipe, image, spec: SceneSpec, style, options: PainterOptions) -> 
     # Options added after the first release stay out of the recipe when unset, so old recipes read the same.
     opts.update(options.model_dump(exclude={k for k in _LATER_OPTIONS if getattr(options, k) is None}))
     opts["scene"] = spec.to_dict()
+    opts["plan"] = plan_scene(spec).to_dict()  # for each word, what it did; and the words it could not use
     credits = []
     blend = style if isinstance(style, tuple) else None
     if blend:  # the heaviest painting stands as the one chosen; each is credited by its weight

@@ -40,11 +40,12 @@ def sun(canvas: np.ndarray, cx: float, cy: float, size: float, pal: Palette, tim
     lay(canvas, disc, mix(pal.light, (1, 1, 1), 0.4))
 
 
-def moon(canvas: np.ndarray, cx: float, cy: float, size: float, pal: Palette, rng: np.random.Generator) -> None:
+def moon(canvas: np.ndarray, cx: float, cy: float, size: float, pal: Palette, rng: np.random.Generator,
+         full: bool = False) -> None:
     glow(canvas, cx, cy, size * 5, pal.light, 0.25)
     h, w, _ = canvas.shape
     disc = ellipse_mask(h, w, [(cx - size, cy - size, cx + size, cy + size)], soften=1.0)
-    if rng.random() < 0.4:  # sometimes a crescent: cut the disc with an offset one
+    if rng.random() < 0.4 and not full:  # sometimes a crescent: cut the disc with an offset one
         off = size * 0.55
         cut = ellipse_mask(h, w, [(cx - size + off, cy - size - off * 0.3, cx + size + off, cy + size - off * 0.3)], 1.0)
         disc = np.clip(disc - cut, 0, 1)
