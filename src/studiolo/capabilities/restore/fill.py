@@ -186,6 +186,7 @@ def _fill_tile(out: np.ndarray, mask: np.ndarray, tile, method: str, line_method
     n, labels, stats, centres = cv2.connectedComponentsWithStats(thick.astype(np.uint8),
                                                                 connectivity=8)
     oy, ox = tile.outer[0], tile.outer[2]
+    learned_holes: list[tuple[tuple[slice, slice], np.ndarray, np.ndarray]] = []
     for i in range(1, n):
         cx, cy = centres[i][0] + ox, centres[i][1] + oy
         y0, y1, x0, x1 = tile.core
@@ -200,7 +201,17 @@ def _fill_tile(out: np.ndarray, mask: np.ndarray, tile, method: str, line_method
         crop = base[cy0:cy1, cx0:cx1].copy()
         chosen, reason = (_auto(crop, hole, span) if method == "auto"
                           else (method, "asked for"))
-        filled = _fill_hole(crop, hole, chosen, diffusion, seed + i)
-        out[oy + cy0:oy + cy1, ox + cx0:ox + cx1][hole] = filled[hole]
         holes.append(FilledHole((x + ox, y + oy, bw, bh), area, span, chosen, reason))
+        where = (slice(oy + cy0, oy + cy1), slice(ox + cx0, ox + cx1))
+        if chosen == "learned":  # run together below: one net call per batch of holes
+            learned_holes.append((where, crop, hole))
+        elif chosen == line_method:
+            out[where][hole] = crop[hole]  # `base` is already this method's fill
+        else:
+            out[where][hole] = _fill_hole(crop, hole, chosen, diffusion, seed + i)[hole]
+    if learned_holes:
+        filled = learned.fill_many([c for _, c, _ in learned_holes],
+                                   [h for _, _, h in learned_holes])
+        for (where, _, hole), done in zip(learned_holes, filled, strict=True):
+            out[where][hole] = done[hole]
     return line_pixels
