@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import classical, net
+from . import classical, highlights, net
 from .kinds import KINDS
 from .tiles import tiles
 
@@ -43,6 +43,7 @@ class DamageOptions(BaseModel):
 
     thresholds: dict[str, float] = Field(default_factory=dict)
     use_net: bool = True
+    screen_highlights: bool = True  # drop bright soft-edged "losses" (highlights.py)
     tile: int = Field(default=TILE, ge=64, le=4096)
 
     @field_validator("thresholds")
@@ -173,10 +174,20 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
         for kind in KINDS:
             confidence[kind][~opaque] = 0
         enclosed &= opaque
-    result = DamageMap(confidence, thresholds, method, (), {"losses": enclosed})
+    notes: tuple[str, ...] = ()
+    if options.screen_highlights:
+        found = confidence["losses"] >= round(thresholds["losses"] * 255)
+        glow = highlights.soft_bright(image, found | enclosed)
+        if glow.any():
+            below = max(0, round(thresholds["losses"] * 255) - 1)
+            np.minimum(confidence["losses"], below, out=confidence["losses"], where=glow)
+            enclosed &= ~glow
+            spots = cv2.connectedComponents(glow.astype(np.uint8))[0] - 1
+            notes = (f"{spots} bright soft-edged spots (highlights) were not taken for losses.",)
+    result = DamageMap(confidence, thresholds, method, notes, {"losses": enclosed})
     if not result.union().any():
         result = DamageMap(confidence, thresholds, method,
-                           (f"No damage found in {name} at the current thresholds.",),
+                           (*notes, f"No damage found in {name} at the current thresholds."),
                            {"losses": enclosed})
     return result
 
