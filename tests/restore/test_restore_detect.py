@@ -120,4 +120,7 @@ def test_highlights_of_a_real_scan_are_not_taken_for_losses():
     assert plain.mask("losses")[catchlight].any()
     assert not screened.mask("losses")[catchlight].any()
     assert screened.mask("losses").sum() < plain.mask("losses").sum()
+    eye = (slice(198, 205), slice(186, 193))  # the same eye's round glint, taken for a tear
+    assert plain.mask("tears")[eye].any() and not screened.mask("tears")[eye].any()
+    assert screened.mask("tears").sum() > 0.5 * plain.mask("tears").sum()  # long ones stay
     assert any("highlights" in note for note in screened.notes)

@@ -176,20 +176,33 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
         enclosed &= opaque
     notes: tuple[str, ...] = ()
     if options.screen_highlights:
-        found = confidence["losses"] >= round(thresholds["losses"] * 255)
-        glow = highlights.soft_bright(image, found | enclosed)
-        if glow.any():
-            below = max(0, round(thresholds["losses"] * 255) - 1)
-            np.minimum(confidence["losses"], below, out=confidence["losses"], where=glow)
-            enclosed &= ~glow
-            spots = cv2.connectedComponents(glow.astype(np.uint8))[0] - 1
-            notes = (f"{spots} bright soft-edged spots (highlights) were not taken for losses.",)
+        notes = _screen_highlights(image, confidence, thresholds, enclosed)
     result = DamageMap(confidence, thresholds, method, notes, {"losses": enclosed})
     if not result.union().any():
         result = DamageMap(confidence, thresholds, method,
                            (*notes, f"No damage found in {name} at the current thresholds."),
                            {"losses": enclosed})
     return result
+
+
+def _screen_highlights(image: np.ndarray, confidence: dict[str, np.ndarray],
+                       thresholds: dict[str, float], enclosed: np.ndarray) -> tuple[str, ...]:
+    """Bright soft-edged spots taken out of losses (and small round ones out of tears)."""
+    spots = 0
+    for kind in ("losses", "tears"):
+        cut = round(thresholds[kind] * 255)
+        found = confidence[kind] >= cut
+        if kind == "losses":
+            found |= enclosed
+        glow = highlights.soft_bright(image, found, compact=kind == "tears")
+        if glow.any():
+            np.minimum(confidence[kind], max(0, cut - 1), out=confidence[kind], where=glow)
+            if kind == "losses":
+                enclosed &= ~glow
+            spots += cv2.connectedComponents(glow.astype(np.uint8))[0] - 1
+    if not spots:
+        return ()
+    return (f"{spots} bright soft-edged spots (highlights) were not taken for losses or tears.",)
 
 
 def _detect_tiles(image: np.ndarray, grid, loaded, thresholds: dict[str, float],
