@@ -93,15 +93,16 @@ def test_damage_restore_and_age_show_a_slider(served):
         page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
                 if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
+        # every page records what the CSP refused (an init script runs before the page's own)
+        page.add_init_script("""window.violations = [];
+            document.addEventListener('securitypolicyviolation',
+              (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));""")
         page.goto("/gallery")
         page.fill('input[name="name"]', OWNER)
         page.fill('input[name="password"]', PASSWORD)
         page.click('button[type="submit"]')
         page.wait_for_url("**/gallery")
         page.goto(f"/artwork/{work.id}")
-        page.evaluate("""() => { window.violations = [];
-            document.addEventListener('securitypolicyviolation',
-              (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI)); }""")
 
         run_action(page, "damage")
         assert page.inner_text("#compare-card h2") == "Damage found: before and after"
@@ -130,8 +131,16 @@ def test_damage_restore_and_age_show_a_slider(served):
         run_action(page, "age")
         assert page.inner_text("#compare-card h2") == "Aged: before and after"
         assert page.evaluate("window.violations") == []
+        aged = page.get_attribute("#compare img.after", "src")
         page.click("#compare-result")
         page.wait_for_url("**/artwork/*")
         assert "Aged by" in page.inner_text("#credits")
+        # the aged work's own page shows the slider against the work it came from
+        page.wait_for_selector('#compare-card[data-action="age"]')
+        assert page.get_attribute("#compare img.before", "src") == f"/api/artworks/{work.id}/file"
+        assert page.get_attribute("#compare img.after", "src") == aged
+        assert page.get_attribute("#compare-result", "href") == f"/artwork/{work.id}"
+        page.screenshot(path=str(ARTIFACTS / "restore-web-aged-page.png"), full_page=True)
+        assert page.evaluate("window.violations") == []
         assert problems == []
         browser.close()

@@ -20,7 +20,7 @@
   }
 
   // A slider between `before` and `after` image URLs, in a card under the actions.
-  function show(action, before, after, page, width, height) {
+  function show(action, before, after, page, width, height, linkText = "Open the result") {
     stylesheet();
     let card = document.getElementById("compare-card");
     if (card) card.remove();
@@ -38,7 +38,7 @@
     const slider = el("input", { type: "range", id: "compare-slider", min: "0", max: "100",
                                  value: "50", step: "0.1", "aria-label": "before/after position" });
     row.append(el("span", {}, "before"), slider, el("span", {}, "after"));
-    const link = el("a", { href: page, id: "compare-result" }, "Open the result");
+    const link = el("a", { href: page, id: "compare-result" }, linkText);
     card.append(title, box, row, link);
     const actions = document.querySelector("section.actions");
     actions.after(card);
@@ -61,13 +61,30 @@
     set(50);
   }
 
+  async function artwork(id) {
+    const response = await fetch(`/api/artworks/${id}`, { credentials: "same-origin" });
+    return response.ok ? response.json() : null;
+  }
+
+  // A damage map, restoration or ageing's own page: the slider against the work it came
+  // from, when the viewer may see that work (the API answers 404 otherwise).
+  document.addEventListener("DOMContentLoaded", async () => {
+    const page = document.querySelector(".artwork");
+    if (!page) return;
+    const self = await artwork(page.dataset.id);
+    if (!self || self.engine !== "restore" || !(self.mode in ACTIONS) || !self.parents.length) return;
+    const parent = await artwork(self.parents[0]);
+    if (!parent || document.getElementById("compare-card")) return;
+    show(self.mode, parent.urls.file, self.urls.file, parent.urls.page, self.width, self.height,
+         "Open the original");
+  });
+
   document.addEventListener("studiolo:action-done", async (event) => {
     const { action, result_ids: ids } = event.detail || {};
     if (!(action in ACTIONS) || !ids || !ids.length) return;
     const page = document.querySelector(".artwork");
-    const response = await fetch(`/api/artworks/${ids[0]}`, { credentials: "same-origin" });
-    if (!response.ok) return;
-    const made = await response.json();
+    const made = await artwork(ids[0]);
+    if (!made) return;
     show(action, `/api/artworks/${page.dataset.id}/file`, made.urls.file, made.urls.page,
          made.width, made.height);
   });
