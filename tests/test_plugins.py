@@ -198,7 +198,8 @@ def test_without_the_plugin_none_of_it_is_there(tmp_path):
 
     parts = collect(studio.plugins)
     assert [m.name for m in parts.modes] == ["txt2img", "stylize", "portrait", "img2img"]
-    assert [a.name for a in parts.actions] == ["variation", "restyle", "upscale", "restore",
+    assert [a.name for a in parts.actions] == ["variation", "restyle", "upscale", "damage",
+                                              "restore", "age",
                                               "rerun"]
     with pytest.raises(InvalidArgument, match="Unknown mode 'greet'; use one of: txt2img, stylize"):
         parts.mode("greet")

@@ -91,3 +91,36 @@ def test_a_pickle_renamed_safetensors_is_refused(tmp_path):
     with pytest.raises(UnsafeModelFile) as caught:
         net.load(str(fake))
     assert str(caught.value).startswith(f"The weights {fake} are not a safetensors file")
+
+
+def test_a_soft_highlight_is_screened_and_a_sharp_loss_is_not():
+    from studiolo.capabilities.restore import highlights
+
+    yy, xx = np.mgrid[:80, :160].astype(np.float32)
+    image = np.full((80, 160, 3), 90, np.float32)
+    glow = 150 * np.exp(-((yy - 40) ** 2 + (xx - 40) ** 2) / (2 * 5.0**2))  # a catchlight
+    image += glow[..., None]
+    loss = (yy - 40) ** 2 + (xx - 120) ** 2 < 8**2  # paint broken away: a sharp pale disc
+    image[loss] = (235, 228, 210)
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    found = (glow > 60) | loss
+    screened = highlights.soft_bright(image, found)
+    assert screened[40, 40] and not screened[loss].any()
+    assert not highlights.soft_bright(image, loss).any()
+
+
+def test_highlights_of_a_real_scan_are_not_taken_for_losses():
+    from .conftest import painting
+
+    vermeer = painting("johannes-vermeer-girl-with-a-pearl-earring.jpg")
+    assert vermeer.shape[:2] == (512, 432)
+    catchlight = (slice(196, 204), slice(186, 196))  # the lit eye: soft-edged, bright
+    plain = detect.detect_damage(vermeer, detect.DamageOptions(screen_highlights=False))
+    screened = detect.detect_damage(vermeer)
+    assert plain.mask("losses")[catchlight].any()
+    assert not screened.mask("losses")[catchlight].any()
+    assert screened.mask("losses").sum() < plain.mask("losses").sum()
+    eye = (slice(198, 205), slice(186, 193))  # the same eye's round glint, taken for a tear
+    assert plain.mask("tears")[eye].any() and not screened.mask("tears")[eye].any()
+    assert screened.mask("tears").sum() > 0.5 * plain.mask("tears").sum()  # long ones stay
+    assert any("highlights" in note for note in screened.notes)

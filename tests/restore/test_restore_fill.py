@@ -130,3 +130,32 @@ def test_tiled_fill_matches_one_tile(damaged, monkeypatch):
     # Lines near a tile's edge see the same 3 px neighbourhood: the same pixels within
     # rounding where a hole's first guess came from another window.
     assert np.abs(tiled.astype(int) - whole).mean() < 0.5
+
+
+def test_batched_learned_fill_matches_one_hole_at_a_time_and_fills_only_the_hole():
+    from studiolo.capabilities.restore import learned, net
+
+    if not learned.available():
+        pytest.skip("the learned filler's weights are not bundled")
+    image = painting(side=320)
+    rng = np.random.default_rng(2)
+    crops, holes = [], []
+    for side, r in ((60, 9), (72, 14), (130, 40), (64, 9), (200, 70)):
+        y, x = rng.integers(0, image.shape[0] - side), rng.integers(0, image.shape[1] - side)
+        crop = image[y:y + side, x:x + side].copy()
+        yy, xx = np.mgrid[:side, :side]
+        hole = (yy - side / 2) ** 2 + (xx - side / 2) ** 2 < r * r
+        crops.append(crop)
+        holes.append(hole)
+    together = learned.fill_many(crops, holes)
+    for crop, hole, batched in zip(crops, holes, together, strict=True):
+        alone = learned.fill(crop, hole)
+        assert np.array_equal(batched[~hole], crop[~hole])
+        assert np.abs(batched.astype(int) - alone.astype(int)).max() <= 1
+        assert np.abs(batched[hole].astype(int) - crop[hole].astype(int)).mean() > 0
+    import torch
+
+    before = torch.get_num_threads()
+    with net.one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

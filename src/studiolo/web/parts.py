@@ -47,6 +47,9 @@ class ArtworkAction:
     make: MakeAction
     takes_style: bool = False  # the page shows a built-in style list beside the button
     order: int = 50
+    # A same-origin script the artwork page loads for this action (e.g. one that shows its
+    # result); studio.js sends `studiolo:action-done` {action, result_ids} when one ends.
+    script: str | None = None
 
 
 @dataclass(frozen=True)

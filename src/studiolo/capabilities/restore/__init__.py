@@ -3,7 +3,7 @@
 The library functions are `api.damage`, `api.restore` and `api.age`; the Studio verb
 `restore` (verbs.py) runs the `restore` engine (engine.py) so a restoration is stored as a
 child artwork of the scan; cli.py holds `studiolo damage/restore/age`, web.py the
-artwork page's Restore and Age actions.
+artwork page's Damage, Restore and Age actions (with the before/after slider of static/).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ def register_commands(cli: Any) -> None:
 def register_credits(register: Any) -> None:
     # The tools (detector, each fill method, colour recovery) are credited per artwork by
     # the engine, since which ran depends on the picture.
-    register(CreditContribution(engine="restore", verbs={"restore": "Restored"}))
+    register(CreditContribution(engine="restore", verbs={"restore": "Restored",
+                                                         "damage": "Damage mapped",
+                                                         "age": "Aged"}))
 
 
 @hookimpl
@@ -42,3 +44,10 @@ def register_web_parts(register: Any) -> None:
 
     for action in actions():
         register(action)
+
+
+@hookimpl
+def register_routes(app: Any) -> None:
+    from studiolo.capabilities.restore.web import router
+
+    app.include_router(router())

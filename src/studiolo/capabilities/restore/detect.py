@@ -17,6 +17,7 @@ Measured (benchmarks/restoration.py, held-out paintings): see docs/restoration.m
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import cv2
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import classical, net
+from . import classical, highlights, net
 from .kinds import KINDS
 from .tiles import tiles
 
@@ -42,6 +43,7 @@ class DamageOptions(BaseModel):
 
     thresholds: dict[str, float] = Field(default_factory=dict)
     use_net: bool = True
+    screen_highlights: bool = True  # drop bright soft-edged "losses" (highlights.py)
     tile: int = Field(default=TILE, ge=64, le=4096)
 
     @field_validator("thresholds")
@@ -165,6 +167,48 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
         note = f"No damage found: {name} is one flat colour {flat}, so there is nothing to find."
         return DamageMap(confidence, thresholds, method, (note,), {"losses": enclosed})
     grid = tiles(h, w, options.tile, MARGIN)
+    # One torch thread: faster than two on the shared cores, and the same pixels always.
+    with net.one_thread() if loaded is not None else contextlib.nullcontext():
+        _detect_tiles(image, grid, loaded, thresholds, confidence, enclosed, progress)
+    if opaque is not None:
+        for kind in KINDS:
+            confidence[kind][~opaque] = 0
+        enclosed &= opaque
+    notes: tuple[str, ...] = ()
+    if options.screen_highlights:
+        notes = _screen_highlights(image, confidence, thresholds, enclosed)
+    result = DamageMap(confidence, thresholds, method, notes, {"losses": enclosed})
+    if not result.union().any():
+        result = DamageMap(confidence, thresholds, method,
+                           (*notes, f"No damage found in {name} at the current thresholds."),
+                           {"losses": enclosed})
+    return result
+
+
+def _screen_highlights(image: np.ndarray, confidence: dict[str, np.ndarray],
+                       thresholds: dict[str, float], enclosed: np.ndarray) -> tuple[str, ...]:
+    """Bright soft-edged spots taken out of losses (and small round ones out of tears)."""
+    spots = 0
+    for kind in ("losses", "tears"):
+        cut = round(thresholds[kind] * 255)
+        found = confidence[kind] >= cut
+        if kind == "losses":
+            found |= enclosed
+        glow = highlights.soft_bright(image, found, compact=kind == "tears")
+        if glow.any():
+            np.minimum(confidence[kind], max(0, cut - 1), out=confidence[kind], where=glow)
+            if kind == "losses":
+                enclosed &= ~glow
+            spots += cv2.connectedComponents(glow.astype(np.uint8))[0] - 1
+    if not spots:
+        return ()
+    return (f"{spots} bright soft-edged spots (highlights) were not taken for losses or tears.",)
+
+
+def _detect_tiles(image: np.ndarray, grid, loaded, thresholds: dict[str, float],
+                  confidence: dict[str, np.ndarray], enclosed: np.ndarray,
+                  progress: ProgressCallback) -> None:
+    """Each tile's probabilities, thresholded and cleaned, into `confidence` and `enclosed`."""
     for step, tile in enumerate(grid, 1):
         rgb = np.ascontiguousarray(image[tile.outer_slices])
         prob = _tile_probabilities(rgb, loaded)
@@ -177,16 +221,6 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
                 enclosed[tile.core_slices] = _enclosed(keep)[inner]
         progress({"stage": "detect", "step": step, "total": len(grid), "preview": None,
                   "message": None})
-    if opaque is not None:
-        for kind in KINDS:
-            confidence[kind][~opaque] = 0
-        enclosed &= opaque
-    result = DamageMap(confidence, thresholds, method, (), {"losses": enclosed})
-    if not result.union().any():
-        result = DamageMap(confidence, thresholds, method,
-                           (f"No damage found in {name} at the current thresholds.",),
-                           {"losses": enclosed})
-    return result
 
 
 def _flat_colour(image: np.ndarray) -> tuple[int, int, int] | None:

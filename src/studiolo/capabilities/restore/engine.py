@@ -21,7 +21,8 @@ from studiolo.core.progress import ProgressCallback, no_progress
 from studiolo.core.types import Artwork, Credit, Recipe
 
 # Written by run() to say what happened; dropped when a recipe is replayed.
-RESULT_KEYS = ("filled", "mask_source", "colour_change", "colour_method", "notes")
+RESULT_KEYS = ("filled", "mask_source", "colour_change", "colour_method", "notes", "found",
+               "state")
 # Output directives: where this run writes its report, what it calls the scan. Never stored in the recipe (a local path).
 OUTPUT_KEYS = ("report", "name", "grayscale", "scan_notes")
 
@@ -36,6 +37,9 @@ METHOD_CREDITS: dict[str, tuple[str, str, str]] = {
                 "filled losses in textured paint"),
     "diffusion": ("diffusion inpainting (Rombach et al. 2022)", "model", "filled losses"),
 }
+AGEING_CREDIT = Credit(name="studiolo ageing model (Feller; Michalski, CCI; ISO Blue Wool)",
+                       kind="software", role="tool",
+                       evidence="simulated varnish yellowing, fading, craquelure and dust")
 DETECTOR_CREDIT = Credit(name="studiolo damage network (scripts/train_damage.py)", kind="model",
                          role="tool", evidence="found the damage it filled")
 COLOUR_CREDIT = Credit(name="studiolo colour recovery", kind="software", role="tool",
@@ -53,9 +57,35 @@ class RestoreOptions(BaseModel):
                               description="A local inpainting model for `method: diffusion`.")
 
 
-def check_options(raw: dict[str, Any]) -> RestoreOptions:
+class AgeOptions(BaseModel):
+    """Mode `age`: the conditions of `ageing.Conditions` the web and the recipe may set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    years: float = Field(default=100.0, gt=0, le=500)
+    lux: float = Field(default=150.0, ge=0, le=100_000)
+    hours_per_day: float = Field(default=8.0, ge=0, le=24)
+    rh: float = Field(default=50.0, ge=0, le=100)
+    varnish: Literal["dammar", "mastic", "synthetic", "none"] = "dammar"
+    blue_wool: int = Field(default=3, ge=1, le=8)
+
+
+class DamageModeOptions(BaseModel):
+    """Mode `damage`: nothing to choose yet (the detector's default thresholds)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+MODES: dict[str, type[BaseModel]] = {"restore": RestoreOptions, "damage": DamageModeOptions,
+                                     "age": AgeOptions}
+
+
+def check_options(raw: dict[str, Any], mode: str = "restore") -> Any:
+    if mode not in MODES:
+        raise InvalidArgument(f"The restore engine has no mode {mode!r}; use one of: "
+                              f"{', '.join(MODES)}.")
     try:
-        return RestoreOptions.model_validate(raw)
+        return MODES[mode].model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
@@ -105,10 +135,14 @@ class RestoreEngine:
     id: ClassVar[str] = "restore"
     stage_labels: ClassVar[dict[str, str]] = {"detect": "Finding damage", "fill": "Filling",
                                               "age": "Ageing"}
-    capabilities: ClassVar[frozenset[str]] = frozenset({"restore"})
+    capabilities: ClassVar[frozenset[str]] = frozenset({"restore", "damage", "age"})
     Options: ClassVar[type[BaseModel]] = RestoreOptions
 
     def describe(self, recipe: Recipe) -> str:
+        if recipe.mode == "damage":
+            return "damage map"
+        if recipe.mode == "age":
+            return f"aged {(recipe.options or {}).get('years', 100):g} years"
         method = (recipe.options or {}).get("method", "auto")
         return f"restore ({method})"
 
@@ -122,7 +156,12 @@ class RestoreEngine:
             raise InvalidArgument(
                 f"The restore engine needs an `init` image; got images {sorted(request.images)}.")
         raw = {k: v for k, v in recipe.options.items() if k not in RESULT_KEYS + OUTPUT_KEYS}
-        options = check_options(raw)
+        mode = recipe.mode or "restore"
+        options = check_options(raw, mode)
+        if mode == "damage":
+            return [request.made(self._damage_map(request, image, progress))]
+        if mode == "age":
+            return [request.made(self._aged(request, image, options, progress))]
         mask = request.images.get("mask")
         report = recipe.options.get("report")
 
@@ -157,3 +196,51 @@ class RestoreEngine:
                           parents=(parent,) if parent else (), width=out.width,
                           height=out.height)
         return [request.made(artwork)]
+
+    def _child(self, request: Request, image: Image.Image, options: dict[str, Any],
+               credits: tuple[Credit, ...]) -> Artwork:
+        recipe = request.recipe
+        parent = recipe.input("init")
+        return Artwork(recipe=recipe.replace(width=image.width, height=image.height,
+                                             options=options),
+                       image=image, credits=credits, parents=(parent,) if parent else (),
+                       width=image.width, height=image.height)
+
+    def _damage_map(self, request: Request, image: Image.Image,
+                    progress: ProgressCallback) -> Artwork:
+        """The scan, dimmed, with each kind of damage found drawn over it in its colour."""
+        from . import api
+
+        pixels = np.asarray(image.convert("RGB"))
+        found = api.damage(pixels, progress=progress, name=request.recipe.options.get("name"))
+        overlay = damage_overlay(pixels, {k.kind: found.damage.mask(k.kind)
+                                          for k in found.kinds})
+        recorded = {"found": {k.kind: round(k.fraction, 6) for k in found.kinds},
+                    "notes": list(found.notes)}
+        return self._child(request, Image.fromarray(overlay), recorded, (DETECTOR_CREDIT,))
+
+    def _aged(self, request: Request, image: Image.Image, options: Any,
+              progress: ProgressCallback) -> Artwork:
+        """The picture as it will look after `years` under the stated conditions."""
+        from . import ageing
+
+        conditions = ageing.Conditions(**options.model_dump(), seed=request.recipe.seed)
+        pixels = np.ascontiguousarray(np.asarray(image.convert("RGB")))
+        frame, st = ageing.age_frame(pixels, conditions, conditions.years)
+        progress({"stage": "age", "step": 1, "total": 1, "preview": None, "message": None})
+        recorded = {**options.model_dump(), "state": st.to_json()}
+        return self._child(request, Image.fromarray(frame), recorded, (AGEING_CREDIT,))
+
+
+def damage_overlay(pixels: np.ndarray, masks: dict[str, np.ndarray]) -> np.ndarray:
+    """The picture greyed and dimmed, each kind's mask painted over it in the report's colour."""
+    from .report import KIND_COLOURS
+
+    grey = pixels.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    base = 0.55 * pixels.astype(np.float32) + 0.45 * grey[..., None]
+    out = base * 0.8
+    for kind, mask in masks.items():
+        if mask.any():
+            colour = np.array(KIND_COLOURS.get(kind, (255, 60, 200)), np.float32)
+            out[mask] = 0.2 * out[mask] + 0.8 * colour
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)

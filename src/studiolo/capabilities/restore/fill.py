@@ -24,6 +24,7 @@ tile, and a hole is filled whole by the tile that holds its centre.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ import numpy as np
 from studiolo.core.errors import InvalidArgument, ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import learned, patch
+from . import learned, net, patch
 from .tiles import tiles
 
 METHODS: tuple[str, ...] = ("auto", "telea", "ns", "patch", "learned", "diffusion")
@@ -152,42 +153,65 @@ def fill(image: np.ndarray, mask: np.ndarray, method: str = "auto",
     line_pixels = 0
     grid = tiles(*mask.shape, TILE, MARGIN)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (THICK, THICK))
-    for step, tile in enumerate(grid, 1):
-        m = np.ascontiguousarray(mask[tile.outer_slices])
-        if not m.any():
-            continue
-        # 2. Lines and the first guess everywhere: diffusion from the edges.
-        m8 = m.astype(np.uint8)
-        base = cv2.inpaint(np.ascontiguousarray(out[tile.outer_slices]), m8 * 255, RADIUS,
-                           cv2.INPAINT_NS if line_method == "ns" else cv2.INPAINT_TELEA)
-        thick = cv2.dilate(cv2.morphologyEx(m8, cv2.MORPH_OPEN, kernel), np.ones((5, 5), np.uint8))
-        thick = thick.astype(bool) & m
-        lines = m & ~thick
-        iy, ix = tile.inner
-        core_lines = lines[iy, ix]
-        out[tile.core_slices][core_lines] = base[iy, ix][core_lines]
-        line_pixels += int(core_lines.sum())
-        # 3. Each hole whose centre is in this core, by its method.
-        n, labels, stats, centres = cv2.connectedComponentsWithStats(thick.astype(np.uint8),
-                                                                    connectivity=8)
-        oy, ox = tile.outer[0], tile.outer[2]
-        for i in range(1, n):
-            cx, cy = centres[i][0] + ox, centres[i][1] + oy
-            y0, y1, x0, x1 = tile.core
-            if not (y0 <= cy < y1 and x0 <= cx < x1):
-                continue
-            x, y, bw, bh, area = (int(v) for v in stats[i])
-            span = max(bw, bh)
-            ctx = int(min(MARGIN, max(16, span)))
-            cy0, cy1 = max(0, y - ctx), min(m.shape[0], y + bh + ctx)
-            cx0, cx1 = max(0, x - ctx), min(m.shape[1], x + bw + ctx)
-            hole = labels[cy0:cy1, cx0:cx1] == i
-            crop = base[cy0:cy1, cx0:cx1].copy()
-            chosen, reason = (_auto(crop, hole, span) if method == "auto"
-                              else (method, "asked for"))
-            filled = _fill_hole(crop, hole, chosen, diffusion, seed + i)
-            out[oy + cy0:oy + cy1, ox + cx0:ox + cx1][hole] = filled[hole]
-            holes.append(FilledHole((x + ox, y + oy, bw, bh), area, span, chosen, reason))
-        progress({"stage": "fill", "step": step, "total": len(grid), "preview": None,
-                  "message": None})
+    # (an injected diffusion inpainter keeps the threads it was given)
+    with net.one_thread() if method != "diffusion" else contextlib.nullcontext():
+        for step, tile in enumerate(grid, 1):
+            line_pixels += _fill_tile(out, mask, tile, method, line_method, kernel, holes,
+                                      diffusion, seed)
+            progress({"stage": "fill", "step": step, "total": len(grid), "preview": None,
+                      "message": None})
     return FillResult(out, tuple(holes), line_pixels, line_method, method)
+
+
+def _fill_tile(out: np.ndarray, mask: np.ndarray, tile, method: str, line_method: str,
+               kernel: np.ndarray, holes: list[FilledHole], diffusion: Inpainter | None,
+               seed: int) -> int:
+    """Fill one tile's lines and the holes whose centre is in its core; the line pixels."""
+    line_pixels = 0
+    m = np.ascontiguousarray(mask[tile.outer_slices])
+    if not m.any():
+        return 0
+    # 2. Lines and the first guess everywhere: diffusion from the edges.
+    m8 = m.astype(np.uint8)
+    base = cv2.inpaint(np.ascontiguousarray(out[tile.outer_slices]), m8 * 255, RADIUS,
+                       cv2.INPAINT_NS if line_method == "ns" else cv2.INPAINT_TELEA)
+    thick = cv2.dilate(cv2.morphologyEx(m8, cv2.MORPH_OPEN, kernel), np.ones((5, 5), np.uint8))
+    thick = thick.astype(bool) & m
+    lines = m & ~thick
+    iy, ix = tile.inner
+    core_lines = lines[iy, ix]
+    out[tile.core_slices][core_lines] = base[iy, ix][core_lines]
+    line_pixels += int(core_lines.sum())
+    # 3. Each hole whose centre is in this core, by its method.
+    n, labels, stats, centres = cv2.connectedComponentsWithStats(thick.astype(np.uint8),
+                                                                connectivity=8)
+    oy, ox = tile.outer[0], tile.outer[2]
+    learned_holes: list[tuple[tuple[slice, slice], np.ndarray, np.ndarray]] = []
+    for i in range(1, n):
+        cx, cy = centres[i][0] + ox, centres[i][1] + oy
+        y0, y1, x0, x1 = tile.core
+        if not (y0 <= cy < y1 and x0 <= cx < x1):
+            continue
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        span = max(bw, bh)
+        ctx = int(min(MARGIN, max(16, span)))
+        cy0, cy1 = max(0, y - ctx), min(m.shape[0], y + bh + ctx)
+        cx0, cx1 = max(0, x - ctx), min(m.shape[1], x + bw + ctx)
+        hole = labels[cy0:cy1, cx0:cx1] == i
+        crop = base[cy0:cy1, cx0:cx1].copy()
+        chosen, reason = (_auto(crop, hole, span) if method == "auto"
+                          else (method, "asked for"))
+        holes.append(FilledHole((x + ox, y + oy, bw, bh), area, span, chosen, reason))
+        where = (slice(oy + cy0, oy + cy1), slice(ox + cx0, ox + cx1))
+        if chosen == "learned":  # run together below: one net call per batch of holes
+            learned_holes.append((where, crop, hole))
+        elif chosen == line_method:
+            out[where][hole] = crop[hole]  # `base` is already this method's fill
+        else:
+            out[where][hole] = _fill_hole(crop, hole, chosen, diffusion, seed + i)[hole]
+    if learned_holes:
+        filled = learned.fill_many([c for _, c, _ in learned_holes],
+                                   [h for _, _, h in learned_holes])
+        for (where, _, hole), done in zip(learned_holes, filled, strict=True):
+            out[where][hole] = done[hole]
+    return line_pixels

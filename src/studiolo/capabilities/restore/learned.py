@@ -42,10 +42,16 @@ def net_input(base: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 def fill(crop: np.ndarray, hole: np.ndarray, path: str | None = None) -> np.ndarray:
     """`crop` ((h, w, 3) uint8) with `hole` filled by the learned filler; uint8 out."""
-    model, config, _ = net.load(path, net.INPAINT_FILE)
+    return fill_many([crop], [hole], path)[0]
+
+
+BATCH = 16  # crops per net call
+BUCKET = 16  # px: net inputs are padded to squares of a multiple of this, then batched
+
+
+def _prepare(crop: np.ndarray, hole: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """(scale, the net's input (4, h, w), the small hole) for one crop."""
     ys, xs = np.nonzero(hole)
-    if len(ys) == 0:
-        return crop.copy()
     span = int(max(np.ptp(ys), np.ptp(xs))) + 1
     scale = min(1.0, WORK_SPAN / span)
     h, w = hole.shape
@@ -55,15 +61,59 @@ def fill(crop: np.ndarray, hole: np.ndarray, path: str | None = None) -> np.ndar
         small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
     else:
         small, small_hole = crop, hole
-    base = harmonic.fill(small, small_hole)
-    residual = net.predict_raw(model, config, net_input(base, small_hole)).transpose(1, 2, 0)
-    residual = residual * 255.0 * small_hole[..., None]
-    if scale < 1.0:
-        residual = cv2.resize(residual, (w, h), interpolation=cv2.INTER_CUBIC)
-        base = harmonic.fill(crop, hole)
-    out = crop.copy()
-    out[hole] = np.clip(np.rint(base[hole] + residual[hole]), 0, 255).astype(np.uint8)
-    return out
+    return scale, net_input(harmonic.fill(small, small_hole), small_hole), small_hole
+
+
+def _pad(x: np.ndarray, side: int) -> np.ndarray:
+    _, h, w = x.shape
+    ph, pw = side - h, side - w
+    mode = "reflect" if min(h, w) > max(ph, pw) else "edge"
+    return np.pad(x, ((0, 0), (0, ph), (0, pw)), mode=mode)
+
+
+def fill_many(crops: list[np.ndarray], holes: list[np.ndarray], path: str | None = None
+              ) -> list[np.ndarray]:
+    """Each crop with its hole filled. Crops are brought to the net's scale, padded to
+    squares of the same side and run `BATCH` at a time: one net call per batch instead of
+    one per hole (the fill of a detected scan has thousands of small holes)."""
+    import torch
+
+    model, _config, _ = net.load(path, net.INPAINT_FILE)
+    prepared: list[tuple[float, np.ndarray, np.ndarray] | None] = [
+        _prepare(c, h) if h.any() else None for c, h in zip(crops, holes, strict=True)]
+    residuals: list[np.ndarray | None] = [None] * len(crops)
+    by_side: dict[int, list[int]] = {}
+    for i, p in enumerate(prepared):
+        if p is not None:
+            side = -(-max(p[1].shape[1:]) // BUCKET) * BUCKET
+            by_side.setdefault(side, []).append(i)
+    for side, members in sorted(by_side.items()):
+        for start in range(0, len(members), BATCH):
+            group = members[start:start + BATCH]
+            batch = np.stack([_pad(prepared[i][1], side) for i in group])
+            with torch.inference_mode():
+                out = model(torch.from_numpy(batch).contiguous(
+                    memory_format=torch.channels_last)).numpy()
+            for k, i in enumerate(group):
+                _, h, w = prepared[i][1].shape
+                residuals[i] = out[k, :, :h, :w].transpose(1, 2, 0)
+    filled = []
+    for crop, hole, p, residual in zip(crops, holes, prepared, residuals, strict=True):
+        if p is None:
+            filled.append(crop.copy())
+            continue
+        scale, x, small_hole = p
+        residual = residual * 255.0 * small_hole[..., None]
+        if scale < 1.0:
+            h, w = hole.shape
+            residual = cv2.resize(residual, (w, h), interpolation=cv2.INTER_CUBIC)
+            base = harmonic.fill(crop, hole)
+        else:
+            base = x[:3].transpose(1, 2, 0) * 255.0
+        out = crop.copy()
+        out[hole] = np.clip(np.rint(base[hole] + residual[hole]), 0, 255).astype(np.uint8)
+        filled.append(out)
+    return filled
 
 
 def training_pair(paintings: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray,

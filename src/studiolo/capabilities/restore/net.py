@@ -11,6 +11,7 @@ The trainer (`scripts/train_damage.py`) imports this module, never the reverse.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from dataclasses import asdict, dataclass
@@ -127,6 +128,7 @@ def _check_safetensors(path: Path) -> None:
 def load(path: str | None = None, file_name: str = WEIGHTS_FILE):
     """A UNet with its bundled (or given) weights, in eval mode, float32 on the CPU:
     the segmenter by default, the learned filler with `file_name=INPAINT_FILE`."""
+    import torch
     from safetensors import safe_open
 
     file = Path(path) if path else weights_path(file_name)
@@ -146,7 +148,26 @@ def load(path: str | None = None, file_name: str = WEIGHTS_FILE):
     fold_batchnorm(model)  # same structure as saved: BatchNorm slots are Identity
     model.load_state_dict(state, strict=True)
     model.eval()
+    # Channels-last convolutions run about 2x faster on this CPU (oneDNN), same results to
+    # 3e-6 (benchmarks/restoration.py --sections speed).
+    model = model.to(memory_format=torch.channels_last)
     return model, config, meta
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread inside: the fill's many small crops (tens of px) are 10-50x
+    slower on two intra-op threads than on one when the cores are shared, since each layer
+    ends in a barrier that waits for a descheduled thread (measured in
+    benchmarks/restoration.py --sections speed)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def predict_raw(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:
@@ -160,7 +181,9 @@ def predict_raw(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:
     mode = "reflect" if min(h, w) > max(ph, pw) else "edge"
     padded = np.pad(x, ((0, 0), (0, ph), (0, pw)), mode=mode)
     with torch.inference_mode():
-        return model(torch.from_numpy(np.ascontiguousarray(padded))[None])[0, :, :h, :w].numpy()
+        batch = torch.from_numpy(np.ascontiguousarray(padded))[None].contiguous(
+            memory_format=torch.channels_last)
+        return np.ascontiguousarray(model(batch)[0, :, :h, :w].numpy())
 
 
 def predict(model, config: UNetConfig, x: np.ndarray) -> np.ndarray:

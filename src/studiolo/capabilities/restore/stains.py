@@ -20,6 +20,7 @@ from .colourspace import decode_uint8, encode_uint8
 
 SIGMA = 12.0
 MARGIN = 48
+SHRINK = 4  # the tint's smooth averages are taken at 1/SHRINK size (sigma / SHRINK)
 SPOT = 200  # px: a stain smaller than this (a foxing spot) is filled like a loss instead
 
 
@@ -52,10 +53,7 @@ def reduce_stains(image: np.ndarray, stains: np.ndarray, other: np.ndarray | Non
         if not outside.any():
             continue
         lin = decode_uint8(out[y0:y1, x0:x1])
-        local = _smooth(lin, outside) / np.maximum(_smooth(lin, inside), 1e-4)
-        # One tint per stain (the median of the local ratios inside it): a local ratio
-        # would also take real colour changes under the stain for tint.
-        ratio = np.clip(np.median(local[inside], axis=0), 0.5, 3.0)
+        ratio = _tint(lin, inside, outside)
         feather = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.5)[..., None]
         feather = np.where(inside[..., None], np.maximum(feather, 0.5) * 2 - 1, 0.0) ** 0.5
         fixed = lin * (1 + feather * (ratio - 1))
@@ -74,12 +72,40 @@ def _solid(part: np.ndarray) -> np.ndarray:
     return (flood[1:-1, 1:-1] != 2)
 
 
-def _smooth(lin: np.ndarray, where: np.ndarray) -> np.ndarray:
-    weight = cv2.GaussianBlur(where.astype(np.float32), (0, 0), SIGMA)
-    value = cv2.GaussianBlur(lin * where[..., None], (0, 0), SIGMA)
-    # Far from any pixel of the right side the average is undefined: fall back to a wide one.
-    wide_w = cv2.GaussianBlur(where.astype(np.float32), (0, 0), SIGMA * 4)
-    wide_v = cv2.GaussianBlur(lin * where[..., None], (0, 0), SIGMA * 4)
-    near = (weight > 1e-3)[..., None]
-    return np.where(near, value / np.maximum(weight, 1e-6)[..., None],
-                    wide_v / np.maximum(wide_w, 1e-6)[..., None])
+def _tint(lin: np.ndarray, inside: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """The stain's one tint (3,): the median over it of the local outside / inside ratio of
+    low-frequency colour. The averages are smooth (sigma `SIGMA`), so they are taken on a
+    `SHRINK` times smaller copy when the stain is big enough to keep pixels there."""
+    f = SHRINK
+    h, w = inside.shape
+    if min(h, w) >= 8 * f:
+        size = (w // f, h // f)
+        small_in = cv2.resize(inside.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        small_out = cv2.resize(outside.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        if (small_in > 0.5).any() and (small_out > 0.99).any():
+            lin = cv2.resize(lin, size, interpolation=cv2.INTER_AREA)
+            inside, outside = small_in > 0.5, small_out > 0.99
+        else:
+            f = 1
+    else:
+        f = 1
+    sigma = SIGMA / f
+    local = _smooth(lin, outside, sigma, inside) / np.maximum(_smooth(lin, inside, sigma, inside),
+                                                              1e-4)
+    # One tint per stain (the median of the local ratios inside it): a local ratio
+    # would also take real colour changes under the stain for tint.
+    return np.clip(np.median(local[inside], axis=0), 0.5, 3.0)
+
+
+def _smooth(lin: np.ndarray, where: np.ndarray, sigma: float, used: np.ndarray) -> np.ndarray:
+    """Normalised Gaussian average of `lin` over `where`, wherever `used` reads it."""
+    weight = cv2.GaussianBlur(where.astype(np.float32), (0, 0), sigma)
+    value = cv2.GaussianBlur(lin * where[..., None], (0, 0), sigma)
+    near = weight > 1e-3
+    out = value / np.maximum(weight, 1e-6)[..., None]
+    if (used & ~near).any():
+        # Far from any pixel of the right side the average is undefined: use a wide one.
+        wide_w = cv2.GaussianBlur(where.astype(np.float32), (0, 0), sigma * 4)
+        wide_v = cv2.GaussianBlur(lin * where[..., None], (0, 0), sigma * 4)
+        out = np.where(near[..., None], out, wide_v / np.maximum(wide_w, 1e-6)[..., None])
+    return out

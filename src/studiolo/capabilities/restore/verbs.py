@@ -1,4 +1,5 @@
-"""The Studio's `restore` verb: a restoration stored as a child artwork of the scan."""
+"""The Studio's `restore` verb: a restoration stored as a child artwork of the scan; and
+`damage_map` and `age`, which store the damage found and the picture aged the same way."""
 
 from __future__ import annotations
 
@@ -52,4 +53,30 @@ def restore(
         opts["report"] = str(Path(report))
     recipe = Recipe(engine="restore", mode="restore", seed=seed, steps=1, guidance=0.0,
                     width=scan.size[0], height=scan.size[1], options=opts)
+    return studio.run(recipe, images, progress=progress, parents=studio.parents_of(image))
+
+
+def _scan_images(image: Any) -> tuple[Any, dict[str, Any]]:
+    scan = read_scan(image)
+    return scan, {"init": Image.fromarray(scan.pixels)}
+
+
+def damage_map(studio: Maker, image: Any, *, progress: ProgressCallback = no_progress
+               ) -> list[Artwork]:
+    """The damage found in `image`, drawn over it (one colour per kind), stored as its child."""
+    scan, images = _scan_images(image)
+    recipe = Recipe(engine="restore", mode="damage", seed=0, steps=1, guidance=0.0,
+                    width=scan.size[0], height=scan.size[1], options={"name": scan.name})
+    return studio.run(recipe, images, progress=progress, parents=studio.parents_of(image))
+
+
+def age(studio: Maker, image: Any, *, years: float = 100.0, lux: float = 150.0,
+        seed: int = 0, progress: ProgressCallback = no_progress, **conditions: Any
+        ) -> list[Artwork]:
+    """`image` as it will look after `years` under `lux` (and `engine.AgeOptions`), stored
+    as its child."""
+    options = check_options({"years": years, "lux": lux, **conditions}, "age")
+    scan, images = _scan_images(image)
+    recipe = Recipe(engine="restore", mode="age", seed=seed, steps=1, guidance=0.0,
+                    width=scan.size[0], height=scan.size[1], options=options.model_dump())
     return studio.run(recipe, images, progress=progress, parents=studio.parents_of(image))

@@ -136,7 +136,10 @@ async function runAction(event) {
   const body = style ? { style: style.value } : undefined;
   showError("");
   try {
-    followJob(await api("POST", `/api/artworks/${id}/${action}`, body));
+    followJob(await api("POST", `/api/artworks/${id}/${action}`, body), (done) => {
+      // An action's own script (ArtworkAction.script) may show its result.
+      document.dispatchEvent(new CustomEvent("studiolo:action-done", { detail: { ...done, action } }));
+    });
   } catch (err) {
     showError(err.message);
   }
