@@ -43,9 +43,9 @@ def test_the_same_pixels_have_the_same_key_whatever_the_file(light_networks, tmp
 @pytest.mark.real_weights
 def test_builtin_collection_with_the_real_networks(tmp_path):
     from studiolo.capabilities.analyse.attribution import fit_attribution
+    from studiolo.capabilities.analyse.catalogued import catalog_at, load_index
     from studiolo.capabilities.analyse.collection import builtin_collection, load_collection
     from studiolo.capabilities.analyse.report import analyse
-    from studiolo.capabilities.analyse.catalogued import catalog_at, load_index
     from studiolo.features.styles import list_styles, style_image
 
     paintings = [s for s in list_styles() if s.kind == "painting"]
