@@ -14,6 +14,13 @@ and past 128 dimensions a PCA-128 pass and an exact re-rank), a Python loop over
 rows (numpy dot per row, on 2,000 rows and scaled, 5 queries), and
 NearestNeighbors(metric="cosine", algorithm="brute") fitted on the same rows (10 queries); the ratios; and the recall@k of studiolo
 against the exact answer. Target: under 50 ms per query at 100,000 works.
+
+With `--catalog URL` (repeatable: a SQLite and a PostgreSQL URL) the works' vectors of
+every kind are also written to that catalog's collection tables (capabilities/analyse/
+catalogued.py, migration 0012) and read back, as `studiolo analyse --against` reads a
+collection, and the search is timed on what was read: seconds to write and to read, and
+the median milliseconds per query of each kind there. `--catalog-works` (default: all)
+bounds how many works go through the catalog (the write is the slow part).
 """
 
 from __future__ import annotations
@@ -81,6 +88,11 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--cache", type=Path,
                         default=Path(tempfile.gettempdir()) / "studiolo-attribution-bench")
+    parser.add_argument("--catalog", action="append", default=[],
+                        help="a catalog URL to round-trip the collection through (repeatable)")
+    parser.add_argument("--catalog-works", type=int, default=None)
+    parser.add_argument("--kinds", default=",".join((*KINDS, "combined")),
+                        help="kinds to time in memory (comma-separated)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     from sklearn.neighbors import NearestNeighbors
@@ -93,6 +105,8 @@ def main() -> None:
     print(f"{'kind':9s} {'dim':>5s} {'studiolo ms':>12s} {'p95':>6s} {'loop ms':>9s} "
           f"{'sklearn ms':>11s} {'loop/st':>8s} {'skl/st':>7s} {'recall':>7s} {'build s':>8s}")
     for kind, matrix in matrices.items():
+        if kind not in args.kinds.split(","):
+            continue
         queries = matrix[rng.choice(len(matrix), args.queries, replace=False)]
         queries = queries + 0.05 * rng.normal(size=queries.shape).astype(np.float32) * \
             np.abs(queries).mean()
@@ -120,6 +134,41 @@ def main() -> None:
         print(f"{kind:9s} {matrix.shape[1]:5d} {med:12.2f} {np.percentile(ours, 95):6.1f} "
               f"{np.median(loop_ms):9.0f} {np.median(skl):11.1f} {np.median(loop_ms) / med:7.0f}x "
               f"{np.median(skl) / med:6.1f}x {recall:7.3f} {build:8.1f}")
+    for url in args.catalog:
+        through_catalog(url, matrices, args, rng)
+
+
+def through_catalog(url: str, matrices: dict[str, np.ndarray], args, rng) -> None:
+    """Write the collection to a catalog, read it back, time the search on what was read."""
+    from sqlalchemy.engine import make_url
+
+    from studiolo.capabilities.analyse.catalogued import delete_index, load_index, save_index
+    from studiolo.capabilities.analyse.index import Work
+    from studiolo.catalog import Catalog
+
+    n = min(args.catalog_works or args.works, args.works)
+    index = NumpyIndex("bench-search")
+    index.add([Work(f"{i:064x}", f"w{i}.png", f"artist {i % 500}") for i in range(n)],
+              {k: matrices[k][:n] for k in KINDS})
+    catalog = Catalog(url)
+    backend = make_url(url).get_backend_name()
+    t = time.perf_counter()
+    save_index(catalog, index)
+    wrote = time.perf_counter() - t
+    t = time.perf_counter()
+    back = load_index(catalog, "bench-search")
+    read = time.perf_counter() - t
+    assert all(np.array_equal(back.vectors(k), index.vectors(k)) for k in KINDS)
+    cells = []
+    for kind in KINDS:
+        queries = matrices[kind][rng.choice(n, args.queries, replace=False)]
+        back.nearest(kind, queries[0], args.k)  # builds the search once
+        _, ms = timed(lambda q, kind=kind: back.nearest(kind, q, args.k), queries)
+        cells.append(f"{kind} {np.median(ms):.2f} ms")
+    print(f"{backend}: {n} works through the catalog: write {wrote:.1f} s, read {read:.1f} s; "
+          f"search on what was read: " + ", ".join(cells))
+    delete_index(catalog, "bench-search")
+    catalog.close()
 
 
 if __name__ == "__main__":

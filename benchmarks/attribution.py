@@ -51,6 +51,15 @@ from studiolo.capabilities.analyse.index import NumpyIndex
 from studiolo.capabilities.analyse.manifest import read_folder
 from studiolo.capabilities.analyse.metric import BLOCKS, fit_scales
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from attribution_variants import (
+    CALIBRATORS,
+    OPEN_SET_CUES,
+    OPEN_SET_METRICS,
+    calibrated,
+    open_set_score,
+)
+
 TARGETS = {"top1_over_baseline": 0.15, "ece": 0.1, "out_unknown": 0.70, "in_unknown": 0.20}
 
 
@@ -148,10 +157,18 @@ def main() -> None:
     top1, top3, conf, unknown_in = [], [], [], []
     fitted = []  # (temperature, unknown score kind) of each fold
     in_scores, out_scores, world_scores = [], [], []  # (distance, the model's reference)
+    variant_conf: dict[str, list[float]] = {name: [] for name in CALIBRATORS}
+    cue_in, cue_out, cue_world = [], [], []  # (multi-cue score, the fold's reference)
     t0 = time.perf_counter()
     for i in queries:
         model = fit_attribution(dev, exclude={works[i].sha256})
         att = model.attribute(dev.vectors_of(works[i].sha256))
+        dist, _ = model.distances(dev.vectors_of(works[i].sha256))
+        two = np.sort(dist)[:2]
+        for name, c in calibrated(model, att.candidates[0].probability,
+                                  float(two[1] - two[0])).items():
+            variant_conf[name].append(c)
+        cue_in.append(open_set_score(model, dev, {works[i].sha256}, dev.vectors_of(works[i].sha256)))
         names = [c.artist for c in att.candidates]
         top1.append(names[0] == artists[i])
         top3.append(artists[i] in names[:3])
@@ -177,6 +194,7 @@ def main() -> None:
         model = fit_attribution(dev, exclude=held)
         for sha in held:
             att = model.attribute(dev.vectors_of(sha))
+            cue_out.append(open_set_score(model, dev, held, dev.vectors_of(sha)))
             verdict = att.unknown
             out_scores.append((att.distance, model.reference))
             unknown_out.append(verdict)
@@ -189,6 +207,7 @@ def main() -> None:
             att = model.attribute(world.vectors_of(w.sha256))
             unknown_world.append(att.unknown)
             world_scores.append((att.distance, model.reference))
+            cue_world.append(open_set_score(model, dev, set(), world.vectors_of(w.sha256)))
 
     def acc(r: list[int], k: int) -> float:
         return float(np.mean(np.array(r) < k))
@@ -259,6 +278,31 @@ def main() -> None:
         mark = "  <- default" if q == UNKNOWN_QUANTILE else ""
         print(f"{q:9.2f} {rate(in_scores):6.1%} {rate(out_scores):6.1%} "
               f"{rate(world_scores):6.1%}{mark}")
+    # Variants, fitted in the same folds (attribution_variants.py).
+    print("\ncalibration variants (each fitted on its fold's own leave-one-out queries)")
+    print(f"{'calibrator':20s} {'ECE':>6s} {'floor':>6s} {'mean p':>7s} {'Brier':>6s}")
+    result["calibration_variants"] = {}
+    for name, values in variant_conf.items():
+        v = np.array(values)
+        row = {"ece": ece(v, ok), "noise_floor": ece_noise_floor(v), "mean": float(v.mean()),
+               "brier": float(np.mean((v - ok) ** 2))}
+        result["calibration_variants"][name] = row
+        print(f"{name:20s} {row['ece']:6.3f} {row['noise_floor']:6.3f} {row['mean']:7.2f} "
+              f"{row['brier']:6.3f}")
+    print(f"(accuracy {ok.mean():.2f}; floor: the mean ECE of a perfectly calibrated model with "
+          f"those probabilities on {len(ok)} works)")
+    print(f"\nmulti-cue unknown (openset.py: cues {', '.join(OPEN_SET_CUES)} under "
+          f"{', '.join(OPEN_SET_METRICS)}; logistic fitted by leave-one-artist-out in each fold)")
+    print(f"ROC area: in against leave-one-artist-out {auc(cue_in, cue_out):.3f}"
+          + (f"; against the world set {auc(cue_in, cue_world):.3f}" if cue_world else ""))
+    print(f"{'quantile':>9s} {'in':>6s} {'out':>6s} {'world':>6s}")
+    for q in (0.6, 0.7, 0.75, 0.8, 0.85, 0.9):
+        def cue_rate(scores: list, q: float = q) -> float:
+            kept = [(d, ref) for d, ref in scores if np.isfinite(d) and ref.size]
+            return float(np.mean([d > np.quantile(ref, q) for d, ref in kept])) if kept \
+                else float("nan")
+        print(f"{q:9.2f} {cue_rate(cue_in):6.1%} {cue_rate(cue_out):6.1%} "
+              f"{cue_rate(cue_world):6.1%}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
 

@@ -1,7 +1,9 @@
 """Embeddings: shapes, finiteness, determinism; the real networks on the built-in collection
-(marked real_weights: it indexes 55 paintings with the bundled networks, minutes on 2 cores)."""
+(marked real_weights: it indexes the bundled paintings with the bundled networks, minutes on 2 cores)."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -41,16 +43,26 @@ def test_the_same_pixels_have_the_same_key_whatever_the_file(light_networks, tmp
 @pytest.mark.real_weights
 def test_builtin_collection_with_the_real_networks(tmp_path):
     from studiolo.capabilities.analyse.attribution import fit_attribution
+    from studiolo.capabilities.analyse.catalogued import catalog_at, load_index
     from studiolo.capabilities.analyse.collection import builtin_collection, load_collection
     from studiolo.capabilities.analyse.report import analyse
-    from studiolo.features.styles import style_image
+    from studiolo.features.styles import list_styles, style_image
 
+    paintings = [s for s in list_styles() if s.kind == "painting"]
     index = builtin_collection(tmp_path)
-    assert len(index) == 55 and (tmp_path / "collections" / "builtin" / "vectors.npz").is_file()
+    kept = load_index(catalog_at(tmp_path), "builtin")  # kept in the studio's catalog
+    assert len(index) == len(paintings) == len(kept)
+    assert np.array_equal(kept.vectors("style"), index.vectors("style"))
     model = fit_attribution(index)
-    assert model.report.queries == 39 and model.report.top1 >= 0.5
-    assert len(load_collection(tmp_path, "builtin")) == 55  # from disk, not recomputed
+    counts = Counter(s.artist for s in paintings)
+    assert model.report.queries == sum(c for c in counts.values() if c >= 2)
+    assert model.report.top1 >= 0.5
+    assert len(load_collection(tmp_path, "builtin")) == len(paintings)  # not recomputed
     a = analyse(style_image("claude-monet-rouen-cathedral-facade-sunlight"), index,
                 claimed="Monet")
-    assert a.attribution.candidates[0].artist == "Claude Monet" and not a.attribution.unknown
+    assert a.attribution.candidates[0].artist == "Claude Monet"
+    # Not `not unknown`: by design about 15% of known artists' works lie past the threshold
+    # (the 0.85 quantile), and against the 83 bundled paintings this sunlit facade, left out,
+    # is one of them (0.433 from its nearest work against a threshold of 0.407, 2026-12-04).
+    assert a.attribution.distance > 0 and np.isfinite(a.attribution.threshold)
     assert a.authenticity.typical  # the grey-weather facade is in the collection beside it

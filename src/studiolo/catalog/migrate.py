@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0011"  # the newest revision in migrations/versions/ (tests check it)
+HEAD = "0012"  # the newest revision in migrations/versions/ (tests check it)
 
 # Any constant will do: it names the lock every studiolo process takes to migrate.
 _PG_LOCK_KEY = 0x5754_D10

@@ -25,8 +25,10 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -425,4 +427,46 @@ analyses = Table(
     Column("result", Text, nullable=False),
     Column("report", Text, nullable=False),
     Column("created", UTCDateTime, nullable=False),
+)
+
+# Reference collections of the analysis (capabilities/analyse/catalogued.py): works that
+# other works are attributed against, with artist, title and year, and their embeddings.
+# `notes` (JSON list of sentences) say what to know before trusting a verdict; `kinds` (JSON
+# object, kind -> dimensions) the embeddings every work has. A work is keyed by the sha256
+# of its decoded pixels; `position` keeps the order works were added in. Each embedding is
+# one row of `reference_vectors`: float32 little-endian bytes of the kind's dimensions.
+reference_collections = Table(
+    "reference_collections",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("notes", Text, nullable=False),
+    Column("kinds", Text, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+)
+
+reference_works = Table(
+    "reference_works",
+    metadata,
+    Column("collection", String(64),
+           ForeignKey("reference_collections.name", ondelete="CASCADE"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("file", String(1000), nullable=False),
+    Column("artist", String(200), nullable=False),
+    Column("title", String(500), nullable=False),
+    Column("year", String(64), nullable=False),
+    Index("ix_reference_works_collection_artist", "collection", "artist"),
+)
+
+reference_vectors = Table(
+    "reference_vectors",
+    metadata,
+    Column("collection", String(64), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("vector", LargeBinary, nullable=False),
+    ForeignKeyConstraint(["collection", "sha256"],
+                         ["reference_works.collection", "reference_works.sha256"],
+                         ondelete="CASCADE"),
 )

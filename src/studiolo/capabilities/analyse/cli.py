@@ -20,8 +20,8 @@ from .collection import BUILTIN
 
 
 def studio_home(ctx: Ctx) -> Path:
-    """The studio folder, without building the Studio (no torch, no catalog) when only
-    collections are read."""
+    """The studio folder, without building the Studio (no torch, no file store) when only
+    collections are read: their catalog is opened from it (collection.catalog_at)."""
     from studiolo.core.settings import Settings
 
     return Settings.from_env(ctx.home).home

@@ -1,7 +1,8 @@
 """Reference collections: index a folder of works, keep it on disk, list and show it.
 
-A collection lives in `<root>/collections/<name>/` as a saved `NumpyIndex`; phase 2
-moves the same index into catalog tables. The studio's own bundled paintings are
+A collection lives in the catalog (catalogued.py: tables `reference_collections`,
+`reference_works`, `reference_vectors`) and is searched in memory as a `NumpyIndex`;
+one saved by an older studio under `<home>/collections/<name>/` is copied in on first use. The studio's own bundled paintings are
 the built-in collection `builtin`. Indexing reuses the features of every work
 already in the collection (by the sha256 of its pixels), so adding a folder again
 only computes what is new.
@@ -14,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,22 +157,45 @@ def _open(path: Path, label: str):
 
 
 def collection_folder(root: Path, name: str) -> Path:
+    """Where a collection was saved before the catalog kept them (copied in on first use)."""
     return Path(root) / "collections" / check_name(name)
 
 
-def add_collection(root: Path, name: str, folder: Path, manifest: Path | None = None,
+def _store(where: Any) -> tuple[Any, Path | None]:
+    """(the catalog, the studio folder or None) for a catalog or a studio folder."""
+    from .catalogued import catalog_at
+
+    if where is None:
+        return None, None
+    return catalog_at(where), (None if hasattr(where, "engine") else Path(where))
+
+
+def _kept(catalog: Any, home: Path | None, name: str) -> NumpyIndex | None:
+    """Collection `name` from the catalog, copied in first from its old folder if need be."""
+    from .catalogued import import_folders, load_index
+
+    found = load_index(catalog, name)
+    if found is None and home is not None and import_folders(catalog, home):
+        found = load_index(catalog, name)
+    return found
+
+
+def add_collection(where: Any, name: str, folder: Path, manifest: Path | None = None,
                    progress: ProgressCallback = no_progress,
                    networks: tuple[Callable, Callable] | None = None) -> CollectionSummary:
     """Index `folder` (its manifest.csv, `manifest`, or artist subfolders) as collection
-    `name` under `root`, replacing an earlier index of that name (its features reused)."""
+    `name` in the catalog `where` (a catalog, or a studio folder whose catalog it is),
+    replacing an earlier index of that name (its features reused)."""
+    from .catalogued import save_index
+
     if check_name(name) == BUILTIN:
         raise InvalidArgument(f"`name` {BUILTIN!r} is the studio's own collection of bundled "
                               "paintings; choose another name.")
     listing = read_manifest(manifest, folder) if manifest is not None else read_folder(folder)
-    target = collection_folder(root, name)
-    cache = NumpyIndex.load(target) if (target / "collection.json").is_file() else None
+    catalog, home = _store(where)
+    cache = _kept(catalog, home, name)
     index = index_manifest(name, listing, cache, progress, networks)
-    index.save(target)
+    save_index(catalog, index)
     return summary(index)
 
 
@@ -180,49 +205,59 @@ def summary(index: NumpyIndex) -> CollectionSummary:
                              tuple(index.notes))
 
 
-def load_collection(root: Path | None, name: str,
+def load_collection(where: Any, name: str,
                     networks: tuple[Callable, Callable] | None = None) -> NumpyIndex:
-    """A saved collection, or the built-in one (indexed on first use, kept under root)."""
+    """A collection of the catalog `where` (a catalog or a studio folder), or the built-in
+    one (indexed on first use and kept there)."""
     if name == BUILTIN:
-        return builtin_collection(root, networks=networks)
-    folder = collection_folder(root, name) if root is not None else None
-    if folder is None or not (folder / "collection.json").is_file():
-        raise UnknownName("collection", name, [c.name for c in list_collections(root)])
-    return NumpyIndex.load(folder)
+        return builtin_collection(where, networks=networks)
+    check_name(name)
+    found = None
+    if where is not None:
+        catalog, home = _store(where)
+        found = _kept(catalog, home, name)
+    if found is None:
+        raise UnknownName("collection", name, [c.name for c in list_collections(where)])
+    return found
 
 
-def list_collections(root: Path | None) -> list[CollectionSummary]:
-    """The built-in collection, then every saved one by name (the built-in one's counts come
-    from its listing, so listing never computes features)."""
+def list_collections(where: Any) -> list[CollectionSummary]:
+    """The built-in collection, then every one the catalog keeps, by name (the built-in
+    one's counts come from its listing, so listing never computes features)."""
     from studiolo.features.styles import list_styles
+
+    from .catalogued import import_folders, list_indexes
 
     paintings = [s for s in list_styles() if s.kind == "painting"]
     found = [CollectionSummary(BUILTIN, len(paintings), len({s.artist for s in paintings}),
                                ("The studio's own bundled public-domain paintings.",))]
-    base = Path(root) / "collections" if root is not None else None
-    if base is not None and base.is_dir():
-        for sub in sorted(base.iterdir()):
-            if sub.name != BUILTIN and (sub / "collection.json").is_file():
-                found.append(summary(NumpyIndex.load(sub)))
+    if where is not None:
+        catalog, home = _store(where)
+        import_folders(catalog, home)
+        found += [CollectionSummary(name, works, artists, notes)
+                  for name, works, artists, notes in list_indexes(catalog) if name != BUILTIN]
     return found
 
 
-def show_collection(root: Path | None, name: str,
+def show_collection(where: Any, name: str,
                     networks: tuple[Callable, Callable] | None = None) -> CollectionDetails:
-    index = load_collection(root, name, networks)
+    index = load_collection(where, name, networks)
     works = index.list()
     counts = Counter(w.artist for w in works)
     artists = tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return CollectionDetails(index.name, tuple(works), artists, tuple(index.notes))
 
 
-def builtin_collection(root: Path | None = None, progress: ProgressCallback = no_progress,
+def builtin_collection(where: Any = None, progress: ProgressCallback = no_progress,
                        networks: tuple[Callable, Callable] | None = None) -> NumpyIndex:
-    """The bundled paintings as a collection; saved under `root` once indexed."""
+    """The bundled paintings as a collection; kept in the catalog `where` (a catalog or a
+    studio folder) once indexed with the real networks."""
     from studiolo.features.styles import list_styles, style_image
 
-    folder = collection_folder(root, BUILTIN) if root is not None else None
-    cache = NumpyIndex.load(folder) if folder and (folder / "collection.json").is_file() else None
+    from .catalogued import save_index
+
+    catalog, home = _store(where)
+    cache = _kept(catalog, home, BUILTIN) if catalog is not None else None
     paintings = [s for s in list_styles() if s.kind == "painting"]
     if cache is not None and len(cache) == len(paintings) and networks is None:
         return cache
@@ -239,6 +274,6 @@ def builtin_collection(root: Path | None = None, progress: ProgressCallback = no
         vectors.append(found)
     index = NumpyIndex(BUILTIN, collection_notes(BUILTIN, works))
     index.add(works, {k: np.stack([v[k] for v in vectors]) for k in vectors[0]})
-    if folder is not None and networks is None:
-        index.save(folder)
+    if catalog is not None and networks is None:
+        save_index(catalog, index)
     return index

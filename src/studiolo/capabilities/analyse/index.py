@@ -91,12 +91,13 @@ class NumpyIndex:
                 raise InvalidArgument(
                     f"`vectors[{kind!r}]` has {shape[1]} dimensions; index {self.name!r} holds "
                     f"{self._vectors[kind].shape[1]}.")
-        skipped, keep = [], []
+        skipped, keep, taken = [], [], set()
         for i, work in enumerate(works):
-            if work.sha256 in self._rows or any(w.sha256 == work.sha256 for w, _ in keep):
+            if work.sha256 in self._rows or work.sha256 in taken:  # a set: linear in n
                 skipped.append(work)
             else:
                 keep.append((work, i))
+                taken.add(work.sha256)
         if not keep:
             return skipped
         rows = [i for _, i in keep]

@@ -32,7 +32,12 @@ def analyse_artwork(studio: Any, artwork_id: str, *, against: str | None = "buil
            else catalog.resolve_id(artwork_id))
     if not refresh and (kept := load_analysis(catalog, sha, against, claimed)) is not None:
         return kept
-    index = load_collection(studio.settings.home, against, networks) if against else None
+    index = None
+    if against:
+        from .catalogued import import_folders
+
+        import_folders(catalog, studio.settings.home)  # collections of an older studio
+        index = load_collection(catalog, against, networks)
     artwork = catalog.get_artwork(sha)
     label = artwork.title or (artwork.recipe.prompt or "")[:60] or f"artwork {sha[:12]}"
     analysis = analyse(studio.image(sha), against=index, claimed=claimed, source=label,

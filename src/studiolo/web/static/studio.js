@@ -5,7 +5,9 @@ const STAGES = {
   queued: "Queued", understand: "Reading the prompt", compose: "Composing", paint: "Painting",
   load: "Loading model", denoise: "Denoising", decode: "Decoding", stylize: "Stylising",
   upscale: "Upscaling", faces: "Finding faces", store: "Storing", running: "Working",
-  curate: "Curating",
+  curate: "Curating", prepare: "Preparing", figures: "Colour, composition, brushwork",
+  embed: "Embedding", attribute: "Attributing", index: "Indexing the collection",
+  analyse: "Analysing",
 };
 
 function csrf() {
@@ -139,6 +141,38 @@ async function runAction(event) {
     followJob(await api("POST", `/api/artworks/${id}/${action}`, body), (done) => {
       // An action's own script (ArtworkAction.script) may show its result.
       document.dispatchEvent(new CustomEvent("studiolo:action-done", { detail: { ...done, action } }));
+    });
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+// Analyse (an artwork page): against a reference collection of the list, a job, then its report.
+async function listCollections() {
+  const select = document.getElementById("analyse-against");
+  if (!select) return;
+  try {
+    const known = new Set(Array.from(select.options, (o) => o.value));
+    for (const c of await api("GET", "/api/reference-collections")) {
+      if (known.has(c.name)) continue;
+      const option = document.createElement("option");
+      option.value = c.name;
+      option.textContent = `${c.name} (${c.works} works, ${c.artists} artists)`;
+      select.appendChild(option);
+    }
+  } catch (err) {
+    showError(err.message);
+  }
+}
+
+async function runAnalyse() {
+  const id = document.querySelector(".artwork").dataset.id;
+  const select = document.getElementById("analyse-against");
+  showError("");
+  try {
+    const body = { against: select ? select.value : "builtin" };
+    followJob(await api("POST", `/api/artworks/${id}/analysis`, body), (done) => {
+      if (done.page) window.location.assign(done.page);
     });
   } catch (err) {
     showError(err.message);
@@ -317,5 +351,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("create-form");
   if (form) form.addEventListener("submit", submitCreate);
   document.querySelectorAll("button[data-action]").forEach((b) => b.addEventListener("click", runAction));
+  document.querySelectorAll("button[data-analyse]").forEach((b) => b.addEventListener("click", runAnalyse));
+  listCollections();
   if (document.getElementById("gallery")) pageGallery();
 });
