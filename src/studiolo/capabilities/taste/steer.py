@@ -234,7 +234,7 @@ def search_painter(
     """
     # 1. Check inputs.
     from studiolo.capabilities.painter.engine import PALETTES, PainterEngine
-    from studiolo.capabilities.painter.understand import understand
+    from studiolo.capabilities.painter.plan import read_prompt
 
     score = as_score(score)
     check_count("rounds", rounds)
@@ -245,7 +245,7 @@ def search_painter(
     fixed = dict(fixed or {})
     PainterEngine().check_inputs(Request(Recipe(engine="painter", prompt=prompt, seed=seed, width=width,
                                                 height=height, options=fixed)))
-    spec = understand(prompt)
+    spec = read_prompt(prompt)  # what the painter itself reads: a lexicon-only prompt too
     names = _what_to_search(spec, searched, fixed)
     optouts = list(optouts)
     ids: list[str] = []
