@@ -6,17 +6,11 @@ STUDIOLO_TEST_POSTGRES_URL) PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import re
 import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-import requests
+from server_helpers import free_port, logged_in, serve, stop, wait_up
 from web_helpers import OWNER, PASSWORD
 
 from studiolo.catalog import accounts
@@ -24,50 +18,7 @@ from studiolo.core.settings import Settings
 from studiolo.studio import Studio
 
 pytestmark = pytest.mark.slow
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 PICTURES = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(home: Path, url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "STUDIOLO_HOME": str(home), "STUDIOLO_DATABASE_URL": url,
-           "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
-    code = "import sys; from studiolo.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.Popen([sys.executable, "-c", code, "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--lease", "2"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def client_of(server: subprocess.Popen, port: int) -> tuple[requests.Session, str]:
-    """A session logged in as the owner through the login form (with its CSRF header), once
-    the server answers (within 60 s); and the server's address."""
-    base = f"http://127.0.0.1:{port}"
-    client = requests.Session()
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            page = client.get(f"{base}/login", timeout=30)
-            break
-        except requests.ConnectionError:
-            assert server.poll() is None, f"the server stopped: {server.stderr.read()}"
-            assert time.monotonic() < deadline, "the server did not answer within 60 s"
-            time.sleep(0.1)
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post(f"{base}/login", data={"name": OWNER, "password": PASSWORD, "csrf": token},
-                allow_redirects=False, timeout=30)
-    client.headers["X-CSRF-Token"] = client.get(f"{base}/api/me", timeout=30).json()["csrf"]
-    return client, base
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.kill()
-    server.wait(30)
 
 
 def test_a_killed_server_keeps_what_it_made_and_finishes_the_job_once(tmp_path, url):
@@ -78,10 +29,11 @@ def test_a_killed_server_keeps_what_it_made_and_finishes_the_job_once(tmp_path, 
     accounts.add_user(studio.catalog, OWNER, PASSWORD, role="owner")
 
     port = free_port()
-    first = serve(home, url, port)
+    first = serve(home, url, port, "--lease", "2")
     victim = None
     try:
-        client, base = client_of(first, port)
+        base = wait_up(first, port)
+        client = logged_in(base, OWNER, PASSWORD)
         reply = client.post(f"{base}/api/create", timeout=30, json={
             "prompt": "a harbour at night", "engine": "painter", "width": 128,
             "height": 128, "batch": PICTURES, "seed": 7})
@@ -103,14 +55,15 @@ def test_a_killed_server_keeps_what_it_made_and_finishes_the_job_once(tmp_path, 
     assert studio.catalog.get_job(job_id).status == "running"  # its lease has not ended yet
 
     port = free_port()
-    second = serve(home, url, port)
+    second = serve(home, url, port, "--lease", "2")
     try:
         deadline = time.monotonic() + 120
         while not (job := studio.catalog.get_job(job_id)).ended and time.monotonic() < deadline:
             assert second.poll() is None, f"the server stopped: {second.stderr.read()}"
             time.sleep(0.1)
         assert job.status == "done", (job.status, job.error)
-        client, base = client_of(second, port)
+        base = wait_up(second, port)
+        client = logged_in(base, OWNER, PASSWORD)
         shown = client.get(f"{base}/api/jobs/{job_id}", timeout=30).json()
         assert shown["status"] == "done" and shown["id"] == job_id
     finally:
