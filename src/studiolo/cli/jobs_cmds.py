@@ -294,6 +294,8 @@ def _run_batch(studio: Any, submitted: Any, backend: str, address: str, workers:
     from studiolo.jobs.batch import batch_ended
 
     total = len(submitted.lines)
+    if batch_ended(studio, submitted) >= total:
+        return  # every row ended before (the same file again): no worker to start
     stop = _until_signal()
 
     def finished() -> bool:

@@ -22,9 +22,12 @@ from studiolo.core.errors import InvalidArgument
               help="Largest upload, in MB.")
 @click.option("--secure-cookies", is_flag=True,
               help="Send cookies over HTTPS only (when a TLS proxy is in front).")
+@click.option("--lease", "lease_s", type=click.FloatRange(1, 3600), default=30, show_default=True,
+              help="Seconds a job stays this server's without a word from it (after a crash, "
+                   "its jobs are taken up again once their lease ends).")
 @pass_ctx
 def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
-          secure_cookies: bool) -> None:
+          secure_cookies: bool, lease_s: float) -> None:
     """Start the web studio: create, gallery, credits and verification in the browser.
 
     \b
@@ -44,6 +47,11 @@ def serve(ctx: Ctx, host: str, port: int, open_browser: bool, upload_limit: int,
                    "then log in.", err=True)
     app = create_app(studio, upload_limit=upload_limit * 1024 * 1024,
                      secure_cookies=secure_cookies)
+    studio.jobs.configure(lease_s=lease_s)
+    if studio.jobs.run_here:
+        # Started now, not at the first Create: the jobs a killed server left queued or
+        # running (their lease ends) are taken up again without waiting for a new one.
+        studio.jobs.worker()
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     click.echo(f"studiolo web studio on {url} (Ctrl+C to stop)", err=True)
     if open_browser:
