@@ -47,9 +47,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# A home of its own for the cluster's processes: `ray.init` (tests/test_ray.py, in the same
+# run) leaves ~/.ray/auth_token behind, and a client that finds it sends a token this
+# cluster, started without token auth, refuses.
+RAY_HOME = tempfile.mkdtemp(prefix="studiolo-ray-home-")
+
+
 def env() -> dict[str, str]:
     # The nodes' worker processes (the actors) import this worktree's studiolo.
-    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
+    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "HOME": RAY_HOME,
             "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
 
 
