@@ -36,9 +36,10 @@ def submit(cat, owner, n, **kw):
 
 
 def expire(cat, job_id):
-    """The lease of a running job ends now (as if its worker stopped long ago)."""
+    """The lease of a running job ends now (as if its worker stopped long ago); a job that
+    has already ended holds no lease to end (writing one would break the invariant checked)."""
     with cat.engine.begin() as conn:
-        conn.execute(update(jobs).where(jobs.c.id == job_id)
+        conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.status == "running")
                      .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
 
 

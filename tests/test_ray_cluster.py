@@ -47,15 +47,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-# A home of its own for the cluster's processes: `ray.init` (tests/test_ray.py, in the same
-# run) leaves ~/.ray/auth_token behind, and a client that finds it sends a token this
-# cluster, started without token auth, refuses.
+# The cluster's processes start clean of what an in-process `ray.init` (tests/test_ray.py, in
+# the same pytest worker) leaves behind: it sets RAY_AUTH_MODE=token in os.environ and writes
+# ~/.ray/auth_token, and a node or client that inherits either expects a token this cluster,
+# started without token auth, does not have. So: no RAY_* variables but ours, a home of its own.
 RAY_HOME = tempfile.mkdtemp(prefix="studiolo-ray-home-")
 
 
 def env() -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RAY_") and k != "PYTHONBREAKPOINT"}
     # The nodes' worker processes (the actors) import this worktree's studiolo.
-    return {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "HOME": RAY_HOME,
+    return {**clean, "RAY_USAGE_STATS_ENABLED": "0", "HOME": RAY_HOME,
             "PYTHONPATH": os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")])}
 
 
