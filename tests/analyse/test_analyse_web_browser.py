@@ -8,37 +8,25 @@ tests/artifacts/analyse-*.png (gitignored; look at them).
 from __future__ import annotations
 
 import csv
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from analyse_helpers import light_content, light_style
+from browser_helpers import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTWORKS = Path("/work/shared/artworks")
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 HELD_OUT = "claude-monet__water-lilies.jpg"  # the artwork analysed (not in the collection)
 ARTISTS = ("claude-monet", "vincent-van-gogh", "edgar-degas")
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"),
+    NEEDS_CHROMIUM,
     pytest.mark.skipif(not (ARTWORKS / "manifest.csv").is_file(),
                        reason="needs the paintings of ../shared/artworks"),
 ]
 playwright_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
 
 from web_helpers import MEMBER, OWNER, PASSWORD, make_studio, wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -73,20 +61,12 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(studio):
+    from browser_helpers import serving
+
     from studiolo.web.app import create_app
 
-    port = free_port()
-    config = uvicorn.Config(create_app(studio), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(studio)) as url:
+        yield url
 
 
 def log_in(page, name: str, path: str) -> None:

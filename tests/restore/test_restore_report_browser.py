@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from browser_helpers import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
 
 from studiolo.capabilities.restore import detect, report
 from studiolo.capabilities.restore import synthetic as syn
@@ -15,13 +16,7 @@ from studiolo.capabilities.restore.kinds import KINDS
 
 from .conftest import painting
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 

@@ -5,34 +5,23 @@ breaks the site's Content-Security-Policy. Screenshots land in tests/artifacts/.
 
 from __future__ import annotations
 
-import threading
-import time
-from pathlib import Path
-
 import numpy as np
 import pytest
+from browser_helpers import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
 from PIL import Image
 
 from studiolo.capabilities.restore import synthetic as syn
 
 from .conftest import painting
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
-]
+pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
 playwright_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(base URL, studio, the owner's damaged scan as an artwork)."""
-    import socket
-
+    from browser_helpers import serving
     from web_helpers import make_studio
 
     from studiolo.web.app import create_app
@@ -46,20 +35,8 @@ def served(tmp_path_factory):
     corner[:2, :2] = 255  # a token mask: the stored work is the damaged scan itself
     Image.fromarray(corner).save(home / "corner.png")
     [work] = studio.restore(scan, mask=home / "corner.png", method="telea")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(studio), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", studio, work
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(studio)) as url:
+        yield url, studio, work
 
 
 def slider_pos(page) -> float:
