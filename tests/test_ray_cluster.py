@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from server_helpers import free_port
 
 from studiolo.core.settings import Settings
 from studiolo.studio import Studio
@@ -39,12 +40,6 @@ while time.monotonic() < deadline:
     time.sleep(0.5)
 print(len(alive), int(ray.cluster_resources().get("CPU", 0)))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # The cluster's processes start clean of what an in-process `ray.init` (tests/test_ray.py, in

@@ -70,10 +70,10 @@ def server(studio):
 
 
 def log_in(page, name: str, path: str) -> None:
+    from browser_helpers import log_in as fill_login
+
     page.goto(path)
-    page.fill('input[name="name"]', name)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
+    fill_login(page, name, PASSWORD)
 
 
 def test_analyse_button_shows_progress_then_the_report(studio, server):
