@@ -143,3 +143,25 @@ def test_the_style_prediction_graph_has_no_int8_kernels():
 @pytest.mark.parametrize("colour", ["black", "white", (128, 128, 128), "red"])
 def test_a_flat_picture_resembles_no_painting(colour):
     assert similarity_influences(Image.new("RGB", (256, 256), colour), threshold=-1.0) == ()
+
+
+def test_a_resemblance_the_source_already_has_is_not_introduced():
+    image = _crop("vincent-van-gogh-the-starry-night", (0, 0, 500, 400))
+    assert _names(similarity_influences(image)) == ["Vincent van Gogh"]
+    # made from the painting itself (a restoration, an upscale): carried in, not introduced
+    assert similarity_influences(image, sources=[image.resize((480, 384))]) == ()
+    # made from a photo that resembles no painting: the resemblance is the process's own
+    data = resources.files("studiolo.data").joinpath("photos").joinpath("astronaut.jpg").read_bytes()
+    photo = Image.open(io.BytesIO(data)).convert("RGB")
+    assert _names(similarity_influences(image, sources=[photo])) == ["Vincent van Gogh"]
+
+
+def test_a_restored_painting_is_not_credited_to_whom_it_resembles(studio_home):
+    from studiolo.studio import Studio
+
+    image = _crop("vincent-van-gogh-the-starry-night", (0, 0, 500, 400))
+    mask = Image.new("L", image.size, 0)
+    mask.paste(255, (100, 100, 110, 140))
+    (restored,) = Studio().restore(image, mask=mask, method="telea")
+    assert [c for c in restored.credits if c.role == "influence"] == []
+    assert "resembles" not in " ".join(c.evidence or "" for c in restored.credits)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from studiolo.core.errors import StudioloError
-from studiolo.core.types import Artwork, Credit
+from studiolo.core.types import Artwork, Credit, Recipe
 from studiolo.provenance.influence import find_influences
 from studiolo.provenance.ledger import build_credits
 from studiolo.provenance.model_cards import lora_infos_for, model_info_for
@@ -82,6 +82,19 @@ def credits_from_source(source: Any) -> tuple[Credit, ...]:
     return ()
 
 
+def _source_images(recipe: Recipe, files: Any) -> list[Any]:
+    """The image an artwork was made from (its `init` input), decoded from the file store."""
+    from studiolo.core.imageio import open_image
+
+    sha = recipe.input("init")
+    if not sha or files is None:
+        return []
+    try:
+        return [open_image(files.path(sha), mode="RGB")]
+    except (OSError, StudioloError):
+        return []
+
+
 def studio_credits(
     artwork: Artwork,
     *,
@@ -125,7 +138,8 @@ def studio_credits(
     styles += (chosen["id"],) if isinstance(chosen, dict) and chosen.get("id") else ()
     image = artwork.image if similarity else None
     influences = tuple(extra_influences) + find_influences(
-        recipe, image, optout_names=optout_names, exclude=styles)
+        recipe, image, optout_names=optout_names, exclude=styles,
+        sources=_source_images(recipe, files) if image is not None else ())
     return build_credits(
         recipe,
         person=person,

@@ -240,13 +240,28 @@ def texture(image) -> float:
     return float(np.abs(np.diff(grey, axis=0)).mean() + np.abs(np.diff(grey, axis=1)).mean())
 
 
+def resembled(image, *, threshold: float = SIMILARITY_THRESHOLD) -> frozenset[str]:
+    """Style ids of the reference paintings `image` resembles at or above `threshold`."""
+    from studiolo.features.style import MIN_SIDE, style_vector
+
+    if min(image.size) < MIN_SIDE or texture(image) < MIN_TEXTURE:
+        return frozenset()
+    ids, refs = reference_vectors()
+    sims = similarities(style_vector(image), refs)
+    return frozenset(ids[i] for i in np.flatnonzero(sims >= threshold))
+
+
 def similarity_influences(
     image, *, threshold: float = SIMILARITY_THRESHOLD, top: int = MAX_SIMILAR,
-    exclude: Sequence[str] = (),
+    exclude: Sequence[str] = (), sources: Sequence = (),
 ) -> tuple[Credit, ...]:
     """Paintings of the collection the image resembles (similarity >= threshold), best first.
 
     `exclude`: style ids already credited (a style source is not also an influence).
+    `sources`: the images it was made from (parents, init image). A resemblance a source
+    already has was carried in, not introduced: a restored or upscaled painting resembles
+    what the damaged original resembled, and the original's own credits say whose it is
+    (a restored Water Lilies, its cracks read as texture, matched Fidelia Bridges at 0.85).
     """
     from studiolo.core.errors import InvalidArgument
     from studiolo.features.style import MIN_SIDE, style_vector
@@ -258,6 +273,8 @@ def similarity_influences(
         return ()  # too small for the style network to see a style in, or flat: resembles nothing
     ids, refs = reference_vectors()
     sims = similarities(style_vector(image), refs)
+    if sims.max() >= threshold:
+        exclude = set(exclude).union(*(resembled(s, threshold=threshold) for s in sources))
     out: list[Credit] = []
     for i in np.argsort(-sims):
         if sims[i] < threshold or len(out) >= top:
@@ -275,12 +292,14 @@ def similarity_influences(
 
 def find_influences(
     recipe: Recipe, image=None, *, optout_names: Iterable[str] = (), exclude: Sequence[str] = (),
-    threshold: float = SIMILARITY_THRESHOLD,
+    threshold: float = SIMILARITY_THRESHOLD, sources: Sequence = (),
 ) -> tuple[Credit, ...]:
-    """Influences of an artwork: named in its prompt, and (with `image`) resembled by it."""
+    """Influences of an artwork: named in its prompt, and (with `image`) resembled by it
+    and not already by the `sources` it was made from."""
     named = name_influences(recipe.prompt, optout_names)
     seen = {c.name for c in named}
-    similar = () if image is None else similarity_influences(image, threshold=threshold, exclude=exclude)
+    similar = () if image is None else similarity_influences(
+        image, threshold=threshold, exclude=exclude, sources=sources)
     return named + tuple(c for c in similar if c.name not in seen)
 
 

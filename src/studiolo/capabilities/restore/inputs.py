@@ -62,8 +62,11 @@ def _header(source: str | Path | bytes) -> tuple[str, bool, bool]:
         return image.mode, sixteen, alpha
 
 
-def read_scan(source: str | Path | bytes | np.ndarray, name: str | None = None) -> Scan:
-    """A scan from a file, bytes or an array ((H, W) or (H, W, 3|4) uint8)."""
+def read_scan(source: str | Path | bytes | np.ndarray | Image.Image, name: str | None = None) -> Scan:
+    """A scan from a file, bytes, a PIL image or an array ((H, W) or (H, W, 3|4) uint8)."""
+    if isinstance(source, Image.Image):  # as the other verbs take one
+        keep = source.mode in ("L", "RGB", "RGBA")
+        source, name = np.asarray(source if keep else source.convert("RGBA")), name or "<image>"
     if isinstance(source, np.ndarray):
         return _from_array(source, name or "<array>")
     label = _label(source, name)
@@ -112,13 +115,15 @@ def _from_array(array: np.ndarray, label: str) -> Scan:
     return Scan(np.ascontiguousarray(array), label)
 
 
-def read_mask(source: str | Path | bytes | np.ndarray, size: tuple[int, int],
+def read_mask(source: str | Path | bytes | np.ndarray | Image.Image, size: tuple[int, int],
               image_name: str = "the image", name: str | None = None) -> np.ndarray:
     """A fill mask (white = fill) as (H, W) bool for an image of `size` (width, height).
 
     Refuses a mask of another size and one that leaves less than 1 % unmasked; a mask with
     alpha counts only its opaque white pixels.
     """
+    if isinstance(source, Image.Image):
+        source, name = np.asarray(source.convert("L")), name or "<mask image>"
     if isinstance(source, np.ndarray):
         label = name or "<mask array>"
         arr = source
