@@ -54,6 +54,15 @@ def serving(app: Any) -> Iterator[str]:
 
 
 @contextmanager
+def serving_studio(studio: Any) -> Iterator[str]:
+    """The web studio of `studio` (create_app) served as `serving` does: its base URL."""
+    from studiolo.web.app import create_app
+
+    with serving(create_app(studio)) as url:
+        yield url
+
+
+@contextmanager
 def chromium() -> Iterator[Any]:
     """Headless Debian Chromium (Playwright cannot download its own build here)."""
     if not CHROMIUM.exists():

@@ -8,7 +8,7 @@ itself. A screenshot lands in tests/artifacts/jobs.png (gitignored).
 from __future__ import annotations
 
 import pytest
-from browser_helpers import NEEDS_CHROMIUM, chromium, log_in, new_page, serving, shot
+from browser_helpers import NEEDS_CHROMIUM, chromium, log_in, new_page, serving_studio, shot
 from web_helpers import MEMBER, OWNER, PASSWORD, make_studio, wait_until
 
 pytestmark = [pytest.mark.slow, NEEDS_CHROMIUM]
@@ -24,9 +24,7 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(studio):
-    from studiolo.web.app import create_app
-
-    with serving(create_app(studio)) as url:
+    with serving_studio(studio) as url:
         yield url
 
 

@@ -61,11 +61,9 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(studio):
-    from browser_helpers import serving
+    from browser_helpers import serving_studio
 
-    from studiolo.web.app import create_app
-
-    with serving(create_app(studio)) as url:
+    with serving_studio(studio) as url:
         yield url
 
 

@@ -21,10 +21,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(base URL, studio, the owner's damaged scan as an artwork)."""
-    from browser_helpers import serving
+    from browser_helpers import serving_studio
     from web_helpers import make_studio
-
-    from studiolo.web.app import create_app
 
     home = tmp_path_factory.mktemp("restore-browser")
     studio = make_studio(home / "studio")
@@ -35,7 +33,7 @@ def served(tmp_path_factory):
     corner[:2, :2] = 255  # a token mask: the stored work is the damaged scan itself
     Image.fromarray(corner).save(home / "corner.png")
     [work] = studio.restore(scan, mask=home / "corner.png", method="telea")
-    with serving(create_app(studio)) as url:
+    with serving_studio(studio) as url:
         yield url, studio, work
 
 
