@@ -35,6 +35,7 @@ import numpy as np
 
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback
+from studiolo.features import onnx_runtime
 
 # The name every credit for these networks uses, so credits from several engines merge.
 TOOL_NAME = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
@@ -101,14 +102,26 @@ def multistyle_session():
 
 
 @functools.cache
-def transform_session():
-    """(session, fixed side or None): the free-size float graph when `onnx` is importable."""
+def _transform_network(backend: str, precision: str):
     path = model_dir() / "arbitrary_transform.onnx"
     try:
         import onnx
     except ImportError:
-        return _session(str(path)), FIXED_TRANSFORM_SIZE
-    return _session(float_graph(onnx.load(str(path)), free_size=True)), None
+        return onnx_runtime.load(path, backend=backend, precision=precision), FIXED_TRANSFORM_SIZE
+    graph = float_graph(onnx.load(str(path)), free_size=True)
+    return onnx_runtime.load(graph, backend=backend, precision=precision), None
+
+
+def transform_session(backend: str = "auto", precision: str = "auto"):
+    """(network, fixed side or None): the free-size float graph when `onnx` is importable.
+
+    The network is an `onnx_runtime.Network` on `backend` ("auto": OpenVINO when
+    installed, else onnxruntime) at `precision` ("auto": bf16 where OpenVINO and the
+    CPU support it); its `.backend` and `.precision` say what runs. Compiled once per
+    process for each resolved pair.
+    """
+    chosen = onnx_runtime.resolve_backend(backend)
+    return _transform_network(chosen, onnx_runtime.resolve_precision(chosen, precision))
 
 
 def float_graph(model, *, free_size: bool = False) -> bytes:

@@ -1,0 +1,93 @@
+"""The style transfer's runtime: OpenVINO bf16 when installed, onnxruntime f32 otherwise.
+
+Real bundled networks on the bundled photo; the recipe records what ran.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import studiolo
+from studiolo.capabilities.style import transfer as st
+from studiolo.capabilities.style.engine import StyleTransferEngine
+from studiolo.core.engine import Request
+from studiolo.core.errors import ModelNotFound
+from studiolo.core.types import Recipe
+from studiolo.features import magenta, onnx_runtime
+from studiolo.features import style as fs
+
+PHOTO = studiolo.__file__.replace("__init__.py", "data/photos/astronaut.jpg")
+needs_openvino = pytest.mark.skipif(not onnx_runtime.openvino_available(),
+                                    reason="openvino (the `fast` extra) is not installed")
+
+
+@pytest.fixture(scope="module")
+def photo() -> Image.Image:
+    return Image.open(PHOTO).convert("RGB").resize((320, 256), Image.Resampling.LANCZOS)
+
+
+def _px(image: Image.Image) -> np.ndarray:
+    return np.asarray(image, dtype=np.int16)
+
+
+def _run(photo: Image.Image, **options) -> tuple[Image.Image, dict]:
+    request = Request(recipe=Recipe(engine="style", mode="stylize",
+                                    options={"styles": [{"name": "The Starry Night"}], **options}),
+                      images={"init": photo})
+    [art] = StyleTransferEngine().run(request)
+    return art.image, art.recipe.options
+
+
+@needs_openvino
+def test_openvino_output_is_close_to_onnxruntime_f32(photo):
+    vector = fs.style_vector("The Starry Night")
+    reference = _px(st.stylize_with_vector(photo, vector, backend="onnxruntime"))
+    same_math = _px(st.stylize_with_vector(photo, vector, backend="openvino", precision="f32"))
+    assert np.abs(same_math - reference).max() <= 1  # f32 on both: rounding of the last bit
+    if not onnx_runtime.cpu_has_bf16():
+        pytest.skip("this CPU has no bf16")
+    fast = _px(st.stylize_with_vector(photo, vector, backend="openvino", precision="bf16"))
+    diff = np.abs(fast - reference)
+    # Measured here (AMD EPYC, avx512_bf16): max 8, mean 0.46 of 255. bf16 keeps 8 bits of
+    # each activation; over 16 layers that moves a few pixels by several levels.
+    assert diff.mean() < 1.0 and np.percentile(diff, 99.9) <= 6 and diff.max() <= 16
+    assert np.abs(fast - _px(photo)).mean() > 15  # and it is still the stylised picture
+
+
+def test_recipe_records_the_backend_and_reruns_to_the_same_pixels(photo):
+    image, options = _run(photo)
+    expected = onnx_runtime.resolve_backend("auto")
+    assert options["backend"] == expected
+    assert options["precision"] == onnx_runtime.resolve_precision(expected, "auto")
+    again, options_again = _run(photo, **{k: options[k] for k in ("backend", "precision")})
+    assert options_again == options
+    np.testing.assert_array_equal(_px(again), _px(image))
+
+
+def test_without_openvino_the_engine_runs_onnxruntime_and_says_so(photo, monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    image, options = _run(photo)
+    assert (options["backend"], options["precision"]) == ("onnxruntime", "f32")
+    vector = fs.style_vector("The Starry Night")
+    direct = st.stylize_with_vector(photo, vector, backend="onnxruntime")
+    np.testing.assert_array_equal(_px(image), _px(direct))
+    network, _ = magenta.transform_session()
+    assert network.label == "onnxruntime-f32"
+
+
+def test_a_recorded_openvino_recipe_without_openvino_is_refused(photo, monkeypatch):
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    with pytest.raises(ModelNotFound, match=r"^The openvino backend needs the `openvino` package"):
+        _run(photo, backend="openvino", precision="bf16")
+
+
+def test_magenta_styles_record_the_26_style_networks_runtime(photo):
+    request = Request(recipe=Recipe(engine="style", mode="stylize",
+                                    options={"styles": [{"name": "magenta-3"}]}),
+                      images={"init": photo})
+    [art] = StyleTransferEngine().run(request)
+    assert (art.recipe.options["backend"], art.recipe.options["precision"]) == ("onnxruntime", "f32")
