@@ -36,6 +36,7 @@ import numpy as np
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback
 from studiolo.features import onnx_runtime
+from studiolo.features.magenta_graph import float_graph, fuse_style_norms
 
 # The name every credit for these networks uses, so credits from several engines merge.
 TOOL_NAME = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
@@ -108,7 +109,9 @@ def _transform_network(backend: str, precision: str):
         import onnx
     except ImportError:
         return onnx_runtime.load(path, backend=backend, precision=precision), FIXED_TRANSFORM_SIZE
-    graph = float_graph(onnx.load(str(path)), free_size=True)
+    model = onnx.load_from_string(float_graph(onnx.load(str(path)), free_size=True))
+    fuse_style_norms(model)
+    graph = model.SerializeToString()
     return onnx_runtime.load(graph, backend=backend, precision=precision), None
 
 
@@ -122,65 +125,6 @@ def transform_session(backend: str = "auto", precision: str = "auto"):
     """
     chosen = onnx_runtime.resolve_backend(backend)
     return _transform_network(chosen, onnx_runtime.resolve_precision(chosen, precision))
-
-
-def float_graph(model, *, free_size: bool = False) -> bytes:
-    """Fold the int8 quantisation away; with `free_size`, free the H, W dims too (see above)."""
-    from onnx import helper, numpy_helper
-
-    graph = model.graph
-    if free_size:
-        for value in (graph.input[0], graph.output[0]):
-            dims = value.type.tensor_type.shape.dim
-            dims[1].dim_param, dims[2].dim_param = "height", "width"
-    del graph.value_info[:]  # stale fixed shapes; onnxruntime infers them again
-    constants = {t.name: t for t in graph.initializer}
-    alias: dict[str, str] = {}
-    kept, folded = [], []
-    for node in graph.node:
-        if node.op_type == "DequantizeLinear" and node.input[0] in constants:
-            folded.append(numpy_helper.from_array(_dequantise(node, constants), node.output[0]))
-        elif node.op_type in ("QuantizeLinear", "DequantizeLinear"):
-            alias[node.output[0]] = node.input[0]  # activation fake-quant: pass through
-        else:
-            kept.append(node)
-
-    def source(name: str) -> str:
-        while name in alias:
-            name = alias[name]
-        return name
-
-    for node in kept:
-        for i, name in enumerate(node.input):
-            node.input[i] = source(name)
-    for out in graph.output:
-        if source(out.name) != out.name:
-            kept.append(helper.make_node("Identity", [source(out.name)], [out.name]))
-    used = {name for node in kept for name in node.input}
-    initializers = [t for t in list(graph.initializer) + folded if t.name in used]
-    del graph.node[:]
-    graph.node.extend(kept)
-    del graph.initializer[:]
-    graph.initializer.extend(initializers)
-    return model.SerializeToString()
-
-
-def _dequantise(node, constants) -> np.ndarray:
-    from onnx import numpy_helper
-
-    q = numpy_helper.to_array(constants[node.input[0]]).astype(np.float32)
-    scale = numpy_helper.to_array(constants[node.input[1]]).astype(np.float32)
-    zero = (
-        numpy_helper.to_array(constants[node.input[2]]).astype(np.float32)
-        if len(node.input) > 2 and node.input[2]
-        else np.zeros_like(scale)
-    )
-    if scale.ndim == 1 and scale.size > 1:  # per-channel along `axis` (default 1)
-        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
-        shape = [1] * q.ndim
-        shape[axis] = -1
-        scale, zero = scale.reshape(shape), zero.reshape(shape)
-    return ((q - zero) * scale).astype(np.float32)
 
 
 # -- tiling -------------------------------------------------------------------
