@@ -107,3 +107,24 @@ def test_fused_norms_compute_what_the_exported_graph_computes(photo):
     vector = fs.style_vector("The Great Wave off Kanagawa").reshape(1, 1, 1, -1)
     [a], [b] = (n.run(dict(zip(n.inputs, [x, vector], strict=True))) for n in (plain, fused))
     assert np.abs(a - b).max() < 1e-4  # float32 reordering only (0.004 of 255 at 1024 px)
+
+
+def test_a_style_images_vector_is_computed_once_by_its_pixels(monkeypatch):
+    fs.clear_vector_cache()
+    calls = []
+    real = fs.predict
+    monkeypatch.setattr(fs, "predict", lambda image, size: calls.append(size) or real(image, size))
+    painting = Image.open(PHOTO).convert("RGB").resize((300, 260))
+    first = fs.style_vector(painting)
+    again = fs.style_vector(painting.copy())  # another object, the same pixels
+    assert calls == [256] and np.array_equal(first, again)
+    again[:] = 0  # the caller's copy: the cache keeps the real vector
+    assert np.array_equal(fs.style_vector(painting), first) and calls == [256]
+    other = painting.copy()
+    other.putpixel((0, 0), (0, 0, 0))  # one pixel changed: a new vector
+    fs.style_vector(other)
+    fs.style_vector(painting, style_size=512)  # another style_size: a new vector
+    assert calls == [256, 256, 512]
+    fs.clear_vector_cache()
+    fs.style_vector(painting)
+    assert calls == [256, 256, 512, 256]

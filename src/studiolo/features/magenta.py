@@ -215,4 +215,10 @@ def run_tiled(
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
-    return (np.clip(x, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """[0, 1] floats -> uint8, rounded; works in place on `x` when it is a float32 array."""
+    if x.dtype != np.float32 or not x.flags.writeable:
+        x = x.astype(np.float32)
+    np.clip(x, 0.0, 1.0, out=x)
+    x *= 255.0
+    x += 0.5
+    return x.astype(np.uint8)

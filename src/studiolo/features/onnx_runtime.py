@@ -155,7 +155,8 @@ def _openvino(model: bytes | str, precision: str, threads: int | None) -> Networ
         request = getattr(local, "request", None)
         if request is None:
             request = local.request = compiled.create_infer_request()
-        result = request.infer({names.index(k): v for k, v in feeds.items()})
+        # share_inputs: the request reads the caller's arrays (no copy; infer is synchronous).
+        result = request.infer({names.index(k): v for k, v in feeds.items()}, share_inputs=True)
         return [np.asarray(result[port]) for port in compiled.outputs]
 
     return Network("openvino", precision, names, run)
