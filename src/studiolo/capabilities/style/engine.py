@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from studiolo.capabilities.style.transfer import MIN_TILE, stylize
+from studiolo.capabilities.style.transfer import MIN_TILE, runtime, stylize
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument
 from studiolo.core.progress import ProgressCallback, no_progress
@@ -45,6 +45,11 @@ class StyleOptions(BaseModel):
     tile: int = Field(1024, ge=MIN_TILE)
     overlap: int = Field(64, ge=0)
     work_side: int | None = None
+    # The runtime of the arbitrary-style network ("auto": OpenVINO bf16 where installed and
+    # the CPU has bf16, else onnxruntime f32). The recipe records what ran, never "auto",
+    # so a rerun on the same machine gives the same pixels.
+    backend: Literal["auto", "openvino", "onnxruntime"] = "auto"
+    precision: Literal["auto", "bf16", "f32"] = "auto"
 
 
 class StyleTransferEngine:
@@ -106,12 +111,14 @@ class StyleTransferEngine:
         total = sum(w for _, w in pairs)
         for entry in recorded:
             entry["weight"] = entry["weight"] / total
-        # 2. Stylise.
+        # 2. Stylise, on the runtime recorded below.
+        backend, precision = runtime(pairs, options.backend, options.precision)
+        options = options.model_copy(update={"backend": backend, "precision": precision})
         image = stylize(
             content, pairs, strength=options.strength, preserve_colors=options.preserve_colors,
             mask=mask, progress=progress, tile=options.tile, overlap=options.overlap,
             invert=options.mask_mode == "background", work_side=options.work_side,
-            style_size=options.style_size,
+            style_size=options.style_size, backend=backend, precision=precision,
         )
         # 3. Recipe and credits.
         recipe = request.recipe.replace(
