@@ -121,3 +121,19 @@ def test_an_unknown_runtime():
     with pytest.raises(InvalidArgument, match=r"^`runtime` must be one of auto, onnxruntime, "
                                               r"got 'cuda'\.$"):
         runtime.open_scorers(package.MODEL_PATH, classifier._probe(), "cuda")
+
+
+def test_the_folded_graph_is_kept_for_the_next_process(tmp_path, monkeypatch, reference):
+    probe, picture = classifier._probe(), synthetic_face(MONK_LAB[6])
+    batch = package.preprocess(picture)[None]
+    first = runtime.open_scorers(package.MODEL_PATH, probe, "onnxruntime", cache=tmp_path)
+    [kept] = tmp_path.glob("open_nsfw-*.onnx")
+    assert kept.with_suffix(".json").is_file()
+    monkeypatch.setattr(runtime, "folded_graph", lambda *_: pytest.fail("folded again"))
+    again = runtime.open_scorers(package.MODEL_PATH, probe, "onnxruntime", cache=tmp_path)
+    assert again.exact(batch) == first.exact(batch) == pytest.approx(reference.score(picture), abs=2e-5)
+    kept.with_suffix(".json").write_text("{broken", encoding="utf-8")  # made again, not trusted
+    monkeypatch.undo()
+    remade = runtime.open_scorers(package.MODEL_PATH, probe, "onnxruntime", cache=tmp_path)
+    assert remade.exact(batch) == first.exact(batch)
+    assert kept.with_suffix(".json").read_text(encoding="utf-8").startswith('{"probe"')

@@ -30,6 +30,7 @@ import functools
 import threading
 import warnings
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from studiolo.core.errors import InvalidArgument, ModelNotFound
@@ -81,11 +82,22 @@ def _probe() -> Any:
     return _package().preprocess(picture)[None]
 
 
+_cache: list[Path] = []
+
+
+def use_cache(folder: Path) -> None:
+    """Keep the folded graph in `folder` (STUDIOLO_HOME/cache/safety), so the next process
+    starts faster; the first folder named in a process is the one used."""
+    if not _cache:
+        _cache.append(Path(folder))
+
+
 @functools.cache
 def _scorers(runtime: str = "auto") -> Any:
     from studiolo.capabilities.safety.runtime import open_scorers
 
-    scorers = open_scorers(_package().MODEL_PATH, _probe(), runtime)
+    scorers = open_scorers(_package().MODEL_PATH, _probe(), runtime,
+                           cache=_cache[0] if _cache else None)
     if scorers.notes:
         from studiolo.capabilities.safety.guard import SafetyWarning
 

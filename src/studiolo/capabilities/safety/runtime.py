@@ -23,9 +23,11 @@ a picture whose fast score lies near the threshold is scored again in float32 an
 score decides (`Scorers.judge`): the verdict is float32's wherever bfloat16's error is under
 `RECHECK_LOGIT`. The runtime that gave the deciding score is named in the verdict.
 
-Measured by benchmarks/safety.py (2026-12-06, AMD EPYC with avx512_bf16, no AMX, one
-thread): the package's graph in onnxruntime 27 ms CPU per picture; the folded graph in
-onnxruntime 23 ms, in OpenVINO float32 21 ms, in OpenVINO bfloat16 11 ms.
+Inference alone, one picture, one thread (2026-12-06, AMD EPYC with avx512_bf16, no AMX,
+median CPU time of 40 runs at load 8-10): the package's graph in onnxruntime 27 ms; the folded
+graph in onnxruntime 23 ms, in OpenVINO float32 21 ms, in OpenVINO bfloat16 11 ms (the
+package's graph in OpenVINO bfloat16: 24 ms, its transposes kept). With the preprocessing,
+per stored picture: benchmarks/safety.py.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ RUNTIMES = ("auto", "onnxruntime")
 RECHECK_LOGIT = 0.5  # a fast score this close to the threshold's logit is scored in float32
 PROBE_TOLERANCE = RECHECK_LOGIT  # a fast scorer off by more on the probe is not used
 _AFFINE = ("Add", "Sub", "Mul")
+FOLD_VERSION = 1  # part of the cached graph's key: raise it when the folding changes
 
 
 @dataclass
@@ -165,11 +168,14 @@ def onnxruntime_scorer(graph: bytes) -> Scorer:
                   lambda batch: session.run(None, {name: batch})[0][0, 1])
 
 
-def openvino_scorer(graph: bytes) -> Scorer:
-    """OpenVINO on the CPU, bfloat16 where the CPU has it; ImportError without OpenVINO."""
+def openvino_scorer(graph: bytes, *, cache: Path | None = None) -> Scorer:
+    """OpenVINO on the CPU, bfloat16 where the CPU has it; ImportError without OpenVINO.
+    `cache`: OpenVINO's own cache of compiled models (CACHE_DIR)."""
     import openvino as ov
 
     core = ov.Core()
+    if cache is not None:
+        core.set_property({"CACHE_DIR": str(cache)})
     precision = "bf16" if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
     with tempfile.TemporaryDirectory(prefix="studiolo-nsfw-") as tmp:
         path = Path(tmp) / "folded.onnx"
@@ -207,16 +213,50 @@ class Scorers:
                                    f"({self.fast.name} gave {score:.3f})")
 
 
-def open_scorers(source: Path, probe: np.ndarray, runtime: str = "auto") -> Scorers:
+def _cached_graph(source: Path, probe: np.ndarray, cache: Path | None) -> tuple[bytes, float]:
+    """The folded graph and the reference's logit for `probe`: from `cache` (a folder) when
+    it holds them for this package file, probe and these versions, else made (and kept)."""
+    import hashlib
+    import json
+    from importlib import metadata
+
+    import onnxruntime as ort
+
+    key = hashlib.sha256(Path(source).read_bytes())  # (onnx itself is slow to import)
+    key.update(f"{FOLD_VERSION} onnx {metadata.version('onnx')} onnxruntime {ort.__version__}".encode())
+    probe_sha = hashlib.sha256(np.ascontiguousarray(probe, np.float32).tobytes()).hexdigest()
+    stem = cache / f"open_nsfw-{key.hexdigest()[:24]}" if cache else None
+    if stem is not None:
+        try:
+            meta = json.loads(stem.with_suffix(".json").read_text(encoding="utf-8"))
+            if meta["probe"] == probe_sha:
+                return stem.with_suffix(".onnx").read_bytes(), float(meta["logit"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # missing or broken: made again
+    graph, reference = folded_graph(source)
+    expected = logit(reference.run(None, {reference.get_inputs()[0].name: probe})[0][0, 1])
+    if stem is not None:
+        from studiolo.core.atomic import write_atomic
+
+        try:
+            write_atomic(stem.with_suffix(".onnx"), graph)
+            write_atomic(stem.with_suffix(".json"), json.dumps({"probe": probe_sha, "logit": expected}))
+        except OSError:
+            pass  # a read-only home: made again next time
+    return graph, expected
+
+
+def open_scorers(source: Path, probe: np.ndarray, runtime: str = "auto", *,
+                 cache: Path | None = None) -> Scorers:
     """The scorers for `runtime` ("auto": OpenVINO if it works, else onnxruntime;
     "onnxruntime": onnxruntime float32 alone), with notes on what was tried and refused.
-    `probe`: a preprocessed (1, 224, 224, 3) picture."""
+    `probe`: a preprocessed (1, 224, 224, 3) picture. `cache`: a folder that keeps the folded
+    graph (and OpenVINO's compiled blob) for the next process."""
     if runtime not in RUNTIMES:
         from studiolo.core.errors import InvalidArgument
 
         raise InvalidArgument(f"`runtime` must be one of {', '.join(RUNTIMES)}, got {runtime!r}.")
-    graph, reference = folded_graph(source)
-    expected = logit(reference.run(None, {reference.get_inputs()[0].name: probe})[0][0, 1])
+    graph, expected = _cached_graph(source, probe, cache)
     notes: list[str] = []
     exact = onnxruntime_scorer(graph)
     shift = abs(logit(exact(probe)) - expected)
@@ -226,7 +266,7 @@ def open_scorers(source: Path, probe: np.ndarray, runtime: str = "auto") -> Scor
     if runtime == "onnxruntime":
         return Scorers(exact, exact, notes)
     try:
-        fast = openvino_scorer(graph)
+        fast = openvino_scorer(graph, cache=cache / "openvino" if cache else None)
     except ImportError:
         notes.append("OpenVINO is not installed (pip install 'studiolo[fast]')")
         return Scorers(exact, exact, notes)
