@@ -12,6 +12,9 @@ NHWC/NCHW transposes and no-op casts. `folded_graph` makes the same function che
    weights and bias (in float64, then float32: the same numbers to float32 rounding);
 3. the batch fixed at 1, so OpenVINO compiles static shapes.
 
+The folded graph is kept under STUDIOLO_HOME/cache/safety/ (keyed by the package file's
+sha256 and the onnx, onnxruntime and folding versions), so a new process does not fold again.
+
 `open_scorers` then runs it with OpenVINO (the `fast` extra) in bfloat16 where the CPU has
 bfloat16 instructions (avx512_bf16 or AMX), else float32; without OpenVINO, or when it fails
 to compile, with onnxruntime in float32. One thread, no spinning: the filter runs beside an
@@ -168,14 +171,12 @@ def onnxruntime_scorer(graph: bytes) -> Scorer:
                   lambda batch: session.run(None, {name: batch})[0][0, 1])
 
 
-def openvino_scorer(graph: bytes, *, cache: Path | None = None) -> Scorer:
+def openvino_scorer(graph: bytes) -> Scorer:
     """OpenVINO on the CPU, bfloat16 where the CPU has it; ImportError without OpenVINO.
-    `cache`: OpenVINO's own cache of compiled models (CACHE_DIR)."""
+    (Its compiled-model cache would keep another 24 MB per home to save 0.05 s: not used.)"""
     import openvino as ov
 
     core = ov.Core()
-    if cache is not None:
-        core.set_property({"CACHE_DIR": str(cache)})
     precision = "bf16" if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
     with tempfile.TemporaryDirectory(prefix="studiolo-nsfw-") as tmp:
         path = Path(tmp) / "folded.onnx"
@@ -251,7 +252,7 @@ def open_scorers(source: Path, probe: np.ndarray, runtime: str = "auto", *,
     """The scorers for `runtime` ("auto": OpenVINO if it works, else onnxruntime;
     "onnxruntime": onnxruntime float32 alone), with notes on what was tried and refused.
     `probe`: a preprocessed (1, 224, 224, 3) picture. `cache`: a folder that keeps the folded
-    graph (and OpenVINO's compiled blob) for the next process."""
+    graph for the next process (24 MB; making it again costs about 0.8 s CPU)."""
     if runtime not in RUNTIMES:
         from studiolo.core.errors import InvalidArgument
 
@@ -266,7 +267,7 @@ def open_scorers(source: Path, probe: np.ndarray, runtime: str = "auto", *,
     if runtime == "onnxruntime":
         return Scorers(exact, exact, notes)
     try:
-        fast = openvino_scorer(graph, cache=cache / "openvino" if cache else None)
+        fast = openvino_scorer(graph)
     except ImportError:
         notes.append("OpenVINO is not installed (pip install 'studiolo[fast]')")
         return Scorers(exact, exact, notes)
