@@ -56,8 +56,8 @@ own onnxruntime session, the peer, 0.031-0.036 s: 1.9-2.1x); in Studio.store the
 thread 0.016-0.017 s and its row 0.001 s (3.2 % together); the store's process CPU with the
 filter on against off 3.3-5.6 % (every thread counts there, so it is noisy). The goal (< 5 %
 of the painter's CPU time) is met in CPU time at that load. The painter took 0.36 s CPU at
-load 6 (2026-12-04): against that figure the check would be 4.4-4.7 %. Wall time at load 20
-says little (4.5-5.9 %: no core is free to hide the thread). `--compare-runtimes` (115
+load 6 (2026-12-04): against that figure the check would be 4.4-4.7 % (4.7-4.9 % with its row). Wall time at load 20
+says little (1.2-5.9 %: no core is free to hide the thread). `--compare-runtimes` (115
 pictures): bfloat16 moves a score by at most 0.026 (a flat field of Monk tone 9, 0.185 ->
 0.158; median 0.0002; largest logit shift 0.24) and changes no verdict at 0.5 or 0.8.
 
