@@ -51,7 +51,8 @@ def test_pictures_the_tests_make_pass():
 
 def test_flagged_at_or_above_the_threshold():
     picture = landscape(1)
-    score = check_image(picture, 0.5).score
+    # Near the threshold the float32 score decides (runtime.py): take that one.
+    score = check_image(picture, check_image(picture, 0.5).score).score
     assert check_image(picture, score).flagged  # at the threshold: flagged
     assert not check_image(picture, min(1.0, score + 1e-4)).flagged
     forced = check_image(picture, 0.0)

@@ -37,12 +37,15 @@ def check_cmd(ctx: Ctx, image: str, threshold: float | None, as_json: bool) -> N
     Nothing is stored. The score is Open NSFW's probability that the picture is NSFW
     (Yahoo's guidance: under 0.2 safe, over 0.8 unsafe).
     """
+    from studiolo.capabilities.safety.classifier import use_cache
     from studiolo.capabilities.safety.verdict import check_image
     from studiolo.core.imageio import open_image
     from studiolo.core.settings import Settings
 
     picture = open_image(image, mode="RGB")
-    limit = threshold if threshold is not None else Settings.from_env(ctx.home).safety_threshold
+    settings = Settings.from_env(ctx.home)
+    use_cache(settings.home / "cache" / "safety")
+    limit = threshold if threshold is not None else settings.safety_threshold
     verdict = check_image(picture, limit)
     if as_json:
         emit_json({"image": image, **verdict.to_json()})

@@ -44,12 +44,14 @@ def _pool() -> ThreadPoolExecutor:
 def start_check(studio: Any, artwork: Any) -> Callable[[Any], str | None] | None:
     """Start scoring an artwork about to be stored; the step that keeps the verdict once the
     row is written (None when the filter is off or there is nothing to score)."""
+    from studiolo.capabilities.safety.classifier import use_cache
     from studiolo.capabilities.safety.verdict import check_image, check_threshold
 
     settings = studio.settings
     if not settings.safety_filter or artwork.image is None:
         return None
     threshold = check_threshold(settings.safety_threshold)
+    use_cache(settings.home / "cache" / "safety")
     pending = _pool().submit(check_image, artwork.image.copy(), threshold)
 
     def finish(stored: Any) -> str | None:

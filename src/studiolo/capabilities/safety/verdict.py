@@ -64,12 +64,12 @@ def check_threshold(threshold: Any) -> float:
 
 def check_image(image: Any, threshold: float) -> Verdict:
     """Score a PIL image with the classifier and hold it to `threshold`."""
-    from studiolo.capabilities.safety.classifier import classifier_name, nsfw_score
+    from studiolo.capabilities.safety.classifier import judge
 
     limit = check_threshold(threshold)
     start = time.perf_counter()
-    score = nsfw_score(image)
-    return Verdict(score, limit, classifier_name(), time.perf_counter() - start)
+    score, classifier = judge(image, limit)
+    return Verdict(score, limit, classifier, time.perf_counter() - start)
 
 
 def blurred_preview(image: Image.Image) -> Image.Image:
