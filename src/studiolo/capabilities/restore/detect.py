@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import classical, highlights, net
+from . import classical, highlights, net, refine, stains
 from .kinds import KINDS
 from .tiles import tiles
 
@@ -43,6 +43,7 @@ class DamageOptions(BaseModel):
 
     thresholds: dict[str, float] = Field(default_factory=dict)
     use_net: bool = True
+    use_refiner: bool = True  # the second stage for cracks and losses (refine.py)
     screen_highlights: bool = True  # drop bright soft-edged "losses" (highlights.py)
     tile: int = Field(default=TILE, ge=64, le=4096)
 
@@ -108,8 +109,10 @@ class DamageMap:
                 "notes": list(self.notes)}
 
 
-def default_thresholds(use_net: bool) -> tuple[dict[str, float], str, object]:
-    """(thresholds, method, loaded net or None): the net's calibrated ones when it loads."""
+def default_thresholds(use_net: bool, options_refine: bool = True
+                       ) -> tuple[dict[str, float], str, object]:
+    """(thresholds, method, loaded nets or None): the nets' calibrated ones when they load
+    (the refiner's for the kinds it refines, when it loads and `options_refine`)."""
     if use_net:
         try:
             model, config, meta = net.load()
@@ -119,18 +122,41 @@ def default_thresholds(use_net: bool) -> tuple[dict[str, float], str, object]:
             import json
 
             calibrated = json.loads(meta.get("thresholds", "{}"))
+            second = None
+            if options_refine:
+                try:
+                    r_model, r_config, r_thresholds = refine.load()
+                except ModelNotFound:
+                    r_model = None
+                if r_model is not None:
+                    calibrated = {**calibrated, **r_thresholds}
+                    second = (r_model, r_config)
             return {k: float(calibrated.get(k, 0.5)) for k in KINDS}, "net+classical", (
-                model, config)
+                model, config, second)
     return {k: 0.5 for k in KINDS}, "classical", None
 
 
+def segmenter_tile(rgb: np.ndarray, loaded, cues: np.ndarray | None = None) -> np.ndarray:
+    """(K, h, w) float32: the segmenter's probabilities for one outer tile."""
+    model, config = loaded[:2]
+    cues = classical.cues(rgb) if cues is None else cues
+    x = np.concatenate([rgb.transpose(2, 0, 1).astype(np.float32) / 255.0, cues])
+    return net.predict(model, config, x)
+
+
 def _tile_probabilities(rgb: np.ndarray, loaded) -> np.ndarray:
-    """(K, h, w) float32 probabilities for one outer tile."""
+    """(K, h, w) float32 probabilities for one outer tile: the classical detector's, or the
+    segmenter's with the refiner's for the kinds it refines."""
     if loaded is None:
         return classical.detect_classical(rgb)
-    model, config = loaded
-    x = np.concatenate([rgb.transpose(2, 0, 1).astype(np.float32) / 255.0, classical.cues(rgb)])
-    return net.predict(model, config, x)
+    cues = classical.cues(rgb)
+    prob = segmenter_tile(rgb, loaded, cues)
+    if len(loaded) > 2 and loaded[2] is not None:
+        r_model, r_config = loaded[2]
+        better = refine.refine(r_model, r_config, refine.inputs(rgb, cues, prob))
+        for i, kind in enumerate(r_config.kinds):
+            prob[KINDS.index(kind)] = better[i]
+    return prob
 
 
 def _clean(mask: np.ndarray, min_area: int) -> np.ndarray:
@@ -157,7 +183,7 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
     """Find damage in `image` ((H, W, 3) uint8), tile by tile; `opaque` (bool) leaves
     transparent parts out."""
     options = options or DamageOptions()
-    thresholds, method, loaded = default_thresholds(options.use_net)
+    thresholds, method, loaded = default_thresholds(options.use_net, options.use_refiner)
     thresholds.update(options.thresholds)
     h, w = image.shape[:2]
     confidence = {k: np.zeros((h, w), np.uint8) for k in KINDS}
@@ -215,6 +241,8 @@ def _detect_tiles(image: np.ndarray, grid, loaded, thresholds: dict[str, float],
         inner = tile.inner
         for i, kind in enumerate(KINDS):
             keep = _clean(prob[i] >= thresholds[kind], MIN_AREA[kind])
+            if kind == "stains" and loaded is not None:
+                keep = stains.warmer_than_surround(rgb, keep)
             conf = np.where(keep, prob[i], np.minimum(prob[i], thresholds[kind] - 1 / 255))
             confidence[kind][tile.core_slices] = np.rint(np.clip(conf, 0, 1) * 255)[inner]
             if kind == "losses":
