@@ -148,7 +148,6 @@ def train(paintings: list[np.ndarray], names: list[str], out: Path, steps: int =
 
 def main() -> None:
     import torch
-
     from train_damage import default_artworks, load_paintings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
