@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from studiolo.capabilities.restore import classical, colour, learned, net, refine, synthetic
+from studiolo.capabilities.restore import classical, colour, learned, net, synthetic
 from studiolo.capabilities.restore.kinds import KINDS
 
 CROP = 192
@@ -134,9 +134,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=net.weights_path())
-    parser.add_argument("--parts", default="net,refine,colour,inpaint",
-                        help="what to make: net, refine (the second stage, scripts/"
-                             "train_refine.py, after the net), colour, inpaint (comma-separated)")
+    parser.add_argument("--parts", default="net,colour,inpaint",
+                        help="what to make: net, colour, inpaint (comma-separated)")
     parser.add_argument("--inpaint-steps", type=int, default=800)
     parser.add_argument("--resume", type=Path, default=None,
                         help="continue from these damage weights (batch norm already folded)")
@@ -168,11 +167,6 @@ def main() -> None:
         print(f"colour model -> {colour_path} ({time.monotonic() - started:.1f} s)")
     if "net" in parts:
         train_net(args, paintings, train_names, held_out)
-    if "refine" in parts:
-        import train_refine
-
-        train_refine.train(paintings, train_names, args.out.with_name(refine.REFINE_FILE),
-                           seed=args.seed)
     if "inpaint" in parts:
         train_inpaint(args, paintings, train_names)
 

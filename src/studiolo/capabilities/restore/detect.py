@@ -6,7 +6,8 @@ kind's mask is its probability at or above its threshold (calibrated per kind by
 training script for best F1 on validation crops; a person can set any of them). Losses get
 one repair the net cannot see from a tile: a region enclosed by detected loss edge is loss
 too (a large flat patch of exposed ground looks like paint from its middle). Specks under
-`MIN_AREA` px are dropped.
+`MIN_AREA` px are dropped. The net's stain candidates must be at least as red and as yellow
+as the paint around them (`stains.warmer_than_surround`).
 
 Without the net's weights (or with `use_net=False`) the classical detector gives the maps;
 the result says which ran. Confidence maps are uint8 (probability x 255): five of them cost
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import classical, highlights, net, refine, stains
+from . import classical, highlights, net, stains
 from .kinds import KINDS
 from .tiles import tiles
 
@@ -43,7 +44,6 @@ class DamageOptions(BaseModel):
 
     thresholds: dict[str, float] = Field(default_factory=dict)
     use_net: bool = True
-    use_refiner: bool = True  # the second stage for cracks and losses (refine.py)
     screen_highlights: bool = True  # drop bright soft-edged "losses" (highlights.py)
     tile: int = Field(default=TILE, ge=64, le=4096)
 
@@ -109,10 +109,8 @@ class DamageMap:
                 "notes": list(self.notes)}
 
 
-def default_thresholds(use_net: bool, options_refine: bool = True
-                       ) -> tuple[dict[str, float], str, object]:
-    """(thresholds, method, loaded nets or None): the nets' calibrated ones when they load
-    (the refiner's for the kinds it refines, when it loads and `options_refine`)."""
+def default_thresholds(use_net: bool) -> tuple[dict[str, float], str, object]:
+    """(thresholds, method, loaded net or None): the net's calibrated ones when it loads."""
     if use_net:
         try:
             model, config, meta = net.load()
@@ -122,41 +120,18 @@ def default_thresholds(use_net: bool, options_refine: bool = True
             import json
 
             calibrated = json.loads(meta.get("thresholds", "{}"))
-            second = None
-            if options_refine:
-                try:
-                    r_model, r_config, r_thresholds = refine.load()
-                except ModelNotFound:
-                    r_model = None
-                if r_model is not None:
-                    calibrated = {**calibrated, **r_thresholds}
-                    second = (r_model, r_config)
             return {k: float(calibrated.get(k, 0.5)) for k in KINDS}, "net+classical", (
-                model, config, second)
+                model, config)
     return {k: 0.5 for k in KINDS}, "classical", None
 
 
-def segmenter_tile(rgb: np.ndarray, loaded, cues: np.ndarray | None = None) -> np.ndarray:
-    """(K, h, w) float32: the segmenter's probabilities for one outer tile."""
-    model, config = loaded[:2]
-    cues = classical.cues(rgb) if cues is None else cues
-    x = np.concatenate([rgb.transpose(2, 0, 1).astype(np.float32) / 255.0, cues])
-    return net.predict(model, config, x)
-
-
 def _tile_probabilities(rgb: np.ndarray, loaded) -> np.ndarray:
-    """(K, h, w) float32 probabilities for one outer tile: the classical detector's, or the
-    segmenter's with the refiner's for the kinds it refines."""
+    """(K, h, w) float32 probabilities for one outer tile."""
     if loaded is None:
         return classical.detect_classical(rgb)
-    cues = classical.cues(rgb)
-    prob = segmenter_tile(rgb, loaded, cues)
-    if len(loaded) > 2 and loaded[2] is not None:
-        r_model, r_config = loaded[2]
-        better = refine.refine(r_model, r_config, refine.inputs(rgb, cues, prob))
-        for i, kind in enumerate(r_config.kinds):
-            prob[KINDS.index(kind)] = better[i]
-    return prob
+    model, config = loaded
+    x = np.concatenate([rgb.transpose(2, 0, 1).astype(np.float32) / 255.0, classical.cues(rgb)])
+    return net.predict(model, config, x)
 
 
 def _clean(mask: np.ndarray, min_area: int) -> np.ndarray:
@@ -183,7 +158,7 @@ def detect_damage(image: np.ndarray, options: DamageOptions | None = None,
     """Find damage in `image` ((H, W, 3) uint8), tile by tile; `opaque` (bool) leaves
     transparent parts out."""
     options = options or DamageOptions()
-    thresholds, method, loaded = default_thresholds(options.use_net, options.use_refiner)
+    thresholds, method, loaded = default_thresholds(options.use_net)
     thresholds.update(options.thresholds)
     h, w = image.shape[:2]
     confidence = {k: np.zeros((h, w), np.uint8) for k in KINDS}
