@@ -118,7 +118,7 @@ def warmer_than_surround(rgb: np.ndarray, found: np.ndarray) -> np.ndarray:
     """The parts of `found` (bool stain candidates in an RGB tile) that are at least as red
     (a*) and as yellow (b*) as the paint just around them (CIELAB means, inside against a
     7 px ring): a stain's brown tint raises both. The segmenter's stain output alone is weak
-    (its probabilities sit near its threshold), and without this screen it marked 11.7 % of
+    (its probabilities sit near its threshold), and without this screen it marked 11.6 % of
     undamaged training paintings (skin, clothing, skies); with it 5.0 %, keeping 80 % of the
     stain pixels it found (chosen on training paintings; benchmarks/restoration.py)."""
     n, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
