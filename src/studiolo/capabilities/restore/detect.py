@@ -6,7 +6,8 @@ kind's mask is its probability at or above its threshold (calibrated per kind by
 training script for best F1 on validation crops; a person can set any of them). Losses get
 one repair the net cannot see from a tile: a region enclosed by detected loss edge is loss
 too (a large flat patch of exposed ground looks like paint from its middle). Specks under
-`MIN_AREA` px are dropped.
+`MIN_AREA` px are dropped. The net's stain candidates must be at least as red and as yellow
+as the paint around them (`stains.warmer_than_surround`).
 
 Without the net's weights (or with `use_net=False`) the classical detector gives the maps;
 the result says which ran. Confidence maps are uint8 (probability x 255): five of them cost
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from studiolo.core.errors import ModelNotFound
 from studiolo.core.progress import ProgressCallback, no_progress
 
-from . import classical, highlights, net
+from . import classical, highlights, net, stains
 from .kinds import KINDS
 from .tiles import tiles
 
@@ -215,6 +216,8 @@ def _detect_tiles(image: np.ndarray, grid, loaded, thresholds: dict[str, float],
         inner = tile.inner
         for i, kind in enumerate(KINDS):
             keep = _clean(prob[i] >= thresholds[kind], MIN_AREA[kind])
+            if kind == "stains" and loaded is not None:
+                keep = stains.warmer_than_surround(rgb, keep)
             conf = np.where(keep, prob[i], np.minimum(prob[i], thresholds[kind] - 1 / 255))
             confidence[kind][tile.core_slices] = np.rint(np.clip(conf, 0, 1) * 255)[inner]
             if kind == "losses":

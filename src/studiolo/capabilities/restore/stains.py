@@ -109,3 +109,34 @@ def _smooth(lin: np.ndarray, where: np.ndarray, sigma: float, used: np.ndarray) 
         wide_v = cv2.GaussianBlur(lin * where[..., None], (0, 0), sigma * 4)
         out = np.where(near[..., None], out, wide_v / np.maximum(wide_w, 1e-6)[..., None])
     return out
+
+
+RING = 15  # px: the square a stain's surround is taken in (7 px beyond its edge)
+
+
+def warmer_than_surround(rgb: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """The parts of `found` (bool stain candidates in an RGB tile) that are at least as red
+    (a*) and as yellow (b*) as the paint just around them (CIELAB means, inside against a
+    7 px ring): a stain's brown tint raises both. The segmenter's stain output alone is weak
+    (its probabilities sit near its threshold), and without this screen it marked 11.6 % of
+    undamaged training paintings (skin, clothing, skies); with it 5.0 %, keeping 80 % of the
+    stain pixels it found (chosen on training paintings; benchmarks/restoration.py)."""
+    n, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return found
+    lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)
+    grown = cv2.dilate(labels.astype(np.float32), np.ones((RING, RING), np.uint8))
+    ring = (grown > 0) & ~found
+    ring_labels = grown[ring].astype(np.int64)
+    inside = labels[found]
+    keep = np.zeros(n, bool)
+    area_in = np.bincount(inside, minlength=n)
+    area_ring = np.bincount(ring_labels, minlength=n)
+    warmer = area_ring > 0
+    for channel in (1, 2):
+        mean_in = np.bincount(inside, lab[..., channel][found], minlength=n) / np.maximum(area_in, 1)
+        mean_ring = np.bincount(ring_labels, lab[..., channel][ring], minlength=n) / np.maximum(
+            area_ring, 1)
+        warmer &= mean_in >= mean_ring
+    keep[1:] = warmer[1:]
+    return keep[labels]
