@@ -11,12 +11,17 @@ retries and "no job runs twice" are the queue's, whatever runs it: an actor that
 loses its leases, Ray starts it again, and its jobs are taken up by whichever actor asks
 first once the leases end.
 
+Where the file store is shared through an S3-compatible store (`STUDIOLO_FILES_URL=s3://...`),
+the driver's AWS_* and FSSPEC_* variables travel to the actors in their runtime environment
+(`store_env`), so a node started without them still reaches the same store as this process.
+
 An address with nothing listening, or a cluster that does not answer within `timeout_s`,
 is one sentence (`RayUnavailable`), never a hang.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -95,6 +100,17 @@ def connect(address: str = "auto", *, timeout_s: float = CONNECT_TIMEOUT_S,
     return ray
 
 
+# The variables botocore/s3fs read for an S3-compatible store (and fsspec's own settings).
+STORE_ENV = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID",
+             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+def store_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What the actors need to reach this process's shared file store."""
+    environ = dict(os.environ if environ is None else environ)
+    return {k: v for k, v in environ.items() if k in STORE_ENV or k.startswith("FSSPEC_")}
+
+
 @dataclass(frozen=True)
 class ActorPlan:
     """Which actors to start: `cpu` one-CPU actors and `gpu` actors of `num_gpus` each."""
@@ -171,10 +187,12 @@ class RayPool:
         # With GPU actors, CPU actors leave heavy jobs to them; without, they take either.
         cpu_options = ({"light": 1, "devices": (), "lease_s": lease_s} if self.plan.gpu
                        else {"light": 0, "devices": (), "either": 1, "lease_s": lease_s})
-        self.actors = [actor.options(num_cpus=1, num_gpus=self.plan.num_gpus)
+        extra = store_env() if settings.files_url else {}
+        runtime = {"runtime_env": {"env_vars": extra}} if extra else {}
+        self.actors = [actor.options(num_cpus=1, num_gpus=self.plan.num_gpus, **runtime)
                        .remote(settings, heavy_only) for _ in range(self.plan.gpu)]
-        self.actors += [actor.options(num_cpus=1, num_gpus=0).remote(settings, cpu_options)
-                        for _ in range(self.plan.cpu)]
+        self.actors += [actor.options(num_cpus=1, num_gpus=0, **runtime)
+                        .remote(settings, cpu_options) for _ in range(self.plan.cpu)]
         self._runs: dict[int, Any] = {}
         self._batch: str | None = None
 
