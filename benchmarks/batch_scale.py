@@ -191,6 +191,7 @@ class Batch:
             mine = sorted((j for j in found if j.worker == worker), key=lambda j: j.started)
             gaps += [(b.started - a.finished).total_seconds() for a, b in pairwise(mine)]
         return {"wall": wall, "cpu": cpu / len(found), "run": sum(runs) / len(runs),
+                "workers": len({j.worker for j in found}),
                 "gap50": pct(gaps, 0.5), "gap95": pct(gaps, 0.95),
                 "wait50": pct(waits, 0.5), "wait95": pct(waits, 0.95)}
 
@@ -317,8 +318,8 @@ def main() -> None:
                     admin.dispose()
     print(f"load average at the end: {load()}")
     print("| kind | mode | wall s | jobs/s | over ideal % | CPU s/job | run s/job | "
-          "hand-off p50/p95 ms | queue wait p50/p95 s | Ray start s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "hand-off p50/p95 ms | queue wait p50/p95 s | workers used | Ray start s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind, count in plan.items():
         b = base[kind]
         print(f"| {kind} | direct (baseline) | {b['wall'] * count:.1f} | {1 / b['wall']:.2f} | "
@@ -330,7 +331,7 @@ def main() -> None:
             print(f"| {kind} | {label} | {r['wall']:.1f} | {count / r['wall']:.2f} | "
                   f"{100 * (r['wall'] / ideal - 1):+.1f} | {r['cpu']:.3f} | {r['run']:.3f} | "
                   f"{r['gap50'] * 1000:.0f}/{r['gap95'] * 1000:.0f} | "
-                  f"{r['wait50']:.1f}/{r['wait95']:.1f} | {start} |")
+                  f"{r['wait50']:.1f}/{r['wait95']:.1f} | {r['workers']} | {start} |")
     for kind in plan:
         for name in ("SQLite", "PostgreSQL"):
             one = next((r[kind]["wall"] for lb, _, r in rows if lb == f"Ray, 1 actor, {name}"), None)

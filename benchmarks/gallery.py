@@ -31,7 +31,10 @@ requests, after a warm-up, `--requests` times each:
   count is counted;
 - artwork: GET /artwork/<id> (a different visible work each time, so the file's
   provenance check is never remembered);
-- artwork, again: the 40 works of the warm-up again (checks remembered).
+- artwork, again: the 40 works of the warm-up again;
+- verify, first: GET /api/artworks/<id>/verify, each work's first provenance check (the
+  artwork page leaves a first check to its script since 2026-12-06: before, "artwork page"
+  included it and "artwork, again" was a page whose check was remembered).
 
 Each line: p50 and p95 latency in ms, requests per second, and the server's CPU
 ms per request (the steadier number when other work shares the machine). Target:
@@ -442,6 +445,9 @@ def main() -> None:
             "artwork page": lambda i: f"/artwork/{sample[i % len(sample)]}",
             # The same 40 works again: their provenance checks are remembered (web/verified.py).
             "artwork, again": lambda i: f"/artwork/{sample[i % max(args.warmup, 1)]}",
+            # The check the artwork page's script asks for after a first view (each work's
+            # first: the pages above do not check).
+            "verify, first": lambda i: f"/api/artworks/{sample[i % len(sample)]}/verify",
         }
         print(f"{args.count:,} artworks, {args.clients} clients, {args.requests} requests each "
               f"(after {args.warmup} warm-up), {database_kind()}, {os.cpu_count()} CPU cores")
