@@ -26,11 +26,49 @@ end. Ray runs on a local cluster this script starts (num_cpus = actors) and stop
 start-up is timed apart (a cluster starts once, not per batch).
 
 Measured 2026-12-06, AMD EPYC (2 cores, avx512_bf16/VNNI, no AMX) shared with seven
-other engineers' work, load average 14-19 throughout (so every core was busy before this
-run started): `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/batch_scale.py --jobs 32
---painter-jobs 12` (PostgreSQL 15 from .ci/postgres.sh):
+other engineers' work, load average 23.6 at the start, 15.7 at the end (every core was busy
+before this run started): `OMP_NUM_THREADS=1 nice -n 10 python benchmarks/batch_scale.py
+--jobs 32 --painter-jobs 12` (PostgreSQL 15 from .ci/postgres.sh), 22:00-22:15 UTC:
 
-RESULTS
+    | kind | mode | wall s | jobs/s | over ideal % | CPU s/job | run s/job | hand-off p50/p95 ms | queue wait p50/p95 s | workers used | Ray start s |
+    |---|---|---|---|---|---|---|---|---|---|---|
+    | sleep | direct (baseline) | 32.2 | 0.99 | - | 0.000 | 1.006 | - | - | - |
+    | sleep | local worker, SQLite | 35.6 | 0.90 | +10.5 | 0.020 | 1.077 | 2/49 | 18.1/32.3 | 1 | - |
+    | sleep | Ray, 1 actor, SQLite | 32.2 | 0.99 | +0.0 | 0.058 | 1.002 | 2/2 | 16.1/29.1 | 1 | 100.8 |
+    | sleep | Ray, 2 actors, SQLite | 17.2 | 1.86 | +6.6 | 0.057 | 1.005 | 3/11 | 8.2/15.1 | 2 | 29.1 |
+    | sleep | local worker, PostgreSQL | 33.8 | 0.95 | +4.9 | 0.044 | 1.032 | 20/34 | 16.9/30.6 | 1 | - |
+    | sleep | Ray, 1 actor, PostgreSQL | 33.1 | 0.97 | +2.9 | 0.084 | 1.020 | 11/23 | 16.6/30.0 | 1 | 21.9 |
+    | sleep | Ray, 2 actors, PostgreSQL | 17.6 | 1.82 | +9.1 | 0.060 | 1.019 | 13/20 | 8.4/15.6 | 2 | 29.8 |
+    | painter | direct (baseline) | 88.2 | 0.14 | - | 0.728 | 7.354 | - | - | - |
+    | painter | local worker, SQLite | 139.0 | 0.09 | +57.5 | 0.865 | 11.524 | 39/159 | 73.7/121.2 | 1 | - |
+    | painter | Ray, 1 actor, SQLite | 18.3 | 0.65 | -79.2 | 0.767 | 1.519 | 1/29 | 10.3/16.1 | 1 | 100.8 |
+    | painter | Ray, 2 actors, SQLite | 16.8 | 0.72 | -62.0 | 0.815 | 1.564 | 1/16 | 8.4/13.8 | 2 | 29.1 |
+    | painter | local worker, PostgreSQL | 34.0 | 0.35 | -61.5 | 0.818 | 2.800 | 34/43 | 15.6/27.6 | 1 | - |
+    | painter | Ray, 1 actor, PostgreSQL | 23.4 | 0.51 | -73.4 | 0.794 | 1.919 | 24/67 | 10.9/19.2 | 1 | 21.9 |
+    | painter | Ray, 2 actors, PostgreSQL | 19.4 | 0.62 | -56.0 | 0.782 | 1.598 | 20/39 | 10.0/16.2 | 1 | 29.8 |
+    sleep, SQLite: 2 actors give 1.88x the throughput of 1
+    sleep, PostgreSQL: 2 actors give 1.89x the throughput of 1
+    painter, SQLite: 2 actors give 1.09x the throughput of 1
+    painter, PostgreSQL: 2 actors give 1.21x the throughput of 1
+
+    baseline per job: sleep 1.006 s wall; painter 7.354 s wall, 0.728 s CPU (load 19.5)
+
+Read: the painter's wall times moved 5x within the run (the baseline's 7.4 s a picture ran
+while a test suite shared the cores; later modes got 1.5 s), so its wall-clock "over ideal"
+column says nothing about studiolo; its CPU per job is the steady number: 0.73 s direct,
+0.77-0.79 s through Ray (+5-9 %, which includes Ray's GCS and raylet over the batch), 0.82-0.87
+s through the local worker. Targets:
+- Ray adds < 5 % to a 1-second job: **met** on the sleep job (+0.0 % on SQLite, +2.9 % on
+  PostgreSQL with 1 actor; the job's own run time 1.002-1.020 s; a hand-off between jobs
+  2-23 ms p95).
+- 2 workers >= 1.8x the throughput of 1: **met** on the sleep job (1.88x SQLite, 1.89x
+  PostgreSQL); **not judged** on the painter (1.09x / 1.21x, on 2 cores shared at load 15-19).
+  In this run's painter/PostgreSQL row only one of the two actors took jobs ("workers used"
+  1), and in an earlier run (load 22-24) the sleep/SQLite one did the same (1.18x); the
+  cause is not found (a suspect: an actor's loop for the warm-up batch still running when
+  the next batch's loop starts in the same actor).
+- Queue latency: the queue wait (created -> started) is the backlog's (32 jobs queued at
+  once on one worker wait 16 s at the median); the hand-off gap is the queue's own latency.
 
 What can be judged here and what cannot:
 - "Ray adds < 5 % to a 1-second job": judged on the sleep job, whose time is orchestration
