@@ -142,6 +142,12 @@ def _actor_class(ray: Any) -> Any:
             self.studio = Studio(settings=settings)
             self.worker = Worker(self.studio, name=worker_name("ray:"), **options)
             self._stop = threading.Event()
+            # One work loop at a time: a loop for a new batch ends the one before it first.
+            # (Two loops on one Worker would not both run: the first to see its batch over
+            # stops the Worker's threads under the other, which then ends too and leaves
+            # this actor idle for the new batch.)
+            self._loop = threading.Lock()
+            self._current: threading.Event | None = None
 
         def name(self) -> str:
             return self.worker.name
@@ -153,15 +159,23 @@ def _actor_class(ray: Any) -> Any:
 
         def run(self, batch: str | None = None) -> dict[str, int]:
             """Work until stopped, or (with `batch`) until that batch has nothing pending."""
+            mine = threading.Event()
+            earlier, self._current = self._current, mine
+            if earlier is not None:
+                earlier.set()
+
             def finished() -> bool:
-                if self._stop.is_set():
+                if self._stop.is_set() or mine.is_set():
                     return True
                 if batch is None:
                     return False
                 counts = self.studio.catalog.batch_counts(batch)
                 return counts["queued"] + counts["running"] == 0
 
-            stats = self.worker.run_until(finished, check_s=0.2)
+            with self._loop:  # the earlier loop lets its job in hand finish, then ends
+                if mine.is_set():  # a still newer loop came meanwhile
+                    return {"done": 0, "failed": 0, "cancelled": 0, "lost": 0}
+                stats = self.worker.run_until(finished, check_s=0.2)
             return {"done": stats.done, "failed": stats.failed, "cancelled": stats.cancelled,
                     "lost": stats.lost}
 
