@@ -94,6 +94,7 @@ def test_many_matches_walk_the_newest_and_agree(cat, monkeypatch):
     full = [i.id for i in visibility.gallery(cat, "bob", query="a", limit=200)[0]]
     indexed = [i.id for i in visibility.gallery(cat, "bob", query="dusk", limit=200)[0]]
     monkeypatch.setattr(visibility, "COUNT_CAP", 5)
+    monkeypatch.setattr(visibility, "WALK_AFTER", 5)
     items, total, capped = visibility.gallery(cat, "bob", query="dusk", limit=7, offset=2)
     assert [i.id for i in items] == indexed[2:9] and (total, capped) == (5, True)
     assert [i.id for i in visibility.gallery(cat, "bob", query="a", limit=4)[0]] == full[:4]

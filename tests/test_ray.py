@@ -96,6 +96,48 @@ def test_a_batch_file_runs_on_the_cluster_into_the_catalog(cluster, tmp_path, ur
     studio.catalog.close()
 
 
+def test_an_actors_loop_for_a_new_batch_is_not_stopped_by_the_one_before(tmp_path):
+    """The actor class itself, in this process (Ray's decorator left out): a loop for batch
+    B started while the loop for batch A still runs must work B to the end. Before, A's loop,
+    seeing A over, stopped the Worker under B's loop, which then ended with B unfinished
+    and the actor idle (found by benchmarks/batch_scale.py: "workers used 1" of 2)."""
+    import threading
+
+    from studiolo.jobs.ray_backend import _actor_class
+
+    class NoRay:
+        @staticmethod
+        def remote(**options):
+            return lambda cls: cls
+
+    studio = studio_at(tmp_path, None)
+    actor = _actor_class(NoRay)(studio.settings, {"light": 0, "devices": (), "either": 1,
+                                                  "lease_s": 5.0})
+
+    def batch(name, seeds, size):
+        rows = tmp_path / f"{name}.csv"
+        rows.write_text(f"prompt,seed,width,height\na quiet pond,{seeds},{size},{size}\n")
+        return submit_batch(studio, read_batch(rows))
+
+    def pending(submitted):
+        counts = studio.catalog.batch_counts(submitted.batch)
+        return counts["queued"] + counts["running"]
+
+    a = batch("a", "1", 384)
+    first = threading.Thread(target=actor.run, args=(a.batch,))
+    first.start()
+    deadline = time.monotonic() + 120
+    while studio.catalog.batch_counts(a.batch)["running"] == 0:  # A's job in hand
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    b = batch("b", "2..4", 64)
+    actor.run(b.batch)  # returns when B has nothing queued or running
+    first.join(120)
+    assert pending(a) == 0 and pending(b) == 0
+    assert follow_batch(studio, b, timeout=0).done == 3
+    studio.catalog.close()
+
+
 def test_an_actor_killed_mid_job_loses_nothing_and_runs_nothing_twice(cluster, tmp_path, url):
     studio = studio_at(tmp_path, url)
     rows = tmp_path / "big.jsonl"

@@ -9,6 +9,7 @@ period), never another Ray cluster on the machine as a plain `ray stop` would.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -156,3 +157,38 @@ def test_a_batch_runs_on_a_two_node_cluster_into_the_shared_catalog(cluster, tmp
     assert (json.loads(again.stdout)["done"], json.loads(again.stdout)["done_before"]) == (6, 6)
     assert studio.catalog.count_artworks() == 6
     studio.catalog.close()
+
+
+def test_a_batch_on_the_cluster_writes_into_an_s3_store(cluster, tmp_path, url):
+    """The actors write each artwork into a real S3-compatible server (moto's, with IAM
+    checks on); the nodes were started without its address or key, which reach the actors
+    from this process (jobs/ray_backend.store_env). A studio on another folder reads them back."""
+    pytest.importorskip("s3fs", reason="s3fs is not installed (extra `scale`)")
+    pytest.importorskip("moto", reason="moto is not installed (extra `test`)")
+    from s3_helpers import BUCKET, s3_server
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("prompt,seed,width,height\na windmill at noon,1..4,96,96\n")
+    store = f"s3://{BUCKET}/cluster"
+    with s3_server() as s3, pytest.MonkeyPatch.context() as mp:
+        extra = {**s3.env(), "STUDIOLO_FILES_URL": store}
+        for name, value in extra.items():
+            mp.setenv(name, value)
+        ran = batch(tmp_path / "maker", url, rows, cluster)
+        assert ran.returncode == 0, ran.stderr[-3000:]
+        assert json.loads(ran.stdout)["done"] == 4, ran.stdout
+        objects = s3.objects("cluster/")
+        assert len(objects) == 4
+
+        reader = Studio(settings=Settings.from_env(tmp_path / "reader", person="ada",
+                                                   database_url=url, files_url=store),
+                        load_entry_points=False)
+        jobs = reader.catalog.list_jobs(limit=100)
+        assert {j.worker.split(":")[0] for j in jobs} == {"ray"}
+        ids = [i for j in jobs for i in j.result_ids]
+        assert len(set(ids)) == 4
+        for artwork_id in ids:
+            data = reader.files.path(artwork_id).read_bytes()  # fetched from the bucket
+            assert hashlib.sha256(data).hexdigest() == artwork_id
+            assert data in objects.values()
+        reader.catalog.close()

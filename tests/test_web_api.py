@@ -132,6 +132,21 @@ def test_artwork_json_credits_and_verify(owner, made):
     assert verify["status"] == "intact" and verify["lines"][0].startswith("Content credentials intact")
 
 
+def test_artwork_page_leaves_a_first_check_to_the_script(studio, made):
+    """A first view does not read the file for its provenance check: the page says
+    "checking" and names the check's URL; once checked, the page shows the report itself."""
+    with TestClient(create_app(studio)) as client:  # an app of its own: nothing remembered
+        login(client, OWNER)
+        first = client.get(f"/artwork/{made['id']}").text
+        assert f'data-verify="/api/artworks/{made["id"]}/verify"' in first
+        assert "status-checking" in first and "Content credentials intact" not in first
+        verify = client.get(f"/api/artworks/{made['id']}/verify").json()
+        assert verify["status"] == "intact"
+        again = client.get(f"/artwork/{made['id']}").text
+        assert "data-verify=" not in again and "status-intact" in again
+        assert "Content credentials intact" in again
+
+
 def test_gallery_search_pages_and_filters(owner, made):
     found = owner.get("/api/artworks", params={"q": "RED BOAT"}).json()
     assert [a["id"] for a in found["items"]] == [made["id"]] and found["next_offset"] is None

@@ -91,8 +91,13 @@ def test_artwork_shows_credits_and_verification(page, painted):
     wait_until(page, "document.querySelector('figure img').naturalWidth > 0")
     assert page.inner_text("#credits .sentence").startswith(f"Made by {OWNER}")
     assert page.locator("#credits tbody tr").count() >= 2
+    # The first view's provenance check comes after the page, from /api/artworks/{id}/verify.
+    wait_until(page, "!document.querySelector('#verify').dataset.verify")
     verify = page.inner_text("#verify")
     assert "Content credentials intact" in verify and "in this studio" in verify
+    page.reload()  # now remembered: in the page itself, nothing left to ask for
+    assert page.get_attribute("#verify", "data-verify") is None
+    assert "Content credentials intact" in page.inner_text("#verify")
     assert "Seed: 7" in page.inner_text("#recipe .params")
     shot(page, "artwork")
 

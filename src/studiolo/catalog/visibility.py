@@ -237,7 +237,16 @@ def visible_artworks(
         return catalog._load(conn, page.params(values)), total
 
 
-COUNT_CAP = 1000  # a gallery page counts its matches up to here ("1000+"), not all 100,000
+# A gallery page counts its matches up to here ("200+"), not all of them. Counting costs one
+# row read per match counted: at 1,000,000 artworks on PostgreSQL a new search's count up to
+# 1001 took a median 26 ms and a p95 49 ms of the server's time, up to 201 1.8 and 11 ms
+# (EXPLAIN ANALYZE, 40 new queries, benchmarks/gallery.py's words), and the count is most of
+# a new search's cost. Five pages of 40 are counted exactly; past them the page says "200+".
+COUNT_CAP = 200
+# SQLite finds a page of a search with more matches than this by walking the newest works
+# rather than through its text index (see `gallery`); it counts this far (its counts come
+# from the FTS index and are remembered), PostgreSQL's planner chooses for itself.
+WALK_AFTER = 1000
 
 
 def gallery(
@@ -260,9 +269,9 @@ def gallery(
         total = catalog.counts.get(
             key, lambda: int(conn.scalar(_gallery_statement("count", shape), values) or 0))
         # A search with few matches reads them all through the text index and sorts them;
-        # with more than COUNT_CAP, walking the newest works (ix_artworks_created) finds a
+        # with more than WALK_AFTER, walking the newest works (ix_artworks_created) finds a
         # page sooner: about (offset + limit) * (all works / matches) rows, and sorts none.
-        if total > COUNT_CAP:
+        if total > WALK_AFTER:
             shape = _shape(catalog, viewer, query, owner, engine, tag, credit, board,
                            text_index=False)
         rows = conn.execute(_gallery_statement("page", shape), values).all()
@@ -275,7 +284,8 @@ def _count_key(catalog: Catalog, viewer: str | None, query: str | None, owner: s
                board: int | None) -> tuple[tuple[Any, ...], tuple[Any, ...], dict[str, Any]]:
     """(shape, key of the count in `catalog.counts`, bound values) of a gallery."""
     values = _gallery_params(viewer, query, owner, engine, tag, credit, board)
-    values["cap"] = COUNT_CAP + 1
+    walks = catalog.engine.dialect.name == "sqlite"  # the count also decides its page's walk
+    values["cap"] = max(COUNT_CAP, WALK_AFTER if walks else 0) + 1
     shape = _shape(catalog, viewer, query, owner, engine, tag, credit, board)
     return shape, (shape, tuple(sorted(values.items()))), values
 

@@ -6,8 +6,15 @@ to the shared location under the same name, `ab/cdef....png`; for an object stor
 upload is atomic, and for a folder the blob goes to a temporary name that is renamed. A
 blob this machine has not seen yet is fetched from the shared location into the local
 store the first time it is asked for, so `path()` always answers with a local file (the
-web studio and the engines read files). S3-compatible stores need `s3fs` installed; a
-shared folder needs nothing but fsspec.
+web studio and the engines read files). S3-compatible stores need `s3fs` installed (the
+extra `scale`); a shared folder needs nothing but fsspec.
+
+An S3-compatible store (AWS, MinIO, Ceph, moto's server) is named `s3://BUCKET/PREFIX`; where
+it is and who may use it come from the usual variables, read by botocore: AWS_ENDPOINT_URL
+(e.g. http://minio.local:9000), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION.
+The store is asked for once when it is opened, so refused credentials or an endpoint that
+does not answer are one sentence when the studio starts, not a failure in the middle of a
+job (later failures are the same sentences).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from studiolo.core.errors import CatalogError, InvalidArgument
+from studiolo.core.errors import CatalogError, InvalidArgument, StudioloError
 from studiolo.core.files import BlobStore, check_sha256
 
 
@@ -28,10 +35,22 @@ def _filesystem(url: str) -> tuple[Any, str]:
         raise CatalogError(f"The shared file store {url!r} needs fsspec: pip install fsspec "
                            "(and s3fs for s3:// stores).") from None
     try:
-        fs, root = fsspec.core.url_to_fs(url)
+        # A filesystem of its own: fsspec would hand back one made earlier in this process with
+        # the credentials of then, not those in the environment now.
+        fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
     except (ImportError, ValueError) as exc:
         raise CatalogError(f"Cannot use the shared file store {url!r}: {exc}.") from None
     return fs, str(root).rstrip("/")
+
+
+def _refusal(url: str, exc: BaseException) -> CatalogError:
+    """One sentence for what the shared store answered (or did not)."""
+    detail = " ".join(str(exc).split())[:160].rstrip(".")
+    if isinstance(exc, PermissionError):
+        return CatalogError(f"The shared file store {url!r} refused this machine's credentials "
+                            f"({detail}); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
+    return CatalogError(f"The shared file store {url!r} cannot be reached ({detail}); check "
+                        "that it is running and AWS_ENDPOINT_URL names it.")
 
 
 class MirroredStore(BlobStore):
@@ -45,6 +64,24 @@ class MirroredStore(BlobStore):
         self.url = url
         self.fs, self.remote = _filesystem(url)
         self._atomic_rename = getattr(self.fs, "protocol", None) in ("file", ("file", "local"))
+        self._ask(self._probe)
+
+    def _probe(self) -> None:
+        try:
+            self.fs.ls(self.remote, detail=False)
+        except FileNotFoundError:  # an empty store: its folder appears with the first file
+            pass
+
+    def _ask(self, call: Any, *args: Any) -> Any:
+        """`call(*args)` on the shared store; what it refuses, in one sentence."""
+        try:
+            return call(*args)
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # botocore, aiohttp, OSError: whichever the fsspec backend raises
+            if isinstance(exc, StudioloError):
+                raise
+            raise _refusal(self.url, exc) from exc
 
     def __repr__(self) -> str:
         return f"MirroredStore({str(self.root)!r}, {self.url!r})"
@@ -53,7 +90,11 @@ class MirroredStore(BlobStore):
         return f"{self.remote}/{sha[:2]}/{sha[2:]}.{ext}"
 
     def _remote_find(self, sha: str) -> str | None:
+        return self._ask(self._find_remote, sha)
+
+    def _find_remote(self, sha: str) -> str | None:
         folder = f"{self.remote}/{check_sha256(sha)[:2]}"
+        self.fs.invalidate_cache(folder)  # another machine may have added it since
         try:
             names = self.fs.ls(folder, detail=False)
         except FileNotFoundError:
@@ -66,6 +107,9 @@ class MirroredStore(BlobStore):
         return None
 
     def _upload(self, sha: str, local: Path) -> None:
+        self._ask(self._put, sha, local)
+
+    def _put(self, sha: str, local: Path) -> None:
         ext = local.suffix.removeprefix(".")
         target = self._remote_name(sha, ext)
         if self.fs.exists(target):
@@ -99,8 +143,7 @@ class MirroredStore(BlobStore):
             raise CatalogError(f"No file with id {sha256} in the store {str(self.root)!r} or in "
                                f"{self.url!r}; it was deleted or never stored.")
         # Fetched through the local store's own write-then-rename: a reader never sees half.
-        with self.fs.open(found, "rb") as remote:
-            data = remote.read()
+        data = self._ask(self.fs.cat_file, found)
         got, local = BlobStore.put(self, data, found.rsplit(".", 1)[-1])
         if got != sha256:
             BlobStore.delete(self, got)
@@ -115,7 +158,7 @@ class MirroredStore(BlobStore):
         here = super().delete(sha256)
         found = self._remote_find(sha256)
         if found is not None:
-            self.fs.rm(found)
+            self._ask(self.fs.rm, found)
         return here or found is not None
 
 

@@ -11,12 +11,17 @@ retries and "no job runs twice" are the queue's, whatever runs it: an actor that
 loses its leases, Ray starts it again, and its jobs are taken up by whichever actor asks
 first once the leases end.
 
+Where the file store is shared through an S3-compatible store (`STUDIOLO_FILES_URL=s3://...`),
+the driver's AWS_* and FSSPEC_* variables travel to the actors in their runtime environment
+(`store_env`), so a node started without them still reaches the same store as this process.
+
 An address with nothing listening, or a cluster that does not answer within `timeout_s`,
 is one sentence (`RayUnavailable`), never a hang.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -95,6 +100,17 @@ def connect(address: str = "auto", *, timeout_s: float = CONNECT_TIMEOUT_S,
     return ray
 
 
+# The variables botocore/s3fs read for an S3-compatible store (and fsspec's own settings).
+STORE_ENV = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID",
+             "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+def store_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What the actors need to reach this process's shared file store."""
+    environ = dict(os.environ if environ is None else environ)
+    return {k: v for k, v in environ.items() if k in STORE_ENV or k.startswith("FSSPEC_")}
+
+
 @dataclass(frozen=True)
 class ActorPlan:
     """Which actors to start: `cpu` one-CPU actors and `gpu` actors of `num_gpus` each."""
@@ -126,6 +142,12 @@ def _actor_class(ray: Any) -> Any:
             self.studio = Studio(settings=settings)
             self.worker = Worker(self.studio, name=worker_name("ray:"), **options)
             self._stop = threading.Event()
+            # One work loop at a time: a loop for a new batch ends the one before it first.
+            # (Two loops on one Worker would not both run: the first to see its batch over
+            # stops the Worker's threads under the other, which then ends too and leaves
+            # this actor idle for the new batch.)
+            self._loop = threading.Lock()
+            self._current: threading.Event | None = None
 
         def name(self) -> str:
             return self.worker.name
@@ -137,15 +159,23 @@ def _actor_class(ray: Any) -> Any:
 
         def run(self, batch: str | None = None) -> dict[str, int]:
             """Work until stopped, or (with `batch`) until that batch has nothing pending."""
+            mine = threading.Event()
+            earlier, self._current = self._current, mine
+            if earlier is not None:
+                earlier.set()
+
             def finished() -> bool:
-                if self._stop.is_set():
+                if self._stop.is_set() or mine.is_set():
                     return True
                 if batch is None:
                     return False
                 counts = self.studio.catalog.batch_counts(batch)
                 return counts["queued"] + counts["running"] == 0
 
-            stats = self.worker.run_until(finished, check_s=0.2)
+            with self._loop:  # the earlier loop lets its job in hand finish, then ends
+                if mine.is_set():  # a still newer loop came meanwhile
+                    return {"done": 0, "failed": 0, "cancelled": 0, "lost": 0}
+                stats = self.worker.run_until(finished, check_s=0.2)
             return {"done": stats.done, "failed": stats.failed, "cancelled": stats.cancelled,
                     "lost": stats.lost}
 
@@ -171,10 +201,12 @@ class RayPool:
         # With GPU actors, CPU actors leave heavy jobs to them; without, they take either.
         cpu_options = ({"light": 1, "devices": (), "lease_s": lease_s} if self.plan.gpu
                        else {"light": 0, "devices": (), "either": 1, "lease_s": lease_s})
-        self.actors = [actor.options(num_cpus=1, num_gpus=self.plan.num_gpus)
+        extra = store_env() if settings.files_url else {}
+        runtime = {"runtime_env": {"env_vars": extra}} if extra else {}
+        self.actors = [actor.options(num_cpus=1, num_gpus=self.plan.num_gpus, **runtime)
                        .remote(settings, heavy_only) for _ in range(self.plan.gpu)]
-        self.actors += [actor.options(num_cpus=1, num_gpus=0).remote(settings, cpu_options)
-                        for _ in range(self.plan.cpu)]
+        self.actors += [actor.options(num_cpus=1, num_gpus=0, **runtime)
+                        .remote(settings, cpu_options) for _ in range(self.plan.cpu)]
         self._runs: dict[int, Any] = {}
         self._batch: str | None = None
 

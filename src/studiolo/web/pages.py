@@ -67,8 +67,9 @@ def create_page(request: Request, viewer: CurrentViewer,
 # The gallery and artwork pages are async: their catalog reads are statements built once,
 # answered in about a millisecond, cheaper run here than handed to a worker thread and back
 # (and no worker threads means no waiting on each other for the GIL under load). A count
-# not remembered (api.gallery_of) and a provenance check not remembered of a picture
-# larger than verified.INLINE_CHECK_PIXELS still go to a worker thread.
+# not remembered (api.gallery_of) still goes to a worker thread; a provenance check not
+# remembered is not done by the page at all (the page's script asks for it: it reads the
+# file, which at a million artworks is seldom in the OS cache, and would block the loop).
 @router.get("/gallery")
 async def gallery_page(
     request: Request, viewer: CurrentViewer,
@@ -103,7 +104,11 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
     studio = request.app.state.studio
     seen = visible_artwork(request, viewer, artwork_id)
     found = seen.artwork
-    report = await request.app.state.verified.check(studio, found)
+    # The provenance check reads the file (C2PA, and an unsigned file's watermark) and asks
+    # the catalog: a remembered report is shown at once; the first view's check is left to
+    # the page's script (GET /api/artworks/{id}/verify, in a worker thread), so the page
+    # itself is answered from the catalog alone and never waits on the file's first read.
+    report = request.app.state.verified.remembered(studio, found)
     # -- safety filter: a flagged work is shown blurred, with the reason -----------------
     from studiolo.capabilities.safety.records import check_of
 
@@ -113,7 +118,8 @@ async def artwork_page(request: Request, viewer: CurrentViewer, artwork_id: str)
         private=seen.private,
         parameters=recipe_to_infotext(found.recipe),
         sentence=credit_sentence(found.credits, found.recipe),
-        verify_status=report.status, verify_lines=summary_lines(report),
+        verify_status=report.status if report else "checking",
+        verify_lines=summary_lines(report) if report else [],
         style_options=style_options(), tags=list(seen.tags),
         actions=request.app.state.parts.actions,
         boards=my_boards(request, viewer), holding=boards_with(request, viewer, found.id),

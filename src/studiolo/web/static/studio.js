@@ -324,6 +324,28 @@ function wireBoards() {
   document.querySelectorAll("button[data-remove-board]").forEach((b) => b.addEventListener("click", removeFromBoard));
 }
 
+async function checkProvenance() {
+  // The artwork page: its file's first provenance check, asked for after the page is shown.
+  const box = document.getElementById("verify");
+  if (!box || !box.dataset.verify) return;
+  const status = box.querySelector(".status");
+  const list = box.querySelector("ul");
+  try {
+    const report = await api("GET", box.dataset.verify);
+    status.className = `status status-${report.status}`;
+    status.textContent = report.status;
+    list.replaceChildren(...report.lines.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }));
+  } catch (error) {
+    status.textContent = "not checked";
+    list.replaceChildren(Object.assign(document.createElement("li"), { textContent: error.message }));
+  }
+  delete box.dataset.verify;
+}
+
 async function jobButton(event) {
   // The Jobs page: cancel or retry one of your jobs, then show the queue as it now is.
   const button = event.currentTarget;
@@ -353,5 +375,6 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("button[data-action]").forEach((b) => b.addEventListener("click", runAction));
   document.querySelectorAll("button[data-analyse]").forEach((b) => b.addEventListener("click", runAnalyse));
   listCollections();
+  checkProvenance();
   if (document.getElementById("gallery")) pageGallery();
 });
