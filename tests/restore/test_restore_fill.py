@@ -210,3 +210,34 @@ def test_batched_learned_fill_matches_one_hole_at_a_time_and_fills_only_the_hole
     with net.one_thread():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
+
+
+def test_small_holes_solved_together_match_one_hole_at_a_time():
+    import cv2
+
+    image = painting(side=320)
+    rng = np.random.default_rng(3)
+    mask = np.zeros(image.shape[:2], np.uint8)
+    for _ in range(25):
+        centre = rng.uniform(20, np.array(image.shape[1::-1]) - 20)
+        cv2.fillPoly(mask, [np.rint(syn.blob(rng, float(rng.uniform(7, 11))) + centre
+                                    ).astype(np.int32)], 1)
+    mask = mask.astype(bool)
+    result = fl.fill(image, mask, "auto")
+    small = [h for h in result.holes if h.span < fl.SMALL]
+    assert len(small) >= 10 and {h.method for h in small} == {fl.SMOOTH}
+    n, labels = cv2.connectedComponents(mask.astype(np.uint8))
+    worst, compared = 0, 0
+    for i in range(1, n):
+        ys, xs = np.nonzero(labels == i)
+        if max(np.ptp(ys), np.ptp(xs)) + 1 >= fl.SMALL:
+            continue
+        y0, y1, x0, x1 = ys.min() - 8, ys.max() + 9, xs.min() - 8, xs.max() + 9
+        hole = labels[y0:y1, x0:x1] == i
+        if (labels[y0:y1, x0:x1] > 0).sum() != hole.sum():
+            continue  # another hole in its box: its first guess differs
+        alone = fl._fill_hole(image[y0:y1, x0:x1].copy(), hole, fl.SMOOTH, None, 0)
+        worst = max(worst, int(np.abs(alone[hole].astype(int)
+                                      - result.image[y0:y1, x0:x1][hole]).max()))
+        compared += 1
+    assert compared >= 5 and worst <= 1

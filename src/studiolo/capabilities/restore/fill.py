@@ -198,6 +198,7 @@ def _fill_tile(out: np.ndarray, mask: np.ndarray, tile, method: str, line_method
                                                                 connectivity=8)
     oy, ox = tile.outer[0], tile.outer[2]
     learned_holes: list[tuple[tuple[slice, slice], np.ndarray, np.ndarray]] = []
+    smooth_labels: list[tuple[int, int]] = []
     for i in range(1, n):
         cx, cy = centres[i][0] + ox, centres[i][1] + oy
         y0, y1, x0, x1 = tile.core
@@ -216,13 +217,42 @@ def _fill_tile(out: np.ndarray, mask: np.ndarray, tile, method: str, line_method
         where = (slice(oy + cy0, oy + cy1), slice(ox + cx0, ox + cx1))
         if chosen == "learned":  # run together below: one net call per batch of holes
             learned_holes.append((where, crop, hole))
+        elif chosen == SMOOTH:  # solved together below: one sparse system per tile
+            smooth_labels.append((i, span))
         elif chosen == line_method:
             out[where][hole] = crop[hole]  # `base` is already this method's fill
         else:
             out[where][hole] = _fill_hole(crop, hole, chosen, diffusion, seed + i)[hole]
+    if smooth_labels:
+        _smooth_together(out, base, labels, smooth_labels, (oy, ox))
     if learned_holes:
         filled = learned.fill_many([c for _, c, _ in learned_holes],
                                    [h for _, _, h in learned_holes])
         for (where, _, hole), done in zip(learned_holes, filled, strict=True):
             out[where][hole] = done[hole]
     return line_pixels
+
+
+def _smooth_together(out: np.ndarray, base: np.ndarray, labels: np.ndarray,
+                     chosen: list[tuple[int, int]], origin: tuple[int, int]) -> None:
+    """Fill the `chosen` components (label, span) of a tile by `harmonic.blend` in one
+    solve of each kind: the holes are independent, so one sparse system for all of them is
+    the per-hole fill (a detected scan has thousands of small holes; one call each was
+    most of the fill's time)."""
+    ids = np.zeros(int(labels.max()) + 1, np.float32)
+    spans = np.zeros_like(ids)
+    for label, span in chosen:
+        ids[label] = 1.0
+        spans[label] = span
+    member = ids[labels] > 0
+    ys, xs = np.nonzero(member)
+    y0, y1 = max(0, ys.min() - 3), min(labels.shape[0], ys.max() + 4)
+    x0, x1 = max(0, xs.min() - 3), min(labels.shape[1], xs.max() + 4)
+    hole = member[y0:y1, x0:x1]
+    crop = base[y0:y1, x0:x1]
+    weights = np.array([harmonic.blend_weight(v) if v else 0.0 for v in spans], np.float32)
+    w = weights[labels[y0:y1, x0:x1]][hole][:, None]
+    filled = w * harmonic.biharmonic(crop, hole)[hole] + (1 - w) * harmonic.fill(crop, hole)[hole]
+    oy, ox = origin
+    where = (slice(oy + y0, oy + y1), slice(ox + x0, ox + x1))
+    out[where][hole] = np.clip(np.rint(filled), 0, 255).astype(np.uint8)
