@@ -33,7 +33,9 @@ METHOD_CREDITS: dict[str, tuple[str, str, str]] = {
            "filled thin cracks and small holes"),
     "patch": (("studiolo exemplar inpainting (Criminisi et al. 2004; PatchMatch, Barnes et al. "
               "2009)"), "software", "synthesised texture in large losses"),
-    "learned": ("studiolo learned inpainting network (scripts/train_damage.py)", "model",
+    "smooth": ("studiolo harmonic/biharmonic fill (Pérez et al. 2003; thin plate)", "software",
+               "filled small holes and losses in flat paint"),
+    "learned": ("studiolo learned inpainting network (scripts/train_filler.py)", "model",
                 "filled losses in textured paint"),
     "diffusion": ("diffusion inpainting (Rombach et al. 2022)", "model", "filled losses"),
 }
