@@ -279,16 +279,20 @@ def run_child(job: dict) -> dict:
 
     make = _diffusers if job["variant"]["options"] is None else _studiolo
     generate = make(job)
-    times = []
+    times, cpu = [], []
     with _PeakRSS() as mem:
+        start = time.perf_counter()
         image, speed = generate(min(job["steps"], 2))  # warm-up: load, hash, oneDNN kernels
+        warmup = time.perf_counter() - start
         for _ in range(job["repeats"]):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             image, speed = generate(job["steps"])
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
     np.save(job["out"], image.clip(0, 255).astype(np.uint8))
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    return {"times": times, "median_s": statistics.median(times), "peak_gen_bytes": mem.peak,
+    return {"times": times, "median_s": statistics.median(times), "warmup_s": warmup,
+            "cpu_s": cpu, "median_cpu_s": statistics.median(cpu), "peak_gen_bytes": mem.peak,
             "maxrss_bytes": maxrss, "speed": speed, "threads": torch.get_num_threads()}
 
 
@@ -309,7 +313,39 @@ def variants(ablate: bool) -> list[dict]:
             {"name": "attention slicing", "options": {"attention_slicing": True}},
             {"name": "vae tiling", "options": {"vae_tiling": True}},
         ]
+        plan += precision_variants()
     return plan
+
+
+def pick_variants(plan: list[dict], only: str | None) -> list[dict]:
+    """The variants named in `only` (a comma list), always with the diffusers baseline."""
+    if not only:
+        return plan
+    names = {n.strip() for n in only.split(",")}
+    unknown = names - {v["name"] for v in plan}
+    if unknown:
+        raise SystemExit(f"--only names unknown variants {sorted(unknown)}; known: "
+                         f"{[v['name'] for v in plan]} (with --ablate for the forced ones)")
+    return [v for v in plan if v["name"] in names or v["options"] is None]
+
+
+def precision_variants() -> list[dict]:
+    """The engine's precision, int8, compile and DeepCache options, one forced each.
+
+    "compile 2nd process" runs in a new process on the kernel cache the first one
+    left in the studio's home (its warm-up is then the compile time a second
+    `studiolo generate` pays).
+    """
+    return [
+        {"name": "all float32", "options": {"unet_dtype": "float32", "text_encoder_dtype": "float32",
+                                            "vae_dtype": "float32"}},
+        {"name": "text enc float32", "options": {"text_encoder_dtype": "float32"}},
+        {"name": "vae float32", "options": {"vae_dtype": "float32"}},
+        {"name": "int8 unet", "options": {"quantize": "int8"}},
+        {"name": "deepcache 3", "options": {"deep_cache": 3}},
+        {"name": "compile", "options": {"compile": True}},
+        {"name": "compile 2nd process", "options": {"compile": True}},
+    ]
 
 
 def spawn(job: dict, env: dict) -> dict:
@@ -343,6 +379,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=None, help="override the model's step count")
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per variant (median)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the results here")
+    parser.add_argument("--only", default=None,
+                        help="comma list of variant names to run (diffusers fp32 always runs)")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -373,13 +411,14 @@ def main(argv: list[str] | None = None) -> int:
             os.sync()
             steps = args.steps or (QUICK["steps"][model] if args.quick else MODELS[model]["steps"])
             rows = []
-            for i, variant in enumerate(variants(args.ablate)):
+            for i, variant in enumerate(pick_variants(variants(args.ablate), args.only)):
                 job = {"model": model, "folder": str(folder), "size": size, "steps": steps,
                        "variant": variant, "repeats": args.repeats, "out": f"{tmp}/{model}-{i}.npy"}
                 row = {"model": model, "variant": variant["name"], "size": size, "steps": steps,
                        **spawn(job, env)}
                 rows.append((job, row))
-                print(f"  {model:6s} {variant['name']:18s} {row['median_s']:8.2f} s", flush=True)
+                print(f"  {model:6s} {variant['name']:18s} {row['median_s']:8.2f} s "
+                      f"(CPU {row['median_cpu_s']:.2f} s, warm-up {row['warmup_s']:.1f} s)", flush=True)
             _compare(rows)
             results += [row for _, row in rows]
             import shutil
@@ -417,6 +456,10 @@ def _print_table(results) -> None:
         s = r["speed"] or {"unet_dtype": "float32"}
         applied = ",".join(k for k in ("channels_last", "tiny_vae", "vae_tiling", "attention_slicing") if s.get(k))
         applied = f"{s['unet_dtype']} {applied} threads={r['threads']}".replace("  ", " ")
+        if r["speed"]:
+            applied += (f" te={s.get('text_encoder_dtype')} vae={s.get('vae_dtype')} "
+                        f"q={s.get('quantize')} compile={s.get('compile')} dc={s.get('deep_cache')} "
+                        f"cpu={r['median_cpu_s']:.1f}s warm-up={r['warmup_s']:.1f}s")
         print(f"{r['model']:6s} {r['variant']:18s} {r['size']:5d} {r['steps']:5d} {r['median_s']:9.2f} "
               f"{r['ratio']:5.2f}x {r['peak_gen_bytes'] / gib:8.2f} {r['maxrss_bytes'] / gib:8.2f} "
               f"{r['max_px_diff']:7d}  {applied}")

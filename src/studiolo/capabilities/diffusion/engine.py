@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studiolo.capabilities.diffusion.deepcache import set_deep_cache
 from studiolo.capabilities.diffusion.denoise import denoise
 from studiolo.capabilities.diffusion.images import composite, prepare_images
 from studiolo.capabilities.diffusion.prompt_weighting import encode_prompt, extract_lora_tags
@@ -26,7 +27,6 @@ from studiolo.capabilities.diffusion.schedulers import (
     make_scheduler,
     scheduler_name,
 )
-from studiolo.capabilities.diffusion.deepcache import set_deep_cache
 from studiolo.capabilities.diffusion.speed import (
     LOAD_FIELDS,
     MAX_DEEP_CACHE,
