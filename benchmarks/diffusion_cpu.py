@@ -317,6 +317,96 @@ def variants(ablate: bool) -> list[dict]:
     return plan
 
 
+def components(model: str, size: int, steps: int) -> list[dict]:
+    """CPU seconds of each part of one image, per precision option, in this process.
+
+    Builds `model`'s random components in memory (no folder), makes one float32 image
+    with a StableDiffusionPipeline, then applies the engine's options one after the
+    other with the functions the engine calls (bf16 text layers, bf16 decoder, bf16
+    UNet, DeepCache, int8): each row is the CPU time of the text encoder, one UNet
+    call, the decode, the whole image, and the image's largest difference against
+    float32. CPU time, not wall time: it holds on a shared machine.
+    """
+    import numpy as np
+    import torch
+    from diffusers import AutoencoderKL, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from studiolo.capabilities.diffusion.deepcache import set_deep_cache
+    from studiolo.core.device import run_part_in, run_unet_in, text_encoder_parts
+    from studiolo.core.speedups import quantize_int8
+
+    spec = MODELS[model]
+    torch.manual_seed(SEED)
+    unet = UNet2DConditionModel(**spec["unet"]).eval()
+    torch.manual_seed(SEED + 1)
+    vae = AutoencoderKL(**VAE).eval()
+    torch.manual_seed(SEED + 2)
+    text = CLIPTextModel(CLIPTextConfig(**spec["text"])).eval()
+    pipe = StableDiffusionPipeline(
+        vae=vae, text_encoder=text, tokenizer=CLIPTokenizer.from_pretrained(TOKENIZER), unet=unet,
+        scheduler=_scheduler(spec["scheduler"]), safety_checker=None, feature_extractor=None,
+        requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    cfg = spec["guidance"] > 1
+    ids = pipe.tokenizer(PROMPT, padding="max_length", max_length=77, return_tensors="pt").input_ids
+    latent = torch.randn(1, 4, size // 8, size // 8, generator=torch.Generator().manual_seed(SEED))
+    hidden = torch.randn(2 if cfg else 1, 77, spec["unet"]["cross_attention_dim"])
+
+    def cpu(call):
+        start = time.process_time()
+        out = call()
+        return time.process_time() - start, out
+
+    def measure(name, reference=None):
+        with torch.inference_mode():
+            t_text, _ = cpu(lambda: pipe.text_encoder(ids))
+            sample = latent.repeat(2 if cfg else 1, 1, 1, 1)
+            cache = getattr(pipe.unet, "_studiolo_deep_cache", None)
+            t_unet, _ = cpu(lambda: pipe.unet(sample, 999, encoder_hidden_states=hidden))
+            t_shallow = None
+            if cache is not None:  # the call after a full one runs the shallow branch
+                t_shallow, _ = cpu(lambda: pipe.unet(sample, 979, encoder_hidden_states=hidden))
+                cache.reset()
+            t_vae, _ = cpu(lambda: pipe.vae.decode(latent / VAE["scaling_factor"]))
+            t_image, image = cpu(lambda: pipe(
+                prompt=PROMPT, negative_prompt=NEGATIVE if cfg else None, num_inference_steps=steps,
+                guidance_scale=spec["guidance"], height=size, width=size, output_type="np",
+                generator=torch.Generator("cpu").manual_seed(SEED)).images[0])
+        image = (image * 255).round()
+        row = {"model": model, "variant": name, "size": size, "steps": steps, "text_cpu_s": t_text,
+               "unet_call_cpu_s": t_unet, "shallow_call_cpu_s": t_shallow, "decode_cpu_s": t_vae,
+               "image_cpu_s": t_image,
+               "max_px_diff": None if reference is None else int(np.abs(image - reference).max()),
+               "mean_px_diff": None if reference is None else float(np.abs(image - reference).mean())}
+        shallow = f" shallow {t_shallow:6.2f}" if t_shallow is not None else ""
+        print(f"  {model:6s} {name:26s} text {t_text:5.2f} unet {t_unet:6.2f}{shallow} decode "
+              f"{t_vae:6.2f} image {t_image:7.2f} CPU s  px diff {row['max_px_diff']} "
+              f"(mean {row['mean_px_diff'] or 0:.2f})", flush=True)
+        return row, image
+
+    rows = []
+    first, reference = measure("all float32")  # also warms oneDNN up
+    first, reference = measure("all float32")
+    rows.append(first)
+    for part in text_encoder_parts(pipe):
+        run_part_in(part, torch.bfloat16)
+    rows.append(measure("bf16 text layers", reference)[0])
+    run_part_in(pipe.vae.decoder, torch.bfloat16)
+    rows.append(measure("+ bf16 decoder", reference)[0])
+    run_unet_in(pipe.unet, torch.bfloat16)
+    rows.append(measure("+ bf16 unet (the default)", reference)[0])
+    if steps > 1:
+        for interval in (2, 3, 5):
+            set_deep_cache(pipe.unet, interval)
+            rows.append(measure(f"+ deepcache {interval}", reference)[0])
+        set_deep_cache(pipe.unet, 1)
+    quantize_int8(pipe.unet)
+    rows.append(measure("+ int8 unet weights", reference)[0])
+    return rows
+
+
 def pick_variants(plan: list[dict], only: str | None) -> list[dict]:
     """The variants named in `only` (a comma list), always with the diffusers baseline."""
     if not only:
@@ -381,11 +471,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", dest="json_path", default=None, help="also write the results here")
     parser.add_argument("--only", default=None,
                         help="comma list of variant names to run (diffusers fp32 always runs)")
+    parser.add_argument("--components", action="store_true",
+                        help="CPU time of each part per precision option, in one process")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
         print(json.dumps(run_child(json.loads(args.child))))
+        return 0
+    if args.components:
+        rows = []
+        for model in args.models.split(","):
+            size = args.size or (QUICK["size"] if args.quick else 512)
+            steps = args.steps or (QUICK["steps"][model] if args.quick else MODELS[model]["steps"])
+            rows += components(model, size, steps)
+        if args.json_path:
+            Path(args.json_path).write_text(json.dumps(rows, indent=2))
         return 0
 
     import torch

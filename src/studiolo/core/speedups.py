@@ -38,7 +38,7 @@ def quantize_int8(module: Any) -> bool:
     if not torchao_available():
         warnings.warn(SpeedWarning(
             "int8 quantization needs torchao, which is not installed (pip install "
-            "'studiolo[fast]'); this run keeps the UNet's own weights."), stacklevel=2)
+            "'studiolo[int8]'); this run keeps the UNet's own weights."), stacklevel=2)
         return False
     from torchao.quantization import Int8WeightOnlyConfig, quantize_
 
