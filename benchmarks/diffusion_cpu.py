@@ -23,6 +23,7 @@ largest absolute difference (0-255) against diffusers' float32 image.
     python benchmarks/diffusion_cpu.py --quick            # 256 px, sd15 4 steps: smoke run
     python benchmarks/diffusion_cpu.py --ablate --models turbo
     python benchmarks/diffusion_cpu.py --json out.json
+    python benchmarks/diffusion_cpu.py --components --quick --models turbo   # CPU s per part
 
 Random weights say nothing about image quality (the TAESD difference is
 between two random decoders); they do measure time, memory and how far bf16
@@ -100,6 +101,46 @@ Headline (turbo and sd15, 512 px, total wall time 388 s on 16 cores):
 The 3x target was met with TAESD for SD-Turbo (6.0x) and missed for SD 1.5
 (2.3x; 2.8x with TAESD). At one step the full VAE decode is ~60% of the
 time, which bf16 in the UNet cannot touch.
+
+Precision per module, int8, DeepCache, torch.compile (issue 21)
+...............................................................
+2026-12-06, AMD EPYC with AVX512-BF16 and VNNI, no AMX, 2 cores shared by
+eight people (load average 12-24 throughout: wall times were meaningless, so
+these are CPU seconds of one thread, `OMP_NUM_THREADS=1`, which hold under
+load), torch 2.13.0 CPU, diffusers 0.42.1, torchao 0.18.0.
+`OMP_NUM_THREADS=1 python benchmarks/diffusion_cpu.py --components --quick
+--models turbo` (then `--models sd15`): 256 px; each row adds its option to
+the row above it; px diff = largest |image - all-float32 image| (0-255),
+through the whole pipeline.
+
+    model  variant                 text   unet call  decode   image CPU s  px diff (mean)
+    turbo  all float32             0.80     3.48      7.75     11.93        -
+    turbo  + bf16 text layers      0.35     3.41      7.51     11.01 (1.08x) 1 (0.04)
+    turbo  + bf16 VAE decoder      0.34     3.39      3.92      7.79 (1.53x) 3 (0.36)
+    turbo  + bf16 UNet (default)   0.39     1.73      3.91      5.70 (2.09x) 3 (0.38)
+    turbo  + int8 UNet weights     0.35     1.66      3.55      5.60 (2.13x) 3 (0.39)
+SD15_ROWS
+-> defaults: where the CPU has native bf16, the text-encoder layers, the VAE
+   decoder and the UNet all run in bf16 (2.1x on a 1-step image, 3/255 at
+   most). The decoder alone, fed random latents rather than the pipeline's,
+   moved pixels by up to 10/255 (mean 0.6; 0.07% of values by more than 4);
+   keeping its low-resolution half (conv_in, mid block, first two up blocks)
+   float32 brought that to 6/255 at 1.6x instead of 2.1x, not adopted.
+-> int8 (torchao weight-only, the UNet's linear layers): no faster here (the
+   weights are dequantised in the matmul) and 3/255 from float32: an opt-in
+   that halves the UNet's linear weights in memory (`--option quantize=int8`).
+DEEPCACHE_NOTE
+-> torch.compile (inductor, each UNet block and the VAE decoder, kernel cache
+   under STUDIOLO_HOME/cache/torch-inductor): too slow to compile on this
+   machine to be a default. Measured on the tests' tiny model (64 px, 2 steps,
+   one thread, load ~15): an uncompiled process's first image 6.4 s wall
+   (0.7 s CPU), later images 0.43-0.48 s; compiled, the first process's first
+   image 985 s wall (44.8 s CPU in the process, plus its compile workers),
+   the second process's first image, with the cache, 161 s wall (16.3 s CPU),
+   later images 0.33-0.41 s. The target (a second process pays at most 10%
+   of one image) is missed by far: it stays opt-in (`--option compile=true`).
+   Not measured at the real UNet's size here (its compile did not finish in
+   the time this machine allowed).
 """
 
 from __future__ import annotations

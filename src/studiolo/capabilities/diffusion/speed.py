@@ -1,9 +1,10 @@
 """How fast the diffusion engine runs, and the record that lets a rerun run the same way.
 
 The engine hands `studiolo.core.device.optimize_pipeline` the speed options of the
-recipe; those left unset take the measured defaults (a bf16 UNet only where
-the CPU computes bf16 natively, VAE tiling only above 1024x1024 pixels, see
-benchmarks/diffusion_cpu.py). The settings a run actually used are written
+recipe; those left unset take the measured defaults (a bf16 UNet, VAE decoder and
+text-encoder layers only where the CPU computes bf16 natively, VAE tiling only
+above 1024x1024 pixels; int8 UNet weights, torch.compile and DeepCache only when
+asked, see benchmarks/diffusion_cpu.py). The settings a run actually used are written
 back into the recipe as `options["speed"]` (`SpeedSettings.as_options()`).
 A rerun on the same kind of device takes them from there, so a recipe made in
 float32 is made in float32 again on a bf16 CPU, and the other way round, and
@@ -62,9 +63,9 @@ def speed_request(options: Any, device: str) -> dict[str, Any]:
 
     An option the recipe sets wins; an unset one comes from the `speed` record
     of an earlier run on the same kind of device; else the measured default.
-    The UNet dtype is always decided here, because the engine keeps a separate
-    loaded model per UNet dtype (casting to bf16 and back loses the weights'
-    low bits).
+    The dtypes, int8 and compile are always decided here, because the engine keeps a
+    separate loaded model per combination of them (`LOAD_FIELDS`: casting to bf16 and
+    back loses the weights' low bits).
     """
     from studiolo.core.device import cpu_has_native_bf16
 
