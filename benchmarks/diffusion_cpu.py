@@ -358,7 +358,7 @@ def variants(ablate: bool) -> list[dict]:
     return plan
 
 
-def components(model: str, size: int, steps: int) -> list[dict]:
+def components(model: str, size: int, steps: int, only: str | None = None) -> list[dict]:
     """CPU seconds of each part of one image, per precision option, in this process.
 
     Builds `model`'s random components in memory (no folder), makes one float32 image
@@ -366,7 +366,9 @@ def components(model: str, size: int, steps: int) -> list[dict]:
     other with the functions the engine calls (bf16 text layers, bf16 decoder, bf16
     UNet, DeepCache, int8): each row is the CPU time of the text encoder, one UNet
     call, the decode, the whole image, and the image's largest difference against
-    float32. CPU time, not wall time: it holds on a shared machine.
+    float32. CPU time, not wall time: it holds on a shared machine. `only` (a comma
+    list of row names) measures just those rows (the options above them still apply)
+    and skips the warm-up run, so its first row's times include oneDNN's warm-up.
     """
     import numpy as np
     import torch
@@ -400,7 +402,11 @@ def components(model: str, size: int, steps: int) -> list[dict]:
         out = call()
         return time.process_time() - start, out
 
+    picked = {n.strip() for n in only.split(",")} if only else None
+
     def measure(name, reference=None):
+        if picked is not None and name not in picked and name != "all float32":
+            return {"variant": name, "skipped": True}, None
         with torch.inference_mode():
             t_text, _ = cpu(lambda: pipe.text_encoder(ids))
             sample = latent.repeat(2 if cfg else 1, 1, 1, 1)
@@ -429,7 +435,8 @@ def components(model: str, size: int, steps: int) -> list[dict]:
 
     rows = []
     first, reference = measure("all float32")  # also warms oneDNN up
-    first, reference = measure("all float32")
+    if picked is None:
+        first, reference = measure("all float32")
     rows.append(first)
     for part in text_encoder_parts(pipe):
         run_part_in(part, torch.bfloat16)
@@ -525,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         for model in args.models.split(","):
             size = args.size or (QUICK["size"] if args.quick else 512)
             steps = args.steps or (QUICK["steps"][model] if args.quick else MODELS[model]["steps"])
-            rows += components(model, size, steps)
+            rows += components(model, size, steps, args.only)
         if args.json_path:
             Path(args.json_path).write_text(json.dumps(rows, indent=2))
         return 0

@@ -297,6 +297,12 @@ def run_part_in(part: torch.nn.Module, dtype: torch.dtype) -> None:
     )
 
 
+def _dtype_name(modules: list) -> str:
+    """"bfloat16" for a module whose first weight is bf16 (what the recipe records)."""
+    weight = next((p for m in modules if m is not None for p in m.parameters()), None)
+    return "float32" if weight is None else str(weight.dtype).removeprefix("torch.")
+
+
 def text_encoder_parts(pipe) -> list[torch.nn.Module]:
     """The transformer layers of each text encoder (the embeddings and final norm excluded).
 
@@ -380,7 +386,6 @@ def optimize_pipeline(
     if on_cpu or text_encoder_bf16:
         for part in text_encoder_parts(pipe):
             run_part_in(part, torch.bfloat16 if text_encoder_bf16 else torch.float32)
-    text_encoder_bf16 = text_encoder_bf16 and bool(text_encoder_parts(pipe))
     if on_cpu or vae_bf16:
         # The decoder only: the encoder (img2img) and post_quant_conv are tiny next to it.
         run_part_in(pipe.vae.decoder, torch.bfloat16 if vae_bf16 else torch.float32)
@@ -404,8 +409,8 @@ def optimize_pipeline(
     return SpeedSettings(
         device=device,
         unet_dtype=str(pipe.unet.dtype).removeprefix("torch."),
-        text_encoder_dtype="bfloat16" if text_encoder_bf16 else "float32",
-        vae_dtype="bfloat16" if vae_bf16 else "float32",
+        text_encoder_dtype=_dtype_name(text_encoder_parts(pipe)[:1] or [pipe.text_encoder]),
+        vae_dtype=_dtype_name([pipe.vae.decoder]),
         channels_last=channels_last,
         tiny_vae=tiny_vae is not None,
         vae_tiling=vae_tiling,
