@@ -119,7 +119,13 @@ through the whole pipeline.
     turbo  + bf16 VAE decoder      0.34     3.39      3.92      7.79 (1.53x) 3 (0.36)
     turbo  + bf16 UNet (default)   0.39     1.73      3.91      5.70 (2.09x) 3 (0.38)
     turbo  + int8 UNet weights     0.35     1.66      3.55      5.60 (2.13x) 3 (0.39)
-SD15_ROWS
+    sd15   all float32             0.28     5.81      7.40     34.85        -      (4 steps, CFG)
+    sd15   + bf16 text, VAE, UNet  0.12     2.75      3.62     17.33 (2.01x) 6 (0.62)
+    sd15   + DeepCache 2           0.12  2.66/0.87*   3.87     14.19 (2.46x) 10 (1.13)
+    sd15   + DeepCache 3           0.15  2.87/0.95*   3.69     12.66 (2.75x) 13 (1.41)
+    (* full / shallow UNet call; the sd15 rows ran with `--only "+ bf16 unet (the
+    default),+ deepcache 2,+ deepcache 3"`, so the float32 row includes oneDNN's
+    warm-up and the text and decoder rows are not measured on their own)
 -> defaults: where the CPU has native bf16, the text-encoder layers, the VAE
    decoder and the UNet all run in bf16 (2.1x on a 1-step image, 3/255 at
    most). The decoder alone, fed random latents rather than the pipeline's,
@@ -129,7 +135,14 @@ SD15_ROWS
 -> int8 (torchao weight-only, the UNet's linear layers): no faster here (the
    weights are dequantised in the matmul) and 3/255 from float32: an opt-in
    that halves the UNet's linear weights in memory (`--option quantize=int8`).
-DEEPCACHE_NOTE
+-> DeepCache (Ma et al. 2023): a shallow step costs a third of a full one
+   (0.87 vs 2.66 s); at 4 steps 1.22x (interval 2) and 1.37x (interval 3) over
+   the bf16 default, moving pixels by 10 and 13/255 from float32 (4 and 7 more
+   than bf16 alone). At 20 steps, from the same per-call figures, interval 3
+   would be about 1.7x (an estimate; not run). Random weights understate how
+   alike neighbouring steps' deep features are in a trained UNet, which is
+   what the method relies on, so the pixel figure is no quality verdict:
+   opt-in (`--option deep_cache=3`), recorded in the recipe.
 -> torch.compile (inductor, each UNet block and the VAE decoder, kernel cache
    under STUDIOLO_HOME/cache/torch-inductor): too slow to compile on this
    machine to be a default. Measured on the tests' tiny model (64 px, 2 steps,
