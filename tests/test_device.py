@@ -126,6 +126,7 @@ def test_defaults_follow_measured_rules(pipe, monkeypatch):
     monkeypatch.setattr(dev, "cpu_has_native_bf16", lambda: False)
     s = optimize_pipeline(pipe, "cpu", width=512, height=512)
     assert s.unet_dtype == "float32" and pipe.unet.dtype == torch.float32
+    assert (s.text_encoder_dtype, s.vae_dtype) == ("float32", "float32")
     assert not s.channels_last and not s.attention_slicing and not s.tiny_vae
     assert s.vae_tiling is False and pipe.vae.use_tiling is False
     assert s.threads == torch.get_num_threads()
@@ -134,6 +135,11 @@ def test_defaults_follow_measured_rules(pipe, monkeypatch):
     monkeypatch.setattr(dev, "cpu_has_native_bf16", lambda: True)
     s = optimize_pipeline(pipe, "cpu", width=2048, height=1024)
     assert s.unet_dtype == "bfloat16" and pipe.unet.dtype == torch.bfloat16
+    # bf16 decoder and text layers, but the modules the pipeline asks for a dtype say float32
+    # (they set the dtype of the prompt embeddings and latents).
+    assert (s.text_encoder_dtype, s.vae_dtype) == ("bfloat16", "bfloat16")
+    assert pipe.vae.decoder.conv_in.weight.dtype == torch.bfloat16
+    assert pipe.text_encoder.encoder.layers[0].mlp.fc1.weight.dtype == torch.bfloat16
     assert pipe.vae.dtype == torch.float32 and pipe.text_encoder.dtype == torch.float32
     assert s.vae_tiling is True and pipe.vae.use_tiling is True
 
@@ -142,7 +148,8 @@ def test_every_option_forced_on(pipe):
     before = torch.get_num_threads()
     try:
         s = optimize_pipeline(
-            pipe, "cpu", bf16=True, channels_last=True, tiny_vae=tiny_taesd(),
+            pipe, "cpu", bf16=True, text_encoder_bf16=True, vae_bf16=True, channels_last=True,
+            tiny_vae=tiny_taesd(),
             vae_tiling=True, attention_slicing=True, threads=1,
         )
         image = generate(pipe)
@@ -151,7 +158,8 @@ def test_every_option_forced_on(pipe):
     assert image.shape == (1, 64, 64, 3)
     assert np.isfinite(image).all()
     assert s == SpeedSettings(
-        device="cpu", unet_dtype="bfloat16", channels_last=True, tiny_vae=True, vae_tiling=True,
+        device="cpu", unet_dtype="bfloat16", text_encoder_dtype="bfloat16", vae_dtype="bfloat16",
+        channels_last=True, tiny_vae=True, vae_tiling=True,
         attention_slicing=True, threads=1, notes=("tiny VAE (TAESD) decode",),
     )
     assert type(pipe.vae).__name__ == "AutoencoderTiny" and pipe.vae.use_tiling
@@ -169,6 +177,20 @@ def test_bf16_unet_stays_close_to_float32(pipe):
     assert fast.dtype == np.float32  # the VAE decoded float32 latents
     diff = np.abs(fast - reference).max()
     assert 0 < diff < 0.05  # rounding shows, but only a few levels of 255
+
+
+def test_bf16_decoder_and_text_layers_stay_close_and_hand_back_float32(pipe):
+    reference = generate(pipe)
+    embeds = pipe.encode_prompt("a red boat", "cpu", 1, False)[0]
+    optimize_pipeline(pipe, "cpu", bf16=False, text_encoder_bf16=True, vae_bf16=True)
+    fast_embeds = pipe.encode_prompt("a red boat", "cpu", 1, False)[0]
+    fast = generate(pipe)
+    assert fast_embeds.dtype == torch.float32 and fast.dtype == np.float32
+    assert 0 < (fast_embeds - embeds).abs().max() < 0.1
+    assert 0 < np.abs(fast - reference).max() < 0.05
+    optimize_pipeline(pipe, "cpu", bf16=False, text_encoder_bf16=False, vae_bf16=False)
+    assert pipe.vae.decoder._studiolo_dtype_hooks == ()
+    assert pipe.vae.decoder.conv_in.weight.dtype == torch.float32
 
 
 def test_bf16_boundary_casts(pipe):

@@ -13,10 +13,12 @@ inpaint and outpaint through diffusers.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from studiolo.capabilities.diffusion.deepcache import set_deep_cache
 from studiolo.capabilities.diffusion.denoise import denoise
 from studiolo.capabilities.diffusion.images import composite, prepare_images
 from studiolo.capabilities.diffusion.prompt_weighting import encode_prompt, extract_lora_tags
@@ -25,7 +27,14 @@ from studiolo.capabilities.diffusion.schedulers import (
     make_scheduler,
     scheduler_name,
 )
-from studiolo.capabilities.diffusion.speed import SpeedRecord, load_dtype, speed_request
+from studiolo.capabilities.diffusion.speed import (
+    LOAD_FIELDS,
+    MAX_DEEP_CACHE,
+    SpeedRecord,
+    load_dtype,
+    rewrite_pipeline,
+    speed_request,
+)
 from studiolo.core.engine import Request
 from studiolo.core.errors import InvalidArgument, ModelError
 from studiolo.core.progress import ProgressCallback, no_progress
@@ -56,10 +65,19 @@ class OutpaintSides(BaseModel):
 class DiffusionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clip_skip: int = Field(1, ge=1, le=12, description="1 = the usual text layer, 2 = one earlier")
-    # Speed: None = the measured default for the device (see engines/diffusion_speed.py).
+    # Speed: None = the measured default for the device (see capabilities/diffusion/speed.py).
     tiny_vae: bool | None = Field(None, description="decode with a tiny VAE (faster, rougher)")
     vae_tiling: bool | None = Field(None, description="decode in tiles (large images, less memory)")
     unet_dtype: Literal["float32", "bfloat16"] | None = Field(None, description="UNet precision")
+    text_encoder_dtype: Literal["float32", "bfloat16"] | None = Field(
+        None, description="text encoder precision (its transformer layers)")
+    vae_dtype: Literal["float32", "bfloat16"] | None = Field(None, description="VAE decoder precision")
+    quantize: Literal["none", "int8"] | None = Field(
+        None, description="int8 weights for the UNet's linear layers (needs torchao)")
+    compile: bool | None = Field(None, description="torch.compile (inductor) the UNet and VAE decoder")
+    deep_cache: int | None = Field(
+        None, ge=1, le=MAX_DEEP_CACHE,
+        description="DeepCache: the full UNet every N steps, its shallow branch between (1: off)")
     channels_last: bool | None = Field(None, description="channels_last memory layout")
     attention_slicing: bool | None = Field(None, description="attention in slices")
     speed: SpeedRecord | None = Field(None, description="settings an earlier run used (recorded)")
@@ -99,6 +117,7 @@ class DiffusionEngine:
         self._own_schedulers: dict[tuple[str, str], tuple[type, dict]] = {}
         self._full_vaes: dict[tuple, Any] = {}  # to put back after a tiny-VAE run
         self._speed: dict[tuple, tuple[tuple, Any]] = {}  # key -> (request, SpeedSettings)
+        self._rewritten: dict[tuple, dict[str, Any]] = {}  # key -> int8 / compile as applied
         self._loras: dict[tuple[str, str], tuple[tuple[LoraSpec, ...], tuple[LoraSpec, ...]]] = {}
         self._hashes: dict[str, str | None] = {}
 
@@ -144,6 +163,8 @@ class DiffusionEngine:
         for index in range(request.batch_size):
             seed = (recipe.seed + index) % (MAX_SEED + 1)
             pipe.scheduler = self.scheduler(key, sampler, seed)
+            if getattr(base.unet, "_studiolo_deep_cache", None) is not None:
+                base.unet._studiolo_deep_cache.reset()  # each image starts with a full step
 
             # 6. Noise on the CPU, so a seed means the same picture on every device
             generator = torch.Generator("cpu").manual_seed(seed)
@@ -284,12 +305,13 @@ class DiffusionEngine:
         source = resolve_model(ref, settings)
         dtype = load_dtype(device)
         wanted = speed_request(options, device)
-        key = (str(source.path), str(dtype), wanted["bf16"], options.config)
+        key = (str(source.path), str(dtype), tuple(wanted[f] for f in LOAD_FIELDS), options.config)
         if key not in self._pipelines:
             self._pipelines.clear()
             self._own_schedulers.clear()
             self._full_vaes.clear()
             self._speed.clear()
+            self._rewritten.clear()
             self._loras.clear()
             pipe = load_pipeline(source, dtype=dtype, config=options.config)
             self._pipelines[key] = pipe
@@ -300,7 +322,14 @@ class DiffusionEngine:
             pipe.register_modules(vae=self._full_vaes[key])
         speed_key = (device, width, height, tuple(sorted(wanted.items())))
         if key not in self._speed or self._speed[key][0] != speed_key:
-            used = optimize_pipeline(pipe, device, width=width, height=height, **wanted)
+            fresh = key not in self._speed
+            applied = {k: v for k, v in wanted.items() if k not in ("quantize", "compile", "deep_cache")}
+            used = optimize_pipeline(pipe, device, width=width, height=height, **applied)
+            if fresh:  # weights and code change once per load (both are in the key)
+                self._rewritten[key] = rewrite_pipeline(pipe, wanted["quantize"], wanted["compile"],
+                                                        settings)
+            set_deep_cache(pipe.unet, wanted["deep_cache"])
+            used = dataclasses.replace(used, **self._rewritten[key], deep_cache=wanted["deep_cache"])
             self._speed[key] = (speed_key, used)
         return key, source, pipe, self._speed[key][1]
 
