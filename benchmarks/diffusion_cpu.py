@@ -366,7 +366,6 @@ def _openvino_peer(job: dict):
     import numpy as np
     import openvino as ov
     import torch
-    from diffusers import DiffusionPipeline
     from transformers import CLIPTokenizer
 
     folder, ir = Path(job["folder"]), ov_ir_folder(job)
@@ -376,8 +375,8 @@ def _openvino_peer(job: dict):
     text, unet, vae = (core.compile_model(ir / f"{n}.xml", "CPU", config)
                        for n in ("text_encoder", "unet", "vae_decoder"))
     tokenizer = CLIPTokenizer.from_pretrained(folder / "tokenizer")
-    scheduler_config = DiffusionPipeline.load_config(folder / "scheduler")
     scheduler_cls = _scheduler(MODELS[job["model"]]["scheduler"]).__class__
+    scheduler_config = scheduler_cls.from_pretrained(folder / "scheduler").config
     guidance = MODELS[job["model"]]["guidance"]
     scaling = json.loads((folder / "vae" / "config.json").read_text())["scaling_factor"]
 
