@@ -30,6 +30,27 @@ rounding moves the pixels through the real network shapes.
 
 Measurements (the defaults in studiolo/device.py follow from these)
 --------------------------------------------------------------------
+Against OpenVINO (the peer rows; tables in docs/speed.md)
+.......................................................
+2026-12-06, AMD EPYC with avx512_bf16 / VNNI, no AMX, 2 cores, UNDER LOAD (load
+average 12-21), torch 2.13.0, openvino 2026.4.1, `--models turbo --quick --repeats 3
+--only "studiolo,openvino bf16,studiolo openvino"` (256 px, 1 step; 512 px did not fit:
+its VAE conversion alone ran past 11 min under that load):
+
+    variant          min s  median s  vs diffusers  vs OpenVINO
+    diffusers fp32   57.47    59.10      1.00x         0.29x
+    studiolo         59.61    73.00      0.81x         0.24x   (torch, bf16 UNet)
+    openvino bf16    15.67    17.28      3.42x         1.00x   (max px diff 5)
+    studiolo openvino 9.21     9.24      6.40x         1.87x   (--backend openvino, px 5)
+
+The last row ran when the load had fallen (load average 17.7 before, 6.1 after), so
+its 1.87x over the peer is mostly contention, not a measured win; gen GiB: diffusers
+5.50, studiolo 5.35, peer 5.27, studiolo openvino 8.09 (it converts from the loaded
+torch pipeline).
+
+The peer was converted in 408 s (IR then read from --ov-cache). At 64 px (one image
+each, load ~21): diffusers 46.4 s, OpenVINO bf16 4.25 s, max px diff 6/255.
+
 Engine against diffusers (this script)
 .....................................
 2026-11-23, AMD EPYC (AVX2, no native bf16), 2 cores, torch 2.13.0 CPU,
