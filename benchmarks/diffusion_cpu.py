@@ -31,6 +31,27 @@ rounding moves the pixels through the real network shapes.
 
 Measurements (the defaults in studiolo/device.py follow from these)
 --------------------------------------------------------------------
+Against OpenVINO (the peer rows; tables in docs/speed.md)
+.......................................................
+2026-12-06, AMD EPYC with avx512_bf16 / VNNI, no AMX, 2 cores, UNDER LOAD (load
+average 12-21), torch 2.13.0, openvino 2026.4.1, `--models turbo --quick --repeats 3
+--only "studiolo,openvino bf16,studiolo openvino"` (256 px, 1 step; 512 px did not fit:
+its VAE conversion alone ran past 11 min under that load):
+
+    variant          min s  median s  vs diffusers  vs OpenVINO
+    diffusers fp32   57.47    59.10      1.00x         0.29x
+    studiolo         59.61    73.00      0.81x         0.24x   (torch, bf16 UNet)
+    openvino bf16    15.67    17.28      3.42x         1.00x   (max px diff 5)
+    studiolo openvino 9.21     9.24      6.40x         1.87x   (--backend openvino, px 5)
+
+The last row ran when the load had fallen (load average 17.7 before, 6.1 after), so
+its 1.87x over the peer is mostly contention, not a measured win; gen GiB: diffusers
+5.50, studiolo 5.35, peer 5.27, studiolo openvino 8.09 (it converts from the loaded
+torch pipeline).
+
+The peer was converted in 408 s (IR then read from --ov-cache). At 64 px (one image
+each, load ~21): diffusers 46.4 s, OpenVINO bf16 4.25 s, max px diff 6/255.
+
 Engine against diffusers (this script)
 .....................................
 2026-11-23, AMD EPYC (AVX2, no native bf16), 2 cores, torch 2.13.0 CPU,
@@ -159,6 +180,7 @@ through the whole pipeline.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
@@ -331,7 +353,8 @@ def run_child(job: dict) -> dict:
     import numpy as np
     import torch
 
-    make = _diffusers if job["variant"]["options"] is None else _studiolo
+    runner = job["variant"].get("runner")
+    make = _openvino_peer if runner == "openvino" else _diffusers if job["variant"]["options"] is None else _studiolo
     generate = make(job)
     times, cpu = [], []
     with _PeakRSS() as mem:
@@ -348,6 +371,125 @@ def run_child(job: dict) -> dict:
     return {"times": times, "median_s": statistics.median(times), "warmup_s": warmup,
             "cpu_s": cpu, "median_cpu_s": statistics.median(cpu), "peak_gen_bytes": mem.peak,
             "maxrss_bytes": maxrss, "speed": speed, "threads": torch.get_num_threads()}
+
+
+# --------------------------------------------------------------------------- OpenVINO peer
+# The runtime FastSD CPU uses, without optimum-intel (it would pull torchvision and a CUDA
+# torch): the same random-weight UNet, text encoder and VAE decoder converted once with
+# `openvino.convert_model` at static shapes (batch, 512 px latents), compiled with the bf16
+# inference hint where the CPU plugin reports BF16, and called from a plain loop around the
+# model's own diffusers scheduler. The IR is kept in --ov-cache (converted once per model,
+# size, batch and precision; the weights are seeded, so a folder always means the same ones).
+
+
+def ov_precision() -> str:
+    import openvino as ov
+
+    return "bf16" if "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
+
+
+def ov_ir_folder(job: dict) -> Path:
+    import openvino as ov
+
+    batch = 2 if MODELS[job["model"]]["guidance"] > 1 else 1
+    name = f"{job['model']}-seed{SEED}-{job['size']}px-b{batch}-{ov_precision()}-ov{ov.__version__.split('-')[0]}"
+    return Path(job["ov_cache"]) / name
+
+
+def ov_convert(job: dict) -> dict:
+    """Child: convert the three networks of `job["folder"]` to static-shape IR (once)."""
+    import openvino as ov
+    import torch
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextModel
+
+    folder, out = Path(job["folder"]), ov_ir_folder(job)
+    if (out / "done").exists():
+        return {"converted": False, "folder": str(out)}
+    out.mkdir(parents=True, exist_ok=True)
+    batch, latent = (2 if MODELS[job["model"]]["guidance"] > 1 else 1), job["size"] // 8
+    compress = ov_precision() == "bf16"  # float16 weights on disk; the CPU plugin computes bf16
+    started = time.perf_counter()
+
+    class Call(torch.nn.Module):  # a network and how to call it: what convert_model traces
+        def __init__(self, net, fn):
+            super().__init__()
+            self.net, self.fn = net, fn
+
+        def forward(self, *args):
+            return self.fn(self.net, *args)
+
+    def save(name: str, net, fn, example: tuple) -> None:
+        with torch.no_grad():
+            model = ov.convert_model(Call(net, fn), example_input=example,
+                                     input=[tuple(a.shape) for a in example])
+        ov.save_model(model, out / f"{name}.xml", compress_to_fp16=compress)
+
+    text = CLIPTextModel.from_pretrained(folder / "text_encoder")
+    dim = text.config.hidden_size
+    save("text_encoder", text, lambda net, i: net(i).last_hidden_state, (torch.ones(1, 77, dtype=torch.long),))
+    text = None  # free each network's torch weights once converted
+    vae = AutoencoderKL.from_pretrained(folder / "vae")
+    save("vae_decoder", vae, lambda net, x: net.decode(x, return_dict=False)[0],
+         (torch.randn(1, 4, latent, latent),))
+    vae = None
+    unet = UNet2DConditionModel.from_pretrained(folder / "unet")
+    save("unet", unet, lambda net, x, t, e: net(x, t, e, return_dict=False)[0],
+         (torch.randn(batch, 4, latent, latent), torch.tensor([999.0]), torch.randn(batch, 77, dim)))
+    (out / "done").write_text("ok")
+    return {"converted": True, "folder": str(out), "convert_s": time.perf_counter() - started}
+
+
+def _openvino_peer(job: dict):
+    """Child: the OpenVINO pipeline, loaded from the IR; returns generate(steps)."""
+    import numpy as np
+    import openvino as ov
+    import torch
+    from transformers import CLIPTokenizer
+
+    folder, ir = Path(job["folder"]), ov_ir_folder(job)
+    core = ov.Core()
+    core.set_property({"CACHE_DIR": str(ir / "compiled")})
+    config = {"INFERENCE_PRECISION_HINT": ov_precision()}
+    text, unet, vae = (core.compile_model(ir / f"{n}.xml", "CPU", config)
+                       for n in ("text_encoder", "unet", "vae_decoder"))
+    tokenizer = CLIPTokenizer.from_pretrained(folder / "tokenizer")
+    scheduler_cls = _scheduler(MODELS[job["model"]]["scheduler"]).__class__
+    scheduler_config = scheduler_cls.from_pretrained(folder / "scheduler").config
+    guidance = MODELS[job["model"]]["guidance"]
+    scaling = json.loads((folder / "vae" / "config.json").read_text())["scaling_factor"]
+
+    def embed(prompt: str) -> np.ndarray:
+        ids = tokenizer(prompt, padding="max_length", max_length=77, truncation=True,
+                        return_tensors="np").input_ids
+        return text([ids.astype(np.int64)])[0]
+
+    def step_kwargs(generator) -> dict:  # as diffusers: only schedulers that draw noise take one
+        return {"generator": generator} if "generator" in inspect.signature(scheduler_cls.step).parameters else {}
+
+    def generate(steps: int):
+        scheduler = scheduler_cls.from_config(scheduler_config)
+        generator = torch.Generator("cpu").manual_seed(SEED)
+        states = embed(PROMPT)
+        if guidance > 1:
+            states = np.concatenate([embed(NEGATIVE), states])
+        latent = job["size"] // 8
+        # The same noise and scaling as diffusers' prepare_latents.
+        latents = torch.randn((1, 4, latent, latent), generator=generator) * scheduler.init_noise_sigma
+        scheduler.set_timesteps(steps)
+        for t in scheduler.timesteps:
+            x = torch.cat([latents] * 2) if guidance > 1 else latents
+            x = scheduler.scale_model_input(x, t)
+            noise = torch.from_numpy(unet([x.numpy(), np.array([float(t)], np.float32), states])[0])
+            if guidance > 1:
+                uncond, cond = noise.chunk(2)
+                noise = uncond + guidance * (cond - uncond)
+            latents = scheduler.step(noise, t, latents, **step_kwargs(generator)).prev_sample
+        image = vae([(latents / scaling).numpy()])[0][0]
+        image = np.clip(image.transpose(1, 2, 0) / 2 + 0.5, 0, 1)
+        return (image * 255).round(), {"unet_dtype": f"openvino {ov_precision()}"}
+
+    return generate
 
 
 # --------------------------------------------------------------------------- parent side
@@ -521,6 +663,40 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
+OV_PEER = "openvino bf16"  # the peer's row name (f32 where the CPU plugin has no bf16)
+
+
+def openvino_available() -> bool:
+    try:
+        import openvino  # noqa: F401
+    except ImportError:
+        print("openvino is not installed: the OpenVINO rows are left out (pip install 'studiolo[fast]')")
+        return False
+    return True
+
+
+def openvino_variants() -> list[dict]:
+    """The OpenVINO peer, and studiolo's engine on its OpenVINO backend."""
+    return [{"name": OV_PEER, "options": None, "runner": "openvino"},
+            {"name": "studiolo openvino", "options": {"backend": "openvino"}}]
+
+
+def ov_prepare(model: str, folder: Path, size: int, cache: str, env: dict) -> None:
+    """Convert the peer's IR once (a child of its own: the conversion holds the torch weights)."""
+    started = time.perf_counter()
+    info = spawn({"convert": True, "model": model, "folder": str(folder), "size": size,
+                  "ov_cache": cache, "variant": {"name": "openvino conversion"}}, env)
+    said = f"converted in {info['convert_s']:.0f} s" if info["converted"] else "IR read from the cache"
+    print(f"  {model:6s} OpenVINO peer: {said} ({info['folder']}, {time.perf_counter() - started:.0f} s)")
+
+
+def ov_env(env: dict, variant: dict, cache: str) -> dict:
+    """studiolo's OpenVINO backend keeps its IR in a STUDIOLO_HOME that outlives the run."""
+    if (variant.get("options") or {}).get("backend") == "openvino":
+        return {**env, "STUDIOLO_HOME": str(Path(cache) / "studiolo-home")}
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", default="turbo,sd15", help="comma list of: turbo, sd15")
@@ -528,17 +704,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ablate", action="store_true", help="also each engine speed option forced")
     parser.add_argument("--size", type=int, default=None, help="image side in pixels (default 512)")
     parser.add_argument("--steps", type=int, default=None, help="override the model's step count")
-    parser.add_argument("--repeats", type=int, default=2, help="timed runs per variant (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per variant (min, median)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the results here")
-    parser.add_argument("--only", default=None,
-                        help="comma list of variant names to run (diffusers fp32 always runs)")
+    parser.add_argument("--only", default=None, help="comma list of variant names to run (the "
+                        "diffusers fp32 row is always run: the ratios need it)")
     parser.add_argument("--components", action="store_true",
                         help="CPU time of each part per precision option, in one process")
+    parser.add_argument("--ov-cache", default=str(Path.home() / ".cache" / "studiolo-bench" / "openvino"),
+                        help="where the OpenVINO IR of the peer and of studiolo's backend is kept")
+    parser.add_argument("--no-openvino", action="store_true", help="leave the OpenVINO rows out")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
-        print(json.dumps(run_child(json.loads(args.child))))
+        job = json.loads(args.child)
+        print(json.dumps(ov_convert(job) if job.get("convert") else run_child(job)))
         return 0
     if args.components:
         rows = []
@@ -562,6 +742,9 @@ def main(argv: list[str] | None = None) -> int:
     size = args.size or (QUICK["size"] if args.quick else 512)
     print(f"CPU: {cpu_name()} | {os.cpu_count()} logical CPUs | torch {torch.__version__} "
           f"threads {torch.get_num_threads()} | native bf16: {cpu_has_native_bf16()}")
+    load_before = os.getloadavg()
+    print(f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}")
+    use_ov = not args.no_openvino and openvino_available()
     results, started = [], time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "STUDIOLO_HOME": f"{tmp}/home",
@@ -573,13 +756,19 @@ def main(argv: list[str] | None = None) -> int:
             os.sync()
             steps = args.steps or (QUICK["steps"][model] if args.quick else MODELS[model]["steps"])
             rows = []
-            for i, variant in enumerate(pick_variants(variants(args.ablate), args.only)):
+            plan = pick_variants(variants(args.ablate) + (openvino_variants() if use_ov else []),
+                                 args.only)
+            if use_ov and any(v["name"] == OV_PEER for v in plan):
+                ov_prepare(model, folder, size, args.ov_cache, env)
+            for i, variant in enumerate(plan):
                 job = {"model": model, "folder": str(folder), "size": size, "steps": steps,
-                       "variant": variant, "repeats": args.repeats, "out": f"{tmp}/{model}-{i}.npy"}
+                       "variant": variant, "repeats": args.repeats, "out": f"{tmp}/{model}-{i}.npy",
+                       "ov_cache": args.ov_cache}
                 row = {"model": model, "variant": variant["name"], "size": size, "steps": steps,
-                       **spawn(job, env)}
+                       **spawn(job, ov_env(env, variant, args.ov_cache))}
                 rows.append((job, row))
-                print(f"  {model:6s} {variant['name']:18s} {row['median_s']:8.2f} s "
+                print(f"  {model:6s} {variant['name']:18s} median {row['median_s']:8.2f} s  "
+                      f"runs {' '.join(f'{t:.2f}' for t in row['times'])} "
                       f"(CPU {row['median_cpu_s']:.2f} s, warm-up {row['warmup_s']:.1f} s)", flush=True)
             _compare(rows)
             results += [row for _, row in rows]
@@ -588,9 +777,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(folder)  # gigabytes: free the disk before the next model
     _print_table(results)
     print(f"total wall time: {time.perf_counter() - started:.0f} s")
+    load_after = os.getloadavg()
+    print(f"load average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    if max(load_before[0], load_after[0], load_after[1]) > 0.75 * (os.cpu_count() or 1):
+        print(f"UNDER LOAD: other work shared the {os.cpu_count()} CPUs during this run; the times "
+              "are contended and the ratios less certain than on a quiet machine")
     if args.json_path:
         meta = {"cpu": cpu_name(), "cpus": os.cpu_count(), "native_bf16": cpu_has_native_bf16(),
-                "torch": torch.__version__, "date": time.strftime("%Y-%m-%d")}
+                "torch": torch.__version__, "date": time.strftime("%Y-%m-%d"),
+                "load_before": load_before, "load_after": load_after}
         Path(args.json_path).write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     return 0
 
@@ -601,8 +796,11 @@ def _compare(rows) -> None:
 
     images = {row["variant"]: np.load(job["out"]).astype(np.int16) for job, row in rows}
     base = next(row for _, row in rows if row["variant"] == "diffusers fp32")
+    peer = next((row for _, row in rows if row["variant"] == OV_PEER), None)
     for _, row in rows:
         row["ratio"] = base["median_s"] / row["median_s"]
+        row["min_s"] = min(row["times"])
+        row["ratio_ov"] = peer["median_s"] / row["median_s"] if peer else None
         row["max_px_diff"] = int(np.abs(images[row["variant"]] - images["diffusers fp32"]).max())
     if "studiolo+taesd" in images and "studiolo" in images:
         # TAESD against the full VAE on the same (studiolo) UNet latents.
@@ -612,22 +810,27 @@ def _compare(rows) -> None:
 
 def _print_table(results) -> None:
     gib = 1024**3
-    print(f"\n{'model':6s} {'variant':18s} {'size':>5s} {'steps':>5s} {'median s':>9s} {'ratio':>6s} "
-          f"{'gen GiB':>8s} {'max GiB':>8s} {'px diff':>7s}  settings used")
+    print(f"\n{'model':6s} {'variant':18s} {'size':>5s} {'steps':>5s} {'min s':>7s} {'median s':>9s} "
+          f"{'ratio':>6s} {'vs OV':>6s} {'gen GiB':>8s} {'max GiB':>8s} {'px diff':>7s}  settings used")
     for r in results:
         s = r["speed"] or {"unet_dtype": "float32"}
         applied = ",".join(k for k in ("channels_last", "tiny_vae", "vae_tiling", "attention_slicing") if s.get(k))
+        if s.get("backend") == "openvino":
+            applied += f" openvino {s.get('precision')}"
         applied = f"{s['unet_dtype']} {applied} threads={r['threads']}".replace("  ", " ")
         if r["speed"]:
             applied += (f" te={s.get('text_encoder_dtype')} vae={s.get('vae_dtype')} "
                         f"q={s.get('quantize')} compile={s.get('compile')} dc={s.get('deep_cache')} "
                         f"cpu={r['median_cpu_s']:.1f}s warm-up={r['warmup_s']:.1f}s")
-        print(f"{r['model']:6s} {r['variant']:18s} {r['size']:5d} {r['steps']:5d} {r['median_s']:9.2f} "
-              f"{r['ratio']:5.2f}x {r['peak_gen_bytes'] / gib:8.2f} {r['maxrss_bytes'] / gib:8.2f} "
+        vs_ov = f"{r['ratio_ov']:5.2f}x" if r.get("ratio_ov") else "     -"
+        print(f"{r['model']:6s} {r['variant']:18s} {r['size']:5d} {r['steps']:5d} {r['min_s']:7.2f} "
+              f"{r['median_s']:9.2f} {r['ratio']:5.2f}x {vs_ov} {r['peak_gen_bytes'] / gib:8.2f} "
+              f"{r['maxrss_bytes'] / gib:8.2f} "
               f"{r['max_px_diff']:7d}  {applied}")
         if "taesd_vs_full_px" in r:
             print(f"{'':26s} TAESD vs full VAE (same latents): max px diff {r['taesd_vs_full_px']}")
-    print("ratio = diffusers fp32 time / variant time; px diff = max |variant - diffusers fp32| (0-255)")
+    print("ratio = diffusers fp32 median / variant median; vs OV = OpenVINO peer median / variant "
+          "median (>1: faster than OpenVINO); px diff = max |variant - diffusers fp32| (0-255)")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ def generation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--lora", "loras", multiple=True, metavar="FILE[:WEIGHT]", help="Apply a LoRA (diffusers or kohya/AUTOMATIC1111 format). Repeatable."),
         click.option("--batch", "batch_size", type=int, default=1, show_default=True, help="Images to make, with seeds seed, seed+1, ..."),
         click.option("--config", "model_config", type=click.Path(), help="For a single-file .safetensors checkpoint: a diffusers folder (or cached repo id) of its family that gives the configs. [default: the cached base repo]"),
+        click.option("--backend", type=click.Choice(["torch", "openvino", "auto"]), default=None, help="Runtime of the networks: torch, or openvino (CPU; needs studiolo[fast]); auto = openvino when installed. [default: torch]"),
         click.option("--tiny-vae", is_flag=True, default=None, help="Decode with a tiny autoencoder (TAESD) when it is in the local cache: much faster on a CPU."),
         click.option("--option", "extra", multiple=True, metavar="KEY=VALUE", help="Engine option (value read as JSON when it parses). Repeatable."),
         click.option("--out", "-o", type=click.Path(file_okay=False), help="Also copy the results into this folder."),
@@ -49,9 +50,11 @@ def _options(extra: tuple[str, ...], tiny_vae: bool | None) -> dict[str, Any]:
 
 
 def _make(ctx: Ctx, call: Callable[..., list[Any]], as_json: bool, out: str | None, **kwargs: Any) -> list[Any]:
-    config = kwargs.pop("model_config", None)
+    config, backend = kwargs.pop("model_config", None), kwargs.pop("backend", None)
     if config:
         kwargs["options"] = {**(kwargs.get("options") or {}), "config": config}
+    if backend:
+        kwargs["options"] = {**(kwargs.get("options") or {}), "backend": backend}
     with progress_bars(not as_json) as progress:
         artworks = call(progress=progress, **kwargs)
     report_artworks(artworks, as_json, out)

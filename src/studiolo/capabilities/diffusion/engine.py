@@ -16,11 +16,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from studiolo.capabilities.diffusion import backends
+from studiolo.capabilities.diffusion.backends import BACKEND_HELP, PRECISION_HELP
 from studiolo.capabilities.diffusion.deepcache import set_deep_cache
 from studiolo.capabilities.diffusion.denoise import denoise
-from studiolo.capabilities.diffusion.images import composite, prepare_images
+from studiolo.capabilities.diffusion.images import OutpaintSides, composite, prepare_images
 from studiolo.capabilities.diffusion.prompt_weighting import encode_prompt, extract_lora_tags
 from studiolo.capabilities.diffusion.schedulers import (
     canonical_scheduler_name,
@@ -45,23 +47,6 @@ MAX_SEED = 2**32 - 1
 DEFAULT_STRENGTH = {"img2img": 0.75, "inpaint": 1.0, "outpaint": 1.0}
 
 
-class OutpaintSides(BaseModel):
-    """Pixels to add on each side (multiples of 8, so the latents stay whole)."""
-
-    model_config = ConfigDict(extra="forbid")
-    left: int = Field(0, ge=0, le=2048)
-    right: int = Field(0, ge=0, le=2048)
-    top: int = Field(0, ge=0, le=2048)
-    bottom: int = Field(0, ge=0, le=2048)
-
-    @field_validator("left", "right", "top", "bottom")
-    @classmethod
-    def _multiple_of_8(cls, value: int) -> int:
-        if value % 8:
-            raise ValueError(f"has to be a multiple of 8 but is {value}")
-        return value
-
-
 class DiffusionOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clip_skip: int = Field(1, ge=1, le=12, description="1 = the usual text layer, 2 = one earlier")
@@ -80,6 +65,8 @@ class DiffusionOptions(BaseModel):
         description="DeepCache: the full UNet every N steps, its shallow branch between (1: off)")
     channels_last: bool | None = Field(None, description="channels_last memory layout")
     attention_slicing: bool | None = Field(None, description="attention in slices")
+    backend: Literal["torch", "openvino", "auto"] | None = Field(None, description=BACKEND_HELP)
+    openvino_precision: Literal["bf16", "f32"] | None = Field(None, description=PRECISION_HELP)
     speed: SpeedRecord | None = Field(None, description="settings an earlier run used (recorded)")
     outpaint: OutpaintSides = Field(default_factory=OutpaintSides)
     mask_blur: int = Field(4, ge=0, le=64, description="feather of the mask edge, pixels")
@@ -138,6 +125,7 @@ class DiffusionEngine:
         settings = request.settings
         device = choose_device(options.device or request.device)
         key, source, base, speed = self.load(recipe.model, device, options, settings, width, height)
+        backends.check_request(key[-1], recipe.loras or tag_loras)
         inpainting_unet = base.unet.config.in_channels == 9
         pipe = mode_pipeline(base, "inpaint" if inpainting_unet else recipe.mode)
         pipe.set_progress_bar_config(disable=True)  # progress goes to our callback instead
@@ -199,7 +187,7 @@ class DiffusionEngine:
                         height=image.height,
                         strength=strength if recipe.mode != "txt2img" else None,
                         generator_device="cpu",
-                        options={**recipe.options, "speed": speed.as_options()},
+                        options={**recipe.options, "speed": backends.record(speed, key[-1])},
                     ),
                     image=image,
                     width=image.width,
@@ -305,7 +293,12 @@ class DiffusionEngine:
         source = resolve_model(ref, settings)
         dtype = load_dtype(device)
         wanted = speed_request(options, device)
-        key = (str(source.path), str(dtype), tuple(wanted[f] for f in LOAD_FIELDS), options.config)
+        backend = backends.choose(options, device)  # (name, OpenVINO precision or None)
+        if backend[0] != "torch":  # OpenVINO runs the networks: the torch speed-ups do not apply
+            wanted.update(bf16=False, text_encoder_bf16=False, vae_bf16=False, quantize="none",
+                          compile=False, deep_cache=1)
+        key = (str(source.path), str(dtype), tuple(wanted[f] for f in LOAD_FIELDS), options.config,
+               backend)
         if key not in self._pipelines:
             self._pipelines.clear()
             self._own_schedulers.clear()
@@ -314,6 +307,7 @@ class DiffusionEngine:
             self._rewritten.clear()
             self._loras.clear()
             pipe = load_pipeline(source, dtype=dtype, config=options.config)
+            backends.install(pipe, backend, settings, self.model_hash(source, settings), source.path)
             self._pipelines[key] = pipe
             self._own_schedulers[key] = (type(pipe.scheduler), dict(pipe.scheduler.config))
             self._full_vaes[key] = pipe.vae

@@ -7,7 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from studiolo.core.engine import Request
+
+
+class OutpaintSides(BaseModel):
+    """Pixels to add on each side (multiples of 8, so the latents stay whole)."""
+
+    model_config = ConfigDict(extra="forbid")
+    left: int = Field(0, ge=0, le=2048)
+    right: int = Field(0, ge=0, le=2048)
+    top: int = Field(0, ge=0, le=2048)
+    bottom: int = Field(0, ge=0, le=2048)
+
+    @field_validator("left", "right", "top", "bottom")
+    @classmethod
+    def _multiple_of_8(cls, value: int) -> int:
+        if value % 8:
+            raise ValueError(f"has to be a multiple of 8 but is {value}")
+        return value
 
 
 def prepare_images(request: Request, options: Any):

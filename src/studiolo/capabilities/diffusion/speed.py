@@ -38,6 +38,8 @@ class SpeedRecord(BaseModel):
     vae_tiling: bool = False
     attention_slicing: bool = False
     threads: int | None = Field(None, ge=1)
+    backend: Literal["torch", "openvino"] = "torch"  # see backends.py
+    precision: Literal["bf16", "f32"] | None = None  # OpenVINO's inference precision
 
 
 SPEED_FIELDS = ("channels_last", "tiny_vae", "vae_tiling", "attention_slicing")

@@ -241,6 +241,7 @@ class JourneyEngine:
                        progress: ProgressCallback) -> list[Artwork]:
         import torch
 
+        from studiolo.capabilities.diffusion.backends import record as record_speed
         from studiolo.capabilities.diffusion.denoise import denoise
         from studiolo.capabilities.diffusion.engine import (
             DiffusionEngine,
@@ -327,7 +328,7 @@ class JourneyEngine:
                 prompt=prompt, seed=seed, sampler=sampler_name, model_hash=model_hash, loras=loras,
                 width=image.width, height=image.height, strength=None, generator_device="cpu",
                 options=frame_options(options, index, t, diffusion={
-                    **options.diffusion, "speed": speed.as_options()}),
+                    **options.diffusion, "speed": record_speed(speed, key[-1])}),
             )
             made.append(request.made(Artwork(recipe=frame_recipe, image=image, width=image.width,
                                              height=image.height, title=frame_title(spec, index))))
