@@ -19,7 +19,7 @@ from studiolo.core.types import LoraSpec, Recipe
 pytest.importorskip("openvino")
 
 F32 = {"backend": "openvino", "openvino_precision": "f32"}
-TORCH_F32 = {"unet_dtype": "float32"}
+TORCH_F32 = {"unet_dtype": "float32", "text_encoder_dtype": "float32", "vae_dtype": "float32"}
 
 
 @pytest.fixture(scope="module")

@@ -386,9 +386,10 @@ def optimize_pipeline(
     if on_cpu or text_encoder_bf16:
         for part in text_encoder_parts(pipe):
             run_part_in(part, torch.bfloat16 if text_encoder_bf16 else torch.float32)
-    if on_cpu or vae_bf16:
+    decoder = getattr(pipe.vae, "decoder", None)  # none where another runtime decodes (OpenVINO)
+    if isinstance(decoder, torch.nn.Module) and (on_cpu or vae_bf16):
         # The decoder only: the encoder (img2img) and post_quant_conv are tiny next to it.
-        run_part_in(pipe.vae.decoder, torch.bfloat16 if vae_bf16 else torch.float32)
+        run_part_in(decoder, torch.bfloat16 if vae_bf16 else torch.float32)
     layout = torch.channels_last if channels_last else torch.contiguous_format
     for module in (pipe.unet, pipe.vae):
         weight = next((p for p in module.parameters() if p.ndim == 4), None)
@@ -410,7 +411,7 @@ def optimize_pipeline(
         device=device,
         unet_dtype=str(pipe.unet.dtype).removeprefix("torch."),
         text_encoder_dtype=_dtype_name(text_encoder_parts(pipe)[:1] or [pipe.text_encoder]),
-        vae_dtype=_dtype_name([pipe.vae.decoder]),
+        vae_dtype=_dtype_name([decoder] if isinstance(decoder, torch.nn.Module) else []),
         channels_last=channels_last,
         tiny_vae=tiny_vae is not None,
         vae_tiling=vae_tiling,
