@@ -9,10 +9,11 @@ Nothing is fitted on the scored work or its artist:
 
 - outer fold: the scored work (or, out of collection, all works of its artist) is left
   out; the tile metric is fitted on the tiles of the remaining works only;
-- inside that fold, `INNER` folds over the remaining works (each refits the metric
-  without them) give leave-out distances for every remaining work whose artist has another
-  remaining work: on those, the softmax temperature is fitted (Guo et al. 2017) and the
-  unknown threshold is their `UNKNOWN_QUANTILE` (split-conformal, as novelty.py);
+- inside that fold, studiolo's own fit (tiles.TileAttribution): `INNER` folds over the
+  remaining works (each refits the metric without them) give leave-out distances for every
+  remaining work whose artist has another remaining work: on those, the softmax temperature
+  is fitted (Guo et al. 2017) and the unknown threshold is their `UNKNOWN_QUANTILE`
+  (split-conformal, as novelty.py);
 - the scored work is attributed by its nearest work per artist under the fold's metric, and
   called unknown when its distance to the nearest artist is past the fold's threshold.
 
@@ -36,16 +37,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from studiolo.capabilities.analyse.attribution import (
-    ece,
-    fit_temperature,
-    softmax_rows,
-)
+from studiolo.capabilities.analyse.attribution import ece, softmax_rows
 from studiolo.capabilities.analyse.manifest import read_folder
-from studiolo.capabilities.analyse.tiles import fit_tile_metric, tile_features
+from studiolo.capabilities.analyse.tiles import TileAttribution, tile_features
 
-INNER = 5
-UNKNOWN_QUANTILE = 0.85
 SEED = 0
 
 
@@ -65,55 +60,23 @@ def load_bags(folder: Path, cache: Path) -> tuple[list[str], list[np.ndarray]]:
     return artists, bags
 
 
-def artist_table(vectors: np.ndarray, labels: np.ndarray, query: np.ndarray,
-                 n_artists: int) -> np.ndarray:
-    """(A,) 1 - the best cosine of `query` to each artist's works (2.0: no work)."""
-    sims = vectors @ query
-    best = np.full(n_artists, -1.0)
-    np.maximum.at(best, labels, sims)
-    return 1.0 - best
-
-
 class Fold:
-    """The tile metric, temperature and threshold fitted on the works `train` only."""
+    """studiolo's tile attribution (tiles.TileAttribution) fitted on the works `train` only;
+    artists with no work in `train` are not candidates (as in a collection without them)."""
 
     def __init__(self, bags: list[np.ndarray], labels: np.ndarray, train: np.ndarray,
                  n_artists: int) -> None:
-        self.bags, self.labels, self.train, self.n = bags, labels, train, n_artists
-        self.metric = fit_tile_metric([bags[i] for i in train], labels[train])
-        self.vectors = self.metric.project_all([bags[i] for i in train])
-        rows, truth = [], []
-        rng = np.random.default_rng(SEED)
-        parts = np.array_split(rng.permutation(train), INNER)
-        for part in parts:
-            rest = np.setdiff1d(train, part)
-            sizes = np.bincount(labels[rest], minlength=n_artists)
-            scored = [i for i in part if sizes[labels[i]] >= 1]
-            if not scored or np.unique(labels[rest]).size < 3:
-                continue
-            metric = fit_tile_metric([bags[i] for i in rest], labels[rest])
-            vec = metric.project_all([bags[i] for i in rest])
-            for i in scored:
-                rows.append(artist_table(vec, labels[rest], metric.project(bags[i]), n_artists))
-                truth.append(labels[i])
-        d, t = np.array(rows), np.array(truth)
-        present = np.zeros(n_artists, bool)
-        present[labels[train]] = True
-        self.present = present
-        self.temperature, _ = fit_temperature(d[:, present], _recode(t, present))
-        self.reference = np.sort(d.min(axis=1))
-        self.threshold = float(np.quantile(self.reference, UNKNOWN_QUANTILE))
+        present = np.unique(labels[train])
+        code = {a: i for i, a in enumerate(present)}
+        self.model = TileAttribution([bags[i] for i in train],
+                                     np.array([code[a] for a in labels[train]]), len(present))
+        self.artists = present
 
     def attribute(self, bag: np.ndarray) -> tuple[np.ndarray, float, bool]:
         """(probabilities over the fold's artists, distance, unknown?) of one work."""
-        d = artist_table(self.vectors, self.labels[self.train], self.metric.project(bag),
-                         self.n)[self.present]
-        p = softmax_rows(d[None], self.temperature)[0]
-        return p, float(d.min()), bool(d.min() > self.threshold)
-
-
-def _recode(truth: np.ndarray, present: np.ndarray) -> np.ndarray:
-    return np.cumsum(present)[truth] - 1
+        d, _ = self.model.distances(bag)
+        p = softmax_rows(d[None], self.model.temperature)[0]
+        return p, float(d.min()), bool(d.min() > self.model.threshold)
 
 
 def bootstrap_ece(conf: np.ndarray, right: np.ndarray, draws: int = 2000,
@@ -137,7 +100,7 @@ def run(artworks: Path, world: Path | None, cache: Path) -> dict:
     for i in queries:
         fold = Fold(bags, labels, np.delete(everyone, i), len(names))
         p, dist, unknown = fold.attribute(bags[i])
-        order = np.flatnonzero(fold.present)[np.argsort(-p)]
+        order = fold.artists[np.argsort(-p)]
         conf.append(float(p.max()))
         right.append(order[0] == labels[i])
         top3.append(labels[i] in order[:3])

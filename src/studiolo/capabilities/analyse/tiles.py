@@ -123,3 +123,90 @@ def fit_tile_metric(bags: Sequence[np.ndarray], labels: np.ndarray, pca: int = P
     _, vectors = scipy.linalg.eigh(between, within)
     directions = vectors[:, ::-1][:, :min(k, artists.size - 1)]
     return TileMetric(mean, std, axes, centre0 @ axes + centre, directions)
+
+
+INNER = 5  # folds inside a collection that give the leave-out distances T and the threshold use
+UNKNOWN_QUANTILE = 0.85  # as attribution.UNKNOWN_QUANTILE: ~15% of known works called unknown
+FIT_SAMPLE = 3000  # works the fit looks at in a large collection
+SEED = 0
+
+
+def artist_table(vectors: np.ndarray, labels: np.ndarray, query: np.ndarray,
+                 n_artists: int) -> tuple[np.ndarray, np.ndarray]:
+    """((A,) 1 - the best cosine of `query` to each artist's works (2.0: none), (A,) the row
+    of that work (-1: none))."""
+    sims = vectors @ query
+    best = np.full(n_artists, -1.0)
+    where = np.full(n_artists, -1, np.int64)
+    for i in np.argsort(sims, kind="stable"):  # ascending: the best row of an artist wins last
+        best[labels[i]], where[labels[i]] = sims[i], i
+    return 1.0 - best, where
+
+
+class TileAttribution:
+    """The discriminant metric of a collection with its temperature and unknown threshold.
+
+    The metric is fitted on every work; the temperature (Guo et al. 2017) and the threshold
+    (the `UNKNOWN_QUANTILE` of known works' distances to their nearest artist, split-
+    conformal) are fitted on leave-out distances: `INNER` folds of the collection, each
+    scored by a metric refitted without it, so they are what a new work would see.
+    """
+
+    def __init__(self, bags: Sequence[np.ndarray], labels: np.ndarray, n_artists: int,
+                 inner: int = INNER, quantile: float = UNKNOWN_QUANTILE) -> None:
+        from .attribution import fit_temperature
+
+        labels = np.asarray(labels, np.int64)
+        rows = np.arange(len(bags))
+        if rows.size > FIT_SAMPLE:
+            rows = np.sort(np.random.default_rng(SEED).choice(rows.size, FIT_SAMPLE,
+                                                             replace=False))
+        self.n_artists = n_artists
+        self.labels = labels
+        self.metric = fit_tile_metric([bags[i] for i in rows], labels[rows])
+        self.vectors = self.metric.project_all(bags)
+        tables, truth = [], []
+        for part in np.array_split(np.random.default_rng(SEED).permutation(rows), inner):
+            rest = np.setdiff1d(rows, part)
+            sizes = np.bincount(labels[rest], minlength=n_artists)
+            scored = [i for i in part if sizes[labels[i]] >= 1]
+            if not scored or np.unique(labels[rest]).size < MIN_ARTISTS:
+                continue
+            metric = fit_tile_metric([bags[i] for i in rest], labels[rest])
+            vec = metric.project_all([bags[i] for i in rest])
+            for i in scored:
+                tables.append(artist_table(vec, labels[rest], metric.project(bags[i]),
+                                           n_artists)[0])
+                truth.append(labels[i])
+        if not tables:
+            raise InvalidArgument("A tile attribution needs artists with two or more works "
+                                  "to calibrate on; this collection has none.")
+        d, t = np.array(tables), np.array(truth)
+        self.temperature, _ = fit_temperature(d, t)
+        self.reference = np.sort(d.min(axis=1))
+        self.threshold = float(np.quantile(self.reference, quantile))
+
+    def distances(self, tiles: np.ndarray, banned: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """((A,) distance to each artist's nearest work, (A,) its row) of one work's tiles;
+        rows in `banned` are left out."""
+        vectors, labels = self.vectors, self.labels
+        keep = np.ones(len(labels), bool)
+        if banned is not None and len(banned):
+            keep[banned] = False
+        d, where = artist_table(vectors[keep], labels[keep], self.metric.project(tiles),
+                                self.n_artists)
+        index = np.flatnonzero(keep)
+        return d, np.where(where >= 0, index[np.maximum(where, 0)], -1)
+
+
+def bag_of(flat: np.ndarray, size: int) -> np.ndarray:
+    """(tiles, size) rows of a work's flattened tile vector (see `flat_tiles`)."""
+    return np.asarray(flat, np.float32).reshape(-1, size)
+
+
+def flat_tiles(rows: np.ndarray, tiles: int = GRID * GRID) -> np.ndarray:
+    """A fixed-length vector of a work's tile rows: fewer rows than `tiles` repeat in turn
+    (the bag's mean and spread are those of its own tiles, give or take a repeat)."""
+    rows = np.asarray(rows, np.float32)
+    return np.resize(rows, (tiles, rows.shape[1])).ravel()
