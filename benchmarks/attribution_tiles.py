@@ -78,6 +78,12 @@ class Fold:
         p = softmax_rows(d[None], self.model.temperature)[0]
         return p, float(d.min()), bool(d.min() > self.model.threshold)
 
+    def relative_unknown(self, bag: np.ndarray) -> tuple[float, bool]:
+        """(distance over the nearest artist's spread, past the fold's threshold?)"""
+        d, _ = self.model.distances(bag)
+        r = self.model.relative(d)
+        return r, bool(r > self.model.relative_threshold)
+
 
 def bootstrap_ece(conf: np.ndarray, right: np.ndarray, draws: int = 2000,
                   seed: int = SEED) -> tuple[float, float]:
@@ -97,6 +103,7 @@ def run(artworks: Path, world: Path | None, cache: Path) -> dict:
     everyone = np.arange(len(artists))
     queries = [i for i in everyone if counts[artists[i]] >= 2]
     conf, right, top3, unknown_in, d_in = [], [], [], [], []
+    rel_in, rel_out = [], []
     for i in queries:
         fold = Fold(bags, labels, np.delete(everyone, i), len(names))
         p, dist, unknown = fold.attribute(bags[i])
@@ -106,6 +113,7 @@ def run(artworks: Path, world: Path | None, cache: Path) -> dict:
         top3.append(labels[i] in order[:3])
         unknown_in.append(unknown)
         d_in.append(dist)
+        rel_in.append(fold.relative_unknown(bags[i]))
     unknown_out, d_out = [], []
     for a in range(len(names)):
         held = np.flatnonzero(labels == a)
@@ -114,11 +122,13 @@ def run(artworks: Path, world: Path | None, cache: Path) -> dict:
             _, dist, unknown = fold.attribute(bags[i])
             unknown_out.append(unknown)
             d_out.append(dist)
-    unknown_world = []
+            rel_out.append(fold.relative_unknown(bags[i]))
+    unknown_world, rel_world = [], []
     if world is not None and world.is_dir():
         _, world_bags = load_bags(world, cache / "tiles")
         fold = Fold(bags, labels, everyone, len(names))
         unknown_world = [fold.attribute(b)[2] for b in world_bags]
+        rel_world = [fold.relative_unknown(b)[1] for b in world_bags]
     conf_a, right_a = np.array(conf), np.array(right, float)
     a = np.array(d_in)[:, None]
     b = np.array(d_out)[None, :]
@@ -133,7 +143,16 @@ def run(artworks: Path, world: Path | None, cache: Path) -> dict:
         "unknown_leave_artist_out": float(np.mean(unknown_out)),
         "unknown_world": float(np.mean(unknown_world)) if unknown_world else None,
         "roc_area": float(np.mean((b > a) + 0.5 * (b == a))),
+        "relative_in": float(np.mean([u for _, u in rel_in])),
+        "relative_out": float(np.mean([u for _, u in rel_out])),
+        "relative_world": float(np.mean(rel_world)) if rel_world else None,
+        "relative_roc_area": _auc([r for r, _ in rel_in], [r for r, _ in rel_out]),
     }
+
+
+def _auc(inside: list[float], outside: list[float]) -> float:
+    a, b = np.array(inside)[:, None], np.array(outside)[None, :]
+    return float(np.mean((b > a) + 0.5 * (b == a)))
 
 
 def show(r: dict) -> None:
@@ -147,6 +166,10 @@ def show(r: dict) -> None:
           f"{r['unknown_leave_artist_out']:.1%}"
           + (f", world set {r['unknown_world']:.1%}" if r["unknown_world"] is not None else "")
           + f"; ROC area {r['roc_area']:.3f}")
+    print(f"  unknown by the distance relative to the nearest artist's own spread: in-collection "
+          f"{r['relative_in']:.1%}, leave one artist out {r['relative_out']:.1%}"
+          + (f", world set {r['relative_world']:.1%}" if r["relative_world"] is not None
+             else "") + f"; ROC area {r['relative_roc_area']:.3f}")
 
 
 def main() -> None:

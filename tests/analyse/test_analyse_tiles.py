@@ -9,6 +9,7 @@ from analyse_helpers import light_content, painting
 from studiolo.capabilities.analyse.tiles import (
     GRID,
     TILE,
+    TileAttribution,
     fit_tile_metric,
     tile_features,
     tile_grid,
@@ -89,3 +90,19 @@ def test_bad_input_to_the_metric_is_named():
     with pytest.raises(InvalidArgument) as err:
         fit_tile_metric(bags[:3], labels)
     assert str(err.value) == "3 tile bags were given for 4 labels; give one bag per work."
+
+
+def test_tile_attribution_calibrates_on_works_it_did_not_fit():
+    rng = np.random.default_rng(3)
+    bags, labels = _bags(rng, artists=5, works=6)
+    model = TileAttribution(bags, labels, 5)
+    assert model.temperature > 0 and model.reference.size == len(bags)
+    assert model.threshold == pytest.approx(np.quantile(model.reference, 0.85))
+    assert model.spread.shape == (5,) and (model.spread > 0).all()
+    d, where = model.distances(bags[0])
+    assert labels[where[labels[0]]] == labels[0] and d[labels[0]] == pytest.approx(0.0, abs=1e-6)
+    # Banning the work's own row: its artist's nearest is now another of its works.
+    d2, where2 = model.distances(bags[0], banned=np.array([0]))
+    assert where2[labels[0]] != 0 and d2[labels[0]] > d[labels[0]]
+    far = rng.normal(size=bags[0].shape) * 20
+    assert model.relative(model.distances(far)[0]) > model.relative_threshold

@@ -185,6 +185,20 @@ class TileAttribution:
         self.temperature, _ = fit_temperature(d, t)
         self.reference = np.sort(d.min(axis=1))
         self.threshold = float(np.quantile(self.reference, quantile))
+        # Each artist's own spread: the median leave-out distance of its works to the
+        # artist's nearest other work (the collection's median where an artist has none).
+        own = d[np.arange(len(t)), t]
+        fallback = float(np.median(own))
+        self.spread = np.array([float(np.median(own[t == a])) if (t == a).any() else fallback
+                                for a in range(n_artists)])
+        relative = d.min(axis=1) / self.spread[d.argmin(axis=1)]
+        self.relative_reference = np.sort(relative)
+        self.relative_threshold = float(np.quantile(relative, quantile))
+
+    def relative(self, distances: np.ndarray) -> float:
+        """The distance to the nearest artist over that artist's own spread."""
+        a = int(np.argmin(distances))
+        return float(distances[a] / max(self.spread[a], 1e-9))
 
     def distances(self, tiles: np.ndarray, banned: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
