@@ -39,7 +39,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from studiolo.capabilities.analyse.attribution import ece, softmax_rows
 from studiolo.capabilities.analyse.manifest import read_folder
-from studiolo.capabilities.analyse.tiles import TileAttribution, tile_features
+from studiolo.capabilities.analyse.tiles import (
+    TileAttribution,
+    bag_of,
+    flat_tiles,
+    tile_features,
+)
 
 SEED = 0
 
@@ -56,7 +61,8 @@ def load_bags(folder: Path, cache: Path) -> tuple[list[str], list[np.ndarray]]:
             with Image.open(folder / row.file) as image:
                 np.save(target, tile_features(image.convert("RGB")))
         artists.append(row.artist)
-        bags.append(np.load(target))
+        rows = np.load(target)  # as the index keeps them: a fixed 9 rows (tiles.flat_tiles)
+        bags.append(bag_of(flat_tiles(rows), rows.shape[1]))
     return artists, bags
 
 

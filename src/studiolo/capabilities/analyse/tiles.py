@@ -125,7 +125,7 @@ def fit_tile_metric(bags: Sequence[np.ndarray], labels: np.ndarray, pca: int = P
     return TileMetric(mean, std, axes, centre0 @ axes + centre, directions)
 
 
-INNER = 5  # folds inside a collection that give the leave-out distances T and the threshold use
+INNER = 10  # folds inside a collection that give the leave-out distances T and the threshold use
 UNKNOWN_QUANTILE = 0.85  # as attribution.UNKNOWN_QUANTILE: ~15% of known works called unknown
 FIT_SAMPLE = 3000  # works the fit looks at in a large collection
 SEED = 0
