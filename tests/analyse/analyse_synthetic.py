@@ -36,3 +36,26 @@ def collection(works_per_artist: list[int], seed: int = 0, name: str = "syntheti
     index = NumpyIndex(name)
     index.add(works, {k: np.stack([r[k] for r in rows]) for k in DIMS})
     return index, centre
+
+
+TILE_DIMS = 12
+
+
+def tile_bag(centre: np.ndarray, rng, tiles: int = 9) -> np.ndarray:
+    """A flattened bag of `tiles` rows around an artist's tile centre (a work's own offset
+    shared by its tiles, plus noise per tile)."""
+    work = centre + 0.5 * rng.normal(size=centre.size)
+    return (work + 0.3 * rng.normal(size=(tiles, centre.size))).astype(np.float32).ravel()
+
+
+def collection_with_tiles(works_per_artist: list[int], seed: int = 0
+                          ) -> tuple[NumpyIndex, dict[str, np.ndarray], np.ndarray]:
+    """`collection` plus a "tiles" kind (9 rows of TILE_DIMS per work); also the tile centres."""
+    index, centre = collection(works_per_artist, seed)
+    rng = np.random.default_rng(seed + 2)
+    tile_centres = rng.normal(size=(len(works_per_artist), TILE_DIMS)) * 3
+    bags = [tile_bag(tile_centres[a], rng) for a, n in enumerate(works_per_artist)
+            for _ in range(n)]
+    out = NumpyIndex(index.name)
+    out.add(index.list(), {**{k: index.vectors(k) for k in DIMS}, "tiles": np.stack(bags)})
+    return out, centre, tile_centres

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from analyse_synthetic import collection, sample
+from analyse_synthetic import TILE_DIMS, collection, collection_with_tiles, sample, tile_bag
 
 from studiolo.capabilities.analyse.attribution import (
     DEFAULT_T,
@@ -148,3 +148,26 @@ def test_distance_ratio_scores_in_closed_form():
     assert inside == pytest.approx([0.1 / 0.8, 0.1 / 0.7])  # own artist, then the next
     # Each work without its artist: its two nearest other artists (work 0: 0.8 and 0.9).
     assert outside == pytest.approx([0.8 / 0.9, 0.7 / 0.8, 0.5 / 0.7, 0.5 / 0.8])
+
+
+def test_a_collection_with_tiles_is_attributed_by_the_tile_discriminant():
+    index, centre, tile_centres = collection_with_tiles([5, 5, 4, 4, 3])
+    model = fit_attribution(index)
+    assert model.method == "tiles" and model.tiles is not None
+    assert model.tiles.temperature > 0 and model.tiles.threshold > 0
+    rng = np.random.default_rng(9)
+    work = {**sample(centre, 0, rng), "tiles": tile_bag(tile_centres[2], rng)}
+    att = model.attribute(work)  # the blocks say Artist 0, the tiles Artist 2: tiles decide
+    assert att.candidates[0].artist == "Artist 2" and not att.unknown
+    assert att.candidates[0].nearest.startswith("Work 2.")
+    stranger = {**sample(centre, 0, rng), "tiles": tile_bag(rng.normal(size=TILE_DIMS) * 9, rng)}
+    far = model.attribute(stranger)  # tiles like no artist's: not confident of any
+    assert far.candidates[0].probability < att.candidates[0].probability
+    # A work of the collection, left out, is attributed by the others only.
+    first = index.list()[0]
+    left = fit_attribution(index, exclude={first.sha256})
+    again = left.attribute(index.vectors_of(first.sha256))
+    assert again.candidates[0].artist == "Artist 0" and len(left.works) == 20
+    # Without the tiles kind (an older collection) the block metric answers.
+    plain, _ = collection([5, 5, 4, 4, 3])
+    assert fit_attribution(plain).method == "blocks"

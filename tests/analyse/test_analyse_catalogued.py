@@ -46,7 +46,7 @@ def test_a_collection_lives_in_the_catalog(catalog, tmp_path, light_networks):
     summary = add_collection(catalog, "mine", folder, networks=light_networks)
     assert (summary.works, summary.artists) == (6, 3)
     index = load_collection(catalog, "mine")
-    kinds = {"style", "content", "detail", "brush", "colour", "figures"}
+    kinds = {"style", "content", "detail", "brush", "colour", "tiles", "figures"}
     assert set(index.kinds) == kinds
     assert count(catalog, reference_works, "mine") == 6
     assert count(catalog, reference_vectors, "mine") == 6 * len(kinds)

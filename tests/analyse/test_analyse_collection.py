@@ -45,13 +45,29 @@ def test_add_list_show_and_reuse(tmp_path, light_networks, monkeypatch):
     details = show_collection(root, "mine")
     assert details.artists == (("Ann", 3), ("Bob", 2), ("Cy", 1))
     index = load_collection(root, "mine")
-    assert set(index.kinds) == {"style", "content", "detail", "brush", "colour", "figures"}
+    assert set(index.kinds) == {"style", "content", "detail", "brush", "colour", "tiles",
+                                "figures"}
     assert index.vectors("content").shape == (6, 1280)
     # Adding the folder again reuses every work's features: nothing is computed.
     monkeypatch.setattr(coll, "work_features", lambda *a, **k: pytest.fail("recomputed"))
     again = add_collection(root, "mine", folder, networks=light_networks)
     assert again.works == 6
     assert np.array_equal(load_collection(root, "mine").vectors("brush"), index.vectors("brush"))
+
+
+def test_an_index_from_before_the_tiles_gets_only_its_tiles(tmp_path, light_networks,
+                                                            monkeypatch):
+    from studiolo.capabilities.analyse.index import NumpyIndex
+    from studiolo.capabilities.analyse.manifest import read_folder
+
+    folder = make_folder(tmp_path)
+    full = coll.index_manifest("mine", read_folder(folder), networks=light_networks)
+    old = NumpyIndex("mine")
+    old.add(full.list(), {k: full.vectors(k) for k in full.kinds if k != "tiles"})
+    monkeypatch.setattr(coll, "work_features", lambda *a, **k: pytest.fail("recomputed"))
+    again = coll.index_manifest("mine", read_folder(folder), old, networks=light_networks)
+    assert np.array_equal(again.vectors("tiles"), full.vectors("tiles"))
+    assert np.array_equal(again.vectors("content"), full.vectors("content"))
 
 
 def test_duplicate_pictures_are_indexed_once(tmp_path, light_networks):

@@ -21,7 +21,7 @@ def test_embeddings_have_their_sizes_and_repeat_exactly(light_networks):
     a, b = embed(prep, networks=light_networks), embed(prep, networks=light_networks)
     sizes = {k: v.shape for k, v in a.vectors.items()}
     assert sizes == {"style": (100,), "content": (1280,), "detail": (1280,),
-                     "brush": (VECTOR_SIZE,), "colour": (144,)}
+                     "brush": (VECTOR_SIZE,), "colour": (144,), "tiles": (9 * 1280,)}
     for k in a.vectors:
         assert a[k].dtype == np.float32 and np.isfinite(a[k]).all()
         assert np.array_equal(a[k], b[k])

@@ -32,12 +32,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from studiolo.core.errors import InvalidArgument
+
 from .index import CollectionIndex
 from .metric import BLOCKS, BlockScale, combine, fit_scales, weight_grid
 from .novelty import K as NOVELTY_K
 from .novelty import Novelty, distance_ratio, fit_novelty, knn_distance
 from .results import jsonable
 from .search import NearestSearch
+from .tiles import GRID as TILE_GRID
+from .tiles import MIN_ARTISTS as TILE_MIN_ARTISTS
+from .tiles import TileAttribution, bag_of
 
 UNKNOWN_QUANTILE = 0.85
 FIT_SAMPLE = 3000  # works the leave-one-out fit looks at in a large collection
@@ -51,6 +56,14 @@ SELECT = "accuracy"  # how the block weights are chosen: "accuracy" or "nll"
 # made T warmer and the probabilities, already a little under-confident there, worse
 # (ECE 0.228 against 0.190, benchmarks/attribution.py; docs/analysis.md).
 NESTED_TEMPERATURE = False
+TILE_KIND = "tiles"
+# The probabilities come from the tile discriminant (tiles.py) when the collection has the
+# tiles kind and can calibrate it: on ../shared/artworks, nested, top-1 76.9% against 64.1%
+# (ECE 0.224 against 0.190, both inside their bootstrap intervals; benchmarks/attribution.py,
+# docs/analysis.md). The unknown verdict stays the novelty metric's: the tile distance
+# caught fewer outsiders (47.3% at 17.9% of known works, against 50.9% at 15.4%). Older
+# collections keep the block metric.
+USE_TILES = True
 
 
 @dataclass(frozen=True)
@@ -223,11 +236,26 @@ class AttributionModel:
         self.search = NearestSearch(self.matrix)
         self.novelty_search = NearestSearch(self.novelty_matrix)
         self.row_of = {w.sha256: i for i, w in enumerate(works)}
+        self.tiles = self._fit_tiles(index, keep)
+        self.method = "tiles" if self.tiles is not None else "blocks"
         self.by_artist = np.argsort(self.labels, kind="stable")
         self.artist_starts = np.searchsorted(self.labels[self.by_artist],
                                              np.arange(len(self.artists)))
 
     # -- fitting --------------------------------------------------------------------------
+    def _fit_tiles(self, index: CollectionIndex, keep: np.ndarray) -> TileAttribution | None:
+        kinds = getattr(index, "kinds", ())
+        if not USE_TILES or TILE_KIND not in kinds or len(self.artists) < TILE_MIN_ARTISTS \
+                or self.report.queries == 0:
+            return None
+        flat = np.asarray(index.vectors(TILE_KIND))[keep]
+        self.tile_size = flat.shape[1] // (TILE_GRID * TILE_GRID)
+        try:
+            return TileAttribution([bag_of(f, self.tile_size) for f in flat], self.labels,
+                                   len(self.artists))
+        except InvalidArgument:
+            return None
+
     def _fit(self, units: Mapping[str, np.ndarray]):
         n = len(self.works)
         rows = np.arange(n)
@@ -341,8 +369,14 @@ class AttributionModel:
     def attribute(self, vectors: Mapping[str, np.ndarray],
                   exclude: Collection[str] = ()) -> Attribution:
         """The most likely artists of a work (its vectors by kind), or "unknown"."""
-        dist, where = self.distances(vectors, exclude)
-        probs = softmax_rows(dist[None], self.temperature)[0]
+        if self.tiles is not None and TILE_KIND in vectors:
+            dist, where = self.tiles.distances(bag_of(vectors[TILE_KIND], self.tile_size),
+                                               self._banned(exclude))
+            temperature = self.tiles.temperature
+        else:
+            dist, where = self.distances(vectors, exclude)
+            temperature = self.temperature
+        probs = softmax_rows(dist[None], temperature)[0]
         order = np.argsort(-probs, kind="stable")
         candidates = tuple(
             ArtistScore(self.artists[a], float(probs[a]), float(dist[a]),

@@ -29,8 +29,9 @@ from .embed import embed
 from .figures import figure_vector
 from .index import NumpyIndex, Work
 from .manifest import Manifest, ManifestRow, read_folder, read_manifest
-from .prepare import prepare
+from .prepare import load, prepare
 from .results import jsonable
+from .tiles import flat_tiles, tile_features
 
 BUILTIN = "builtin"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -68,9 +69,10 @@ class CollectionDetails:
 def work_features(source, networks: tuple[Callable, Callable] | None = None,
                   name: str = "image") -> tuple[str, dict[str, np.ndarray]]:
     """(pixel sha256, every vector kind incl. "figures") of one picture."""
-    prep = prepare(source, name)
+    image = load(source, name)
+    prep = prepare(image, name)
     brush = analyse_brushwork(prep)
-    vectors = dict(embed(prep, brush, networks).vectors)
+    vectors = dict(embed(prep, brush, networks, image).vectors)
     vectors["figures"] = figure_vector(analyse_colour(prep), analyse_composition(prep), brush)
     return prep.sha256, vectors
 
@@ -129,6 +131,9 @@ def index_manifest(name: str, manifest: Manifest, cache: NumpyIndex | None = Non
         seen[sha] = row
         if cache is not None and sha in cache:
             found = cache.vectors_of(sha)
+            if "tiles" not in found:  # indexed before the tiles kind: only they are computed
+                content_fn = networks[1] if networks is not None else None
+                found = {**found, "tiles": flat_tiles(tile_features(image, content_fn))}
         else:
             found = work_features(image, networks, row.file)[1]
         works.append(Work(sha, row.file, row.artist, row.title, row.year))
@@ -259,7 +264,8 @@ def builtin_collection(where: Any = None, progress: ProgressCallback = no_progre
     catalog, home = _store(where)
     cache = _kept(catalog, home, BUILTIN) if catalog is not None else None
     paintings = [s for s in list_styles() if s.kind == "painting"]
-    if cache is not None and len(cache) == len(paintings) and networks is None:
+    if cache is not None and len(cache) == len(paintings) and networks is None \
+            and "tiles" in cache.kinds:
         return cache
     works, vectors = [], []
     for step, style in enumerate(paintings, 1):
@@ -270,6 +276,9 @@ def builtin_collection(where: Any = None, progress: ProgressCallback = no_progre
         sha = content_hash(image)
         found = cache.vectors_of(sha) if cache is not None and sha in cache else work_features(
             image, networks, style.file)[1]
+        if "tiles" not in found:  # kept from before the tiles kind
+            found = {**found, "tiles": flat_tiles(tile_features(
+                image, networks[1] if networks is not None else None))}
         works.append(Work(sha, style.file, style.artist, style.title, style.year))
         vectors.append(found)
     index = NumpyIndex(BUILTIN, collection_notes(BUILTIN, works))

@@ -9,6 +9,8 @@
   (patch features carry artist identity: van Noord, Hendriks & Postma 2015, "Toward
   discovery of the artist's style", IEEE Signal Processing Magazine 32(4)).
 - brush: `BrushworkReport.vector()` (orientation, flow lines, Gabor, LBP).
+- tiles: the same network on a 3 x 3 grid of 224 px tiles of the picture at 800 px
+  (`tiles.py`), the bag flattened (9 x 1280); attribution learns a discriminant on it.
 - colour: a CIELAB histogram (4 L x 6 a x 6 b bins) under the square root (Hellinger),
   the baseline a colour-histogram retrieval would use (Swain & Ballard 1991).
 
@@ -22,11 +24,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from .brushwork import BrushworkReport, analyse_brushwork
 from .prepare import Prepared
+from .tiles import flat_tiles, tile_features
 
-KINDS = ("style", "content", "detail", "brush", "colour")
+KINDS = ("style", "content", "detail", "brush", "colour", "tiles")
 COLOUR_BINS = (4, 6, 6)
 
 
@@ -66,9 +70,11 @@ def _finite(v: np.ndarray) -> np.ndarray:
 
 
 def embed(prep: Prepared, brushwork: BrushworkReport | None = None,
-          networks: tuple[Callable, Callable] | None = None) -> Embeddings:
+          networks: tuple[Callable, Callable] | None = None,
+          original: Image.Image | None = None) -> Embeddings:
     """Every embedding of a prepared picture. `networks` = (style_fn, content_fn) replaces
-    the real networks (tests pass light stand-ins); the default loads the bundled ones."""
+    the real networks (tests pass light stand-ins); the default loads the bundled ones.
+    `original` is the picture at its own size, for the tiles (default: the prepared one)."""
     if networks is None:
         from studiolo.features.content import image_features
         from studiolo.features.style import style_vector
@@ -84,4 +90,6 @@ def embed(prep: Prepared, brushwork: BrushworkReport | None = None,
         "detail": detail.astype(np.float32),
         "brush": _finite(brushwork.vector()),
         "colour": colour_histogram(prep),
+        "tiles": flat_tiles(tile_features(original if original is not None else image,
+                                          content_fn)),
     })

@@ -22,7 +22,7 @@ from .composition import CompositionReport, analyse_composition
 from .embed import embed
 from .figures import figure_vector
 from .index import CollectionIndex
-from .prepare import ImageInput, png_bytes, prepare
+from .prepare import ImageInput, load, png_bytes, prepare
 from .results import jsonable
 
 
@@ -94,7 +94,8 @@ def analyse(image: ImageInput, against: CollectionIndex | None = None,
     with `claimed`, how typical it is of that artist. A picture that is itself in the
     collection is left out of it, so it is never compared with itself."""
     progress({"stage": "prepare", "step": 0, "total": 4})
-    prep = prepare(image)
+    original = load(image)
+    prep = prepare(original)
     progress({"stage": "figures", "step": 1, "total": 4})
     colour, composition = analyse_colour(prep), analyse_composition(prep)
     brush = analyse_brushwork(prep)
@@ -108,7 +109,7 @@ def analyse(image: ImageInput, against: CollectionIndex | None = None,
     if against is None:
         return Analysis(notes=tuple(notes), **result)
     progress({"stage": "embed", "step": 2, "total": 4})
-    vectors = dict(embed(prep, brush, networks).vectors)
+    vectors = dict(embed(prep, brush, networks, original).vectors)
     vectors["figures"] = figure_vector(colour, composition, brush)
     exclude = set()
     known = {w.sha256: w for w in against.list()}
