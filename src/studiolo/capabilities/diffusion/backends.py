@@ -44,11 +44,11 @@ def import_openvino() -> Any:
 
 def default_precision() -> str:
     """"bf16" where OpenVINO's CPU plugin computes bf16 natively, else "f32"."""
-    ov = import_openvino()
-    if ov is None:
+    from studiolo.features.onnx_runtime import cpu_has_bf16
+
+    if import_openvino() is None:
         raise ModelError(MISSING)
-    capabilities = ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
-    return "bf16" if "BF16" in capabilities else "f32"
+    return "bf16" if cpu_has_bf16() else "f32"
 
 
 def choose(options: Any, device: str) -> tuple[str, str | None]:

@@ -176,8 +176,10 @@ def openvino_scorer(graph: bytes) -> Scorer:
     (Its compiled-model cache would keep another 24 MB per home to save 0.05 s: not used.)"""
     import openvino as ov
 
+    from studiolo.features.onnx_runtime import cpu_has_bf16
+
     core = ov.Core()
-    precision = "bf16" if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
+    precision = "bf16" if cpu_has_bf16() else "f32"
     with tempfile.TemporaryDirectory(prefix="studiolo-nsfw-") as tmp:
         path = Path(tmp) / "folded.onnx"
         path.write_bytes(graph)
